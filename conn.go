@@ -1,0 +1,34 @@
+package iomodel
+
+// Conn is what every model's connection is: bytes in, bytes out, and an end.
+//
+// The contract every implementation in this module keeps (and that
+// [github.com/iomodel/iomodel/conntest] checks):
+//
+//   - Send writes all of p on a stream (looping over short writes) and exactly
+//     one message on a datagram or seqpacket socket. Concurrent Sends never
+//     interleave their bytes.
+//   - Recv returns at least one byte, or io.EOF (unwrapped, so io.Copy's ==
+//     comparison works) once the peer has shut down a stream. Concurrent Recvs
+//     are serialized.
+//   - Zero-length Send and Recv return 0, nil (after checking the Conn is open).
+//   - Close unblocks every pending Send and Recv; they return an error wrapping
+//     net.ErrClosed. The descriptor itself is closed only after the last call
+//     in flight has returned, so a reused descriptor number is never touched.
+//     A second Close returns an error wrapping net.ErrClosed.
+//
+// Errors other than io.EOF are *net.OpError values. Their Err is
+// net.ErrClosed, os.ErrDeadlineExceeded (whose Timeout method reports true),
+// or an *os.SyscallError naming the system call and keeping its errno, so
+// errors.Is(err, syscall.ECONNRESET), errors.Is(err, net.ErrClosed) and
+// errors.Is(err, os.ErrDeadlineExceeded) all work, and err.(net.Error).Timeout()
+// is true for an expired deadline. EINTR is retried and never returned. A Send
+// to a peer that has gone returns EPIPE and never raises SIGPIPE.
+type Conn interface {
+	// Send writes p: all of it on a stream, one message on a datagram socket.
+	Send(p []byte) (n int, err error)
+	// Recv reads into p: at least one byte, or io.EOF at orderly shutdown.
+	Recv(p []byte) (n int, err error)
+	// Close releases the connection and unblocks every pending call.
+	Close() error
+}

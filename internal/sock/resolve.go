@@ -1,0 +1,86 @@
+package sock
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
+
+// Target is a resolved network address: everything socket(2) and
+// connect(2)/bind(2) need.
+type Target struct {
+	Network string // the network as the caller named it ("tcp4", "unix", ...)
+	Family  int    // AF_INET, AF_INET6 or AF_UNIX
+	Type    int    // SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
+	Addr    unix.Sockaddr
+}
+
+// Resolve turns a network and an address, as net.Dial and net.Listen take
+// them, into a Target. Host names are looked up with the standard resolver;
+// for "tcp" and "udp" an IPv4 address is preferred, as net.Dial does first.
+// passive is true for Listen, where an empty host means every address.
+func Resolve(network, address string, passive bool) (Target, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+		a, err := net.ResolveTCPAddr(network, address)
+		if err != nil {
+			return Target{}, err
+		}
+		return ipTarget(network, unix.SOCK_STREAM, a.AddrPort(), a.IP == nil, passive)
+	case "udp", "udp4", "udp6":
+		a, err := net.ResolveUDPAddr(network, address)
+		if err != nil {
+			return Target{}, err
+		}
+		return ipTarget(network, unix.SOCK_DGRAM, a.AddrPort(), a.IP == nil, passive)
+	case "unix", "unixgram", "unixpacket":
+		if address == "" {
+			return Target{}, &net.AddrError{Err: "missing unix socket path", Addr: address}
+		}
+		t := map[string]int{"unix": unix.SOCK_STREAM, "unixgram": unix.SOCK_DGRAM, "unixpacket": unix.SOCK_SEQPACKET}[network]
+		return Target{Network: network, Family: unix.AF_UNIX, Type: t, Addr: &unix.SockaddrUnix{Name: address}}, nil
+	}
+	return Target{}, net.UnknownNetworkError(network)
+}
+
+func ipTarget(network string, sotype int, ap netip.AddrPort, noHost, passive bool) (Target, error) {
+	ip := ap.Addr().Unmap()
+	port := int(ap.Port())
+	if noHost {
+		// An empty host: every address for Listen, the loopback for Dial
+		// (as net.Dial does).
+		switch {
+		case network[len(network)-1] == '6':
+			ip = netip.IPv6Unspecified()
+		default:
+			ip = netip.IPv4Unspecified()
+		}
+		if !passive {
+			if ip.Is6() {
+				ip = netip.IPv6Loopback()
+			} else {
+				ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+			}
+		}
+	}
+	last := network[len(network)-1]
+	if ip.Is4() && last != '6' {
+		return Target{Network: network, Family: unix.AF_INET, Type: sotype, Addr: &unix.SockaddrInet4{Port: port, Addr: ip.As4()}}, nil
+	}
+	if ip.Is6() && last != '4' {
+		return Target{Network: network, Family: unix.AF_INET6, Type: sotype, Addr: &unix.SockaddrInet6{Port: port, Addr: ip.As16(), ZoneId: zoneID(ip.Zone())}}, nil
+	}
+	return Target{}, &net.AddrError{Err: fmt.Sprintf("address family does not match network %q", network), Addr: ip.String()}
+}
+
+func zoneID(zone string) uint32 {
+	if zone == "" {
+		return 0
+	}
+	if ifi, err := net.InterfaceByName(zone); err == nil {
+		return uint32(ifi.Index)
+	}
+	return 0
+}

@@ -1,0 +1,64 @@
+package sock
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Socket creates a socket for t, close-on-exec, non-blocking when nonblock is
+// true (the models that wait for readiness connect and accept that way).
+func Socket(t Target, nonblock bool) (int, error) {
+	flags := unix.SOCK_CLOEXEC
+	if nonblock {
+		flags |= unix.SOCK_NONBLOCK
+	}
+	fd, err := unix.Socket(t.Family, t.Type|flags, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if t.Family == unix.AF_INET6 && t.Network[len(t.Network)-1] == '6' {
+		// "tcp6" means IPv6 only, as in package net.
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
+	}
+	return fd, nil
+}
+
+// Listen creates a socket for t bound to its address and, for stream and
+// seqpacket sockets, listening with the system's largest backlog. For TCP it
+// sets SO_REUSEADDR, as package net does, so a restarted server can bind at
+// once. The caller owns the returned fd.
+func Listen(t Target, nonblock bool) (int, error) {
+	fd, err := Socket(t, nonblock)
+	if err != nil {
+		return -1, err
+	}
+	if t.Family != unix.AF_UNIX && t.Type == unix.SOCK_STREAM {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			unix.Close(fd)
+			return -1, os.NewSyscallError("setsockopt", err)
+		}
+	}
+	if err := unix.Bind(fd, t.Addr); err != nil {
+		unix.Close(fd)
+		return -1, os.NewSyscallError("bind", err)
+	}
+	if t.Type != unix.SOCK_DGRAM {
+		if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
+			unix.Close(fd)
+			return -1, os.NewSyscallError("listen", err)
+		}
+	}
+	return fd, nil
+}
+
+// Type reports a socket's type (SO_TYPE) and family (SO_DOMAIN). err wraps
+// ENOTSOCK for a descriptor that is not a socket.
+func Type(fd int) (sotype, family int, err error) {
+	sotype, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+	if err != nil {
+		return 0, 0, err
+	}
+	family, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	return sotype, family, err
+}

@@ -1,0 +1,26 @@
+package iomodel
+
+// Stats counts what a Conn has done since it was created, one DirStats per
+// direction. Every model fills the same fields, so the cost of one model can be
+// set beside another's: syscalls per message, how often the kernel said "not
+// now", how often the caller had to sleep.
+type Stats struct {
+	Read  DirStats // Recv, TryRecv and Accept
+	Write DirStats // Send, TrySend and Connect
+}
+
+// DirStats counts one direction of a Conn.
+type DirStats struct {
+	// Calls is the number of Send or Recv calls (including Try variants).
+	Calls uint64
+	// Syscalls is the number of data-moving system calls issued (read, recv,
+	// write, send), or operations submitted to the kernel in the async model.
+	Syscalls uint64
+	// WouldBlock is the number of those system calls that returned EAGAIN.
+	WouldBlock uint64
+	// Waits is the number of times a call went to sleep waiting for
+	// readiness, completion or a back-off step.
+	Waits uint64
+	// Bytes is the number of bytes moved.
+	Bytes uint64
+}
