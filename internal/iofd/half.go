@@ -1,0 +1,165 @@
+package iofd
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iomodel/iomodel"
+)
+
+// Dir names a direction of a descriptor.
+type Dir uint8
+
+// The two directions.
+const (
+	Read  Dir = iota // Recv, Accept
+	Write            // Send, Connect
+)
+
+func (d Dir) String() string {
+	if d == Read {
+		return "read"
+	}
+	return "write"
+}
+
+// Half is one direction of an FD: the lock that serializes its calls (held
+// across their wait, so one reader and one writer run at a time), its
+// deadline, its wake-up token, and its counters.
+//
+// The token is a channel with room for one value. Ready puts a value in if
+// there is room and never blocks; Wait takes it out. A wake-up that arrives
+// while nobody waits is therefore kept for the next Wait, and several
+// wake-ups before a Wait fold into one: the same ready/wait protocol as the
+// runtime's pdReady/pdWait, with a channel in place of a parked goroutine.
+type Half struct {
+	mu       sync.Mutex
+	dir      Dir
+	deadline atomic.Int64 // Unix nanoseconds; 0 means none
+	ready    chan struct{}
+	timer    *time.Timer // made on the first timed wait; used under mu
+
+	calls, syscalls, wouldBlock, waits, bytes atomic.Uint64
+
+	_ [64]byte // keep the two Halves' hot words on separate cache lines
+}
+
+func (h *Half) init(d Dir) {
+	h.dir = d
+	h.ready = make(chan struct{}, 1)
+}
+
+// Dir reports which direction h is.
+func (h *Half) Dir() Dir { return h.dir }
+
+// Ready latches a wake-up for h: the call waiting in h now, or the next one
+// to wait, returns from Wait and tries its system call again. Any goroutine
+// may call it at any time; it never blocks and never allocates.
+func (h *Half) Ready() {
+	select {
+	case h.ready <- struct{}{}:
+	default:
+	}
+}
+
+// SetDeadline sets h's deadline; the zero time means none. A call waiting in
+// h is woken so that it applies the new deadline at once.
+func (h *Half) SetDeadline(t time.Time) {
+	h.deadline.Store(deadlineNanos(t))
+	h.Ready()
+}
+
+// Deadline reports h's deadline in Unix nanoseconds, 0 if none.
+func (h *Half) Deadline() int64 { return h.deadline.Load() }
+
+func deadlineNanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Year() >= 2262: // past what UnixNano can hold
+		return math.MaxInt64
+	case t.UnixNano() <= 0:
+		return 1 // any instant before 1970 has passed
+	}
+	return t.UnixNano()
+}
+
+// Expired reports whether h's deadline has passed.
+func (h *Half) Expired() bool {
+	d := h.deadline.Load()
+	return d != 0 && time.Now().UnixNano() >= d
+}
+
+// Wait parks the calling goroutine until a wake-up token is taken (Ready),
+// the FD is closed, h's deadline passes, or max elapses (max <= 0: no limit).
+// It does not say which: the caller re-checks closed and deadline and retries
+// its system call, so a spurious return costs one syscall and nothing more.
+// Wait must be called with h's lock held (inside a call on fd).
+func (h *Half) Wait(fd *FD, max time.Duration) { h.WaitOn(fd, nil, max) }
+
+// WaitOn is Wait that also returns when done is closed or receives; the
+// async model waits for its completion this way.
+func (h *Half) WaitOn(fd *FD, done <-chan struct{}, max time.Duration) {
+	h.waits.Add(1)
+	d := max
+	if dl := h.deadline.Load(); dl != 0 {
+		left := time.Duration(dl - time.Now().UnixNano())
+		if left <= 0 {
+			return
+		}
+		if d <= 0 || left < d {
+			d = left
+		}
+	}
+	if d <= 0 {
+		select {
+		case <-h.ready:
+		case <-fd.closing:
+		case <-done:
+		}
+		return
+	}
+	if h.timer == nil {
+		h.timer = time.NewTimer(d)
+	} else {
+		h.timer.Reset(d)
+	}
+	select {
+	case <-h.ready:
+	case <-fd.closing:
+	case <-done:
+	case <-h.timer.C:
+	}
+	// Since Go 1.23 Stop guarantees no stale value is left in timer.C.
+	h.timer.Stop()
+}
+
+// Stats reads h's counters.
+func (h *Half) Stats() iomodel.DirStats {
+	return iomodel.DirStats{
+		Calls:      h.calls.Load(),
+		Syscalls:   h.syscalls.Load(),
+		WouldBlock: h.wouldBlock.Load(),
+		Waits:      h.waits.Load(),
+		Bytes:      h.bytes.Load(),
+	}
+}
+
+// Count adds to h's counters, for models that move data outside the shared
+// loops (the async model's completions).
+func (h *Half) Count(calls, syscalls, wouldBlock, bytes uint64) {
+	if calls != 0 {
+		h.calls.Add(calls)
+	}
+	if syscalls != 0 {
+		h.syscalls.Add(syscalls)
+	}
+	if wouldBlock != 0 {
+		h.wouldBlock.Add(wouldBlock)
+	}
+	if bytes != 0 {
+		h.bytes.Add(bytes)
+	}
+}
