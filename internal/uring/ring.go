@@ -1,0 +1,611 @@
+package uring
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrRingClosed is returned by Submit on a ring that has stopped.
+var ErrRingClosed = errors.New("uring: ring closed")
+
+// user_data layout: never a Go pointer (the kernel hands it back after the GC
+// may have run), but a slot index, a kind and the slot's generation, so a
+// completion for a slot that has since been reused is recognised.
+//
+//	bits 0-23  slot index
+//	bits 24-31 kind
+//	bits 32-63 generation
+const (
+	kindOp      = 1 // the request itself
+	kindTimeout = 2 // its IORING_OP_LINK_TIMEOUT
+	kindCancel  = 3 // an ASYNC_CANCEL we issued
+	kindWake    = 4 // the READ kept armed on the eventfd
+
+	maxSlots = 1 << 24
+)
+
+func userData(idx, gen uint32, kind uint64) uint64 {
+	return uint64(gen)<<32 | kind<<24 | uint64(idx)
+}
+
+// Req states, touched only by the owner.
+const (
+	stateIdle     = iota
+	stateQueued   // handed to the owner, waiting for CQ budget or SQ room
+	stateInflight // in the kernel
+)
+
+// Req is one operation handed to a Ring: describe it with one Prep method
+// (and SetTimeout), Submit it, wait on Done, read Result. A Req is reused
+// freely once Done has fired; while it is submitted its buffer belongs to the
+// kernel and stays pinned.
+type Req struct {
+	op      uint8
+	fd      int32
+	buf     unsafe.Pointer // keeps the buffer reachable while in flight
+	n       uint32
+	off     uint64
+	opFlags uint32
+	timeout time.Duration
+	sa      unix.RawSockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
+	saLen   uint32
+
+	oneshot bool          // Done is closed (and a fresh channel made per Submit)
+	done    chan struct{} // signalled once per Submit
+	pin     runtime.Pinner
+
+	seq       atomic.Uint64 // Submit count, to match Cancel to the right submission
+	cancelled atomic.Uint64 // seq of the last Cancel request
+
+	// results, written by the owner before done is signalled
+	res      int32
+	timedOut bool
+
+	// owner-only
+	state      uint8
+	cancelSent bool
+	slot       uint32
+}
+
+// PrepRecv describes recv(2) on fd into p with msg_flags flags.
+func (q *Req) PrepRecv(fd int, p []byte, flags int) {
+	q.prepBuf(IORING_OP_RECV, fd, p, uint32(flags), 0)
+}
+
+// PrepSend describes send(2) of p on fd with msg_flags flags.
+func (q *Req) PrepSend(fd int, p []byte, flags int) {
+	q.prepBuf(IORING_OP_SEND, fd, p, uint32(flags), 0)
+}
+
+// PrepRead describes read(2) from fd into p at the file position (off = -1
+// with IORING_FEAT_RW_CUR_POS: the position advances as with read(2)).
+func (q *Req) PrepRead(fd int, p []byte) { q.prepBuf(IORING_OP_READ, fd, p, 0, ^uint64(0)) }
+
+// PrepWrite describes write(2) of p to fd at the file position.
+func (q *Req) PrepWrite(fd int, p []byte) { q.prepBuf(IORING_OP_WRITE, fd, p, 0, ^uint64(0)) }
+
+func (q *Req) prepBuf(op uint8, fd int, p []byte, flags uint32, off uint64) {
+	q.reset(op, fd)
+	q.n, q.opFlags, q.off = uint32(len(p)), flags, off
+	if len(p) > 0 {
+		q.buf = unsafe.Pointer(&p[0])
+	}
+}
+
+// PrepAccept describes accept4(2) on the listening fd with accept4 flags;
+// the peer's address is returned by Sockaddr after completion.
+func (q *Req) PrepAccept(fd int, flags int) {
+	q.reset(IORING_OP_ACCEPT, fd)
+	q.opFlags = uint32(flags)
+}
+
+// PrepConnect describes connect(2) of fd to the raw sockaddr sa of length n.
+func (q *Req) PrepConnect(fd int, sa unsafe.Pointer, n uint32) {
+	q.reset(IORING_OP_CONNECT, fd)
+	if n > uint32(unsafe.Sizeof(q.sa)) {
+		n = uint32(unsafe.Sizeof(q.sa))
+	}
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(&q.sa)), n), unsafe.Slice((*byte)(sa), n))
+	q.saLen = n
+}
+
+// PrepNop describes a no-op (used by tests and to measure the ring itself).
+func (q *Req) PrepNop() { q.reset(IORING_OP_NOP, -1) }
+
+func (q *Req) reset(op uint8, fd int) {
+	q.op, q.fd, q.buf, q.n, q.off, q.opFlags, q.timeout, q.saLen = op, int32(fd), nil, 0, 0, 0, 0, 0
+}
+
+// SetTimeout bounds the request by a linked timeout (IORING_OP_LINK_TIMEOUT)
+// of d, counted from submission; d <= 0 means none.
+func (q *Req) SetTimeout(d time.Duration) { q.timeout = d }
+
+// SetOneshot makes Done a channel that is closed at completion, so any number
+// of goroutines can wait on it; Submit then allocates a channel each time.
+func (q *Req) SetOneshot() { q.oneshot = true }
+
+// Done is signalled when the request has completed and every CQE belonging to
+// it (its own and its linked timeout's) has been reaped: from then on the
+// kernel no longer touches its buffer.
+func (q *Req) Done() <-chan struct{} { return q.done }
+
+// Result is cqe->res (bytes, a new fd, or -errno) and whether the linked
+// timeout fired. Valid after Done.
+func (q *Req) Result() (res int32, timedOut bool) { return q.res, q.timedOut }
+
+// Sockaddr is the peer address an ACCEPT filled in (valid after Done).
+func (q *Req) Sockaddr() (*unix.RawSockaddrAny, uint32) { return &q.sa, q.saLen }
+
+// slot is the owner's record of one request in flight. Whatever the kernel
+// reads or writes after submission besides the caller's buffer (the timeout's
+// timespec, a sockaddr and its length) lives here, in memory pinned for the
+// ring's lifetime, never on a goroutine stack.
+type slot struct {
+	gen     uint32
+	pending uint8 // CQEs still to reap: 1, or 2 with a linked timeout
+	req     *Req
+	ts      unix.Timespec
+	sa      unix.RawSockaddrAny
+	saLen   uint32
+}
+
+// Config sizes a ring. Zero values pick the defaults.
+type Config struct {
+	Entries   uint32 // SQ entries: the most SQEs one io_uring_enter submits (default 256)
+	CQEntries uint32 // CQ entries: the bound on CQEs in flight (default 8192)
+}
+
+// Stats counts a ring's work since it started.
+type Stats struct {
+	Enters    uint64 // io_uring_enter(2) calls
+	Submitted uint64 // SQEs submitted (requests, linked timeouts, cancels, eventfd reads)
+	Ops       uint64 // requests completed (Req, not counting timeouts or cancels)
+	Wakeups   uint64 // eventfd writes that woke the owner
+}
+
+type cancelReq struct {
+	req *Req
+	seq uint64
+	fd  int32 // with req == nil: cancel everything on fd
+}
+
+type queued struct {
+	req *Req
+	seq uint64
+}
+
+// Ring is an io_uring instance and the goroutine that owns it. That
+// goroutine, locked to its OS thread (required by IORING_SETUP_SINGLE_ISSUER
+// and DEFER_TASKRUN, which tie the ring to one task), makes every
+// io_uring_enter(2) call: it submits in one call everything callers handed it
+// since the previous call, and waits there for completions. Callers park on
+// their Req's channel; a caller that hands over work while the owner sleeps
+// writes an eventfd, on which the owner keeps a READ armed.
+type Ring struct {
+	mu       sync.Mutex
+	incoming []queued    // guarded by mu
+	cancels  []cancelReq // guarded by mu
+	refs     int         // guarded by mu
+	stopping bool        // guarded by mu
+	sleeping atomic.Bool // the owner is (about to be) blocked in io_uring_enter
+
+	efd    int
+	exited chan struct{}
+
+	enters, submitted, ops, wakeups atomic.Uint64
+
+	// owner-only
+	q        *queues
+	slots    []*slot
+	free     []uint32
+	backlog  []queued
+	work     []queued
+	cwork    []cancelReq
+	inflight int // CQEs expected from the kernel
+	budget   int // bound on inflight for requests: CQ size minus a reserve for cancels and the eventfd read
+	users    int // requests (not cancels or the eventfd read) in flight or queued
+	armed    bool
+	efdBuf   *[8]byte
+	pinner   runtime.Pinner
+}
+
+// New starts a ring and its owner. It fails with an *UnsupportedError (which
+// wraps errors.ErrUnsupported) when io_uring is absent or forbidden. The ring
+// holds one reference, dropped by Release.
+func New(c Config) (*Ring, error) {
+	if c.Entries == 0 {
+		c.Entries = 256
+	}
+	if c.CQEntries == 0 {
+		c.CQEntries = 8192
+	}
+	if c.CQEntries < 2*c.Entries {
+		c.CQEntries = 2 * c.Entries
+	}
+	r := &Ring{refs: 1, exited: make(chan struct{}), efd: -1}
+	ready := make(chan error, 1)
+	go r.run(c, ready)
+	if err := <-ready; err != nil {
+		<-r.exited
+		return nil, err
+	}
+	return r, nil
+}
+
+// Acquire takes another reference; it reports false if the ring has stopped.
+func (r *Ring) Acquire() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refs == 0 {
+		return false
+	}
+	r.refs++
+	return true
+}
+
+// Release drops a reference. The last one stops the owner: it waits until
+// nothing is in flight, closes the ring and the eventfd, and its thread
+// exits (the goroutine dies locked to it). Release returns after that.
+func (r *Ring) Release() {
+	r.mu.Lock()
+	if r.refs <= 0 {
+		r.mu.Unlock()
+		return
+	}
+	r.refs--
+	last := r.refs == 0
+	if last {
+		r.stopping = true
+	}
+	r.mu.Unlock()
+	if last {
+		r.wake()
+		<-r.exited
+	}
+}
+
+// Stats returns the ring's counters.
+func (r *Ring) Stats() Stats {
+	return Stats{Enters: r.enters.Load(), Submitted: r.submitted.Load(), Ops: r.ops.Load(), Wakeups: r.wakeups.Load()}
+}
+
+// Submit hands q to the owner. q's buffer is pinned from now until q
+// completes. The caller must not touch q or its buffer until Done.
+func (r *Ring) Submit(q *Req) error {
+	if q.oneshot || q.done == nil {
+		q.done = make(chan struct{}, 1)
+	}
+	if q.buf != nil {
+		q.pin.Pin(q.buf)
+	}
+	seq := q.seq.Add(1)
+	r.mu.Lock()
+	if r.refs == 0 {
+		r.mu.Unlock()
+		q.pin.Unpin()
+		return ErrRingClosed
+	}
+	r.incoming = append(r.incoming, queued{q, seq})
+	r.mu.Unlock()
+	r.wakeIfSleeping()
+	return nil
+}
+
+// Cancel asks the owner to cancel q's current submission
+// (IORING_OP_ASYNC_CANCEL by user_data). q still completes: wait on Done
+// (res is -ECANCELED, or the result if the request finished first).
+// Cancelling a completed request does nothing.
+func (r *Ring) Cancel(q *Req) {
+	seq := q.seq.Load()
+	if q.cancelled.Swap(seq) == seq {
+		return // already asked for this submission
+	}
+	r.mu.Lock()
+	r.cancels = append(r.cancels, cancelReq{req: q, seq: seq})
+	r.mu.Unlock()
+	r.wakeIfSleeping()
+}
+
+// CancelFD cancels every request on fd (IORING_ASYNC_CANCEL_FD|ALL), those
+// still queued included. It does not wait: each request still completes.
+func (r *Ring) CancelFD(fd int) {
+	r.mu.Lock()
+	r.cancels = append(r.cancels, cancelReq{fd: int32(fd)})
+	r.mu.Unlock()
+	r.wakeIfSleeping()
+}
+
+func (r *Ring) wakeIfSleeping() {
+	// Pairs with the owner's sleeping.Store(true) followed by its check of
+	// incoming under mu: either the owner sees our work, or we see it asleep.
+	if r.sleeping.Load() && r.sleeping.CompareAndSwap(true, false) {
+		r.wake()
+	}
+}
+
+func (r *Ring) wake() {
+	one := uint64(1)
+	b := (*[8]byte)(unsafe.Pointer(&one))
+	for {
+		_, err := unix.Write(r.efd, b[:])
+		if err != unix.EINTR {
+			break
+		}
+	}
+	r.wakeups.Add(1)
+}
+
+func (r *Ring) run(c Config, ready chan<- error) {
+	defer close(r.exited)
+	// Never unlocked: when run returns, the goroutine exits locked and the
+	// runtime terminates its thread, so no thread tied to a ring outlives it.
+	runtime.LockOSThread()
+
+	q, err := openQueues(c.Entries, c.CQEntries)
+	if err != nil {
+		ready <- err
+		return
+	}
+	// Blocking eventfd: io_uring would fail a READ on an O_NONBLOCK fd with
+	// EAGAIN instead of polling it.
+	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+	if err != nil {
+		q.close()
+		ready <- errf("eventfd: %w", err)
+		return
+	}
+	r.q, r.efd = q, efd
+	r.budget = int(q.cqEntries) - int(q.cqEntries)/8 - 1
+	r.efdBuf = new([8]byte)
+	r.pinner.Pin(r.efdBuf)
+	ready <- nil
+
+	r.loop()
+
+	q.close()
+	unix.Close(r.efd)
+	r.pinner.Unpin()
+}
+
+func (r *Ring) loop() {
+	cancelAllSent := false
+	for {
+		if !r.armed && r.q.sqFree() > 0 {
+			e := r.q.sqe()
+			prepRead(e, int32(r.efd), unsafe.Pointer(r.efdBuf), 8, ^uint64(0))
+			e.user_data = userData(0, 0, kindWake)
+			r.inflight++
+			r.armed = true
+		}
+
+		r.mu.Lock()
+		r.work, r.incoming = r.incoming, r.work[:0]
+		r.cwork, r.cancels = r.cancels, r.cwork[:0]
+		stopping := r.stopping
+		r.mu.Unlock()
+
+		for _, w := range r.work {
+			w.req.state = stateQueued
+			w.req.cancelSent = false
+			r.backlog = append(r.backlog, w)
+			r.users++
+		}
+		clear(r.work)
+		r.cwork = r.doCancels(r.cwork)
+		r.startBacklog()
+
+		if stopping {
+			if r.users == 0 {
+				return
+			}
+			if !cancelAllSent && r.q.sqFree() > 0 {
+				prepCancelAll(r.q.sqe())
+				r.inflight++
+				cancelAllSent = true
+			}
+		}
+
+		toSubmit := r.q.flush()
+		var wait uint32
+		if r.inflight > 0 {
+			wait = 1
+			r.sleeping.Store(true)
+			r.mu.Lock()
+			if len(r.incoming) > 0 || len(r.cancels) > 0 || r.stopping != stopping || len(r.cwork) > 0 {
+				wait = 0
+			}
+			r.mu.Unlock()
+			if len(r.backlog) > 0 && r.q.sqFree() == 0 {
+				wait = 0 // the SQ is full: submit, then fill again
+			}
+		}
+		n, err := r.q.enter(toSubmit, wait)
+		r.sleeping.Store(false)
+		r.enters.Add(1)
+		if n > 0 {
+			r.submitted.Add(uint64(n))
+		}
+		// EINTR: a signal arrived while waiting (signal(7)); EAGAIN/EBUSY: the
+		// kernel is short of memory or has CQEs to flush (io_uring_enter(2)).
+		// In all cases nothing is lost: loop, reap, enter again. Anything else
+		// means the ring itself is broken, which no caller could recover from.
+		if err != nil && err != unix.EINTR && err != unix.EAGAIN && err != unix.EBUSY {
+			panic("uring: io_uring_enter: " + err.Error())
+		}
+		r.reap()
+	}
+}
+
+// startBacklog moves queued requests into the SQ while the CQ budget and the
+// SQ have room, so the CQEs in flight never exceed the CQ size.
+func (r *Ring) startBacklog() {
+	i := 0
+	for ; i < len(r.backlog); i++ {
+		w := r.backlog[i]
+		q := w.req
+		if q.seq.Load() != w.seq || q.state != stateQueued {
+			continue // completed (cancelled) while queued
+		}
+		need := 1
+		if q.timeout > 0 {
+			need = 2
+		}
+		if r.inflight+need > r.budget || int(r.q.sqFree()) < need {
+			break
+		}
+		r.start(q, need)
+	}
+	n := copy(r.backlog, r.backlog[i:])
+	clear(r.backlog[n:])
+	r.backlog = r.backlog[:n]
+}
+
+func (r *Ring) start(q *Req, need int) {
+	var idx uint32
+	if n := len(r.free); n > 0 {
+		idx = r.free[n-1]
+		r.free = r.free[:n-1]
+	} else {
+		idx = uint32(len(r.slots))
+		s := new(slot)
+		r.pinner.Pin(s) // the kernel reads ts and sa, and writes sa and saLen
+		r.slots = append(r.slots, s)
+	}
+	s := r.slots[idx]
+	s.req, s.pending = q, uint8(need)
+	q.slot, q.state = idx, stateInflight
+	r.inflight += need
+
+	e := r.q.sqe()
+	switch q.op {
+	case IORING_OP_RECV:
+		prepRecv(e, q.fd, q.buf, q.n, q.opFlags)
+	case IORING_OP_SEND:
+		prepSend(e, q.fd, q.buf, q.n, q.opFlags)
+	case IORING_OP_READ:
+		prepRead(e, q.fd, q.buf, q.n, q.off)
+	case IORING_OP_WRITE:
+		prepWrite(e, q.fd, q.buf, q.n, q.off)
+	case IORING_OP_ACCEPT:
+		s.saLen = uint32(unsafe.Sizeof(s.sa))
+		prepAccept(e, q.fd, unsafe.Pointer(&s.sa), &s.saLen, q.opFlags)
+	case IORING_OP_CONNECT:
+		s.sa = q.sa
+		prepConnect(e, q.fd, unsafe.Pointer(&s.sa), q.saLen)
+	default:
+		prepNop(e)
+	}
+	e.user_data = userData(idx, s.gen, kindOp)
+	if need == 2 {
+		e.flags |= IOSQE_IO_LINK
+		s.ts = unix.NsecToTimespec(int64(q.timeout))
+		t := r.q.sqe()
+		prepLinkTimeout(t, unsafe.Pointer(&s.ts))
+		t.user_data = userData(idx, s.gen, kindTimeout)
+	}
+}
+
+func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
+	keep := cs[:0]
+	for _, c := range cs {
+		if c.req == nil {
+			if r.q.sqFree() == 0 {
+				keep = append(keep, c)
+				continue
+			}
+			// Queued requests on fd never reach the kernel.
+			for _, w := range r.backlog {
+				if w.req.fd == c.fd && w.req.state == stateQueued && w.req.seq.Load() == w.seq {
+					r.finish(w.req, -int32(unix.ECANCELED), false)
+				}
+			}
+			e := r.q.sqe()
+			prepCancelFD(e, c.fd)
+			e.user_data = userData(0, 0, kindCancel)
+			r.inflight++
+			continue
+		}
+		q := c.req
+		if q.seq.Load() != c.seq {
+			continue
+		}
+		switch q.state {
+		case stateQueued:
+			r.finish(q, -int32(unix.ECANCELED), false)
+		case stateInflight:
+			if q.cancelSent {
+				continue
+			}
+			if r.q.sqFree() == 0 {
+				keep = append(keep, c)
+				continue
+			}
+			s := r.slots[q.slot]
+			e := r.q.sqe()
+			prepCancel(e, userData(q.slot, s.gen, kindOp))
+			e.user_data = userData(0, 0, kindCancel)
+			r.inflight++
+			q.cancelSent = true
+		}
+	}
+	clear(cs[len(keep):])
+	return keep
+}
+
+func (r *Ring) reap() {
+	head, tail := r.q.completions()
+	for i := head; i != tail; i++ {
+		c := r.q.cqe(i)
+		ud, res := c.user_data, c.res
+		r.inflight--
+		switch ud >> 24 & 0xff {
+		case kindWake:
+			r.armed = false
+		case kindCancel:
+		case kindOp, kindTimeout:
+			idx, gen := uint32(ud&(maxSlots-1)), uint32(ud>>32)
+			s := r.slots[idx]
+			if s.gen != gen || s.req == nil {
+				panic("uring: completion for a stale slot")
+			}
+			q := s.req
+			if ud>>24&0xff == kindOp {
+				q.res = res
+			} else if res == -int32(unix.ETIME) {
+				q.timedOut = true
+			}
+			s.pending--
+			if s.pending == 0 {
+				if q.op == IORING_OP_ACCEPT {
+					q.sa, q.saLen = s.sa, s.saLen
+				}
+				s.req = nil
+				s.gen++
+				r.free = append(r.free, idx)
+				r.finish(q, q.res, q.timedOut)
+			}
+		}
+	}
+	r.q.consumed(tail)
+}
+
+// finish completes q: the kernel is done with it, so its buffer is unpinned
+// before the caller is told.
+func (r *Ring) finish(q *Req, res int32, timedOut bool) {
+	q.res, q.timedOut = res, timedOut
+	q.state = stateIdle
+	r.users--
+	r.ops.Add(1)
+	q.pin.Unpin()
+	if q.oneshot {
+		close(q.done)
+	} else {
+		q.done <- struct{}{}
+	}
+}

@@ -1,0 +1,366 @@
+package uring
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// newRing returns a ring or skips the test with the reason io_uring is
+// unavailable here.
+func newRing(t testing.TB, c Config) *Ring {
+	t.Helper()
+	r, err := New(c)
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err.Error())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Release)
+	return r
+}
+
+func socketpair(t testing.TB, typ int) (int, int) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
+	return fds[0], fds[1]
+}
+
+// wait fails the test instead of hanging when q never completes.
+func wait(t testing.TB, q *Req) (int32, bool) {
+	t.Helper()
+	select {
+	case <-q.Done():
+		return q.Result()
+	case <-time.After(10 * time.Second):
+		t.Fatal("request did not complete in 10s")
+		return 0, false
+	}
+}
+
+func TestABISizes(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"io_uring_sqe", unsafe.Sizeof(io_uring_sqe{}), sizeofSQE},
+		{"io_uring_cqe", unsafe.Sizeof(io_uring_cqe{}), sizeofCQE},
+		{"io_uring_params", unsafe.Sizeof(io_uring_params{}), sizeofParams},
+		{"io_uring_probe_op", unsafe.Sizeof(io_uring_probe_op{}), 8},
+		{"io_uring_sqe.user_data offset", unsafe.Offsetof(io_uring_sqe{}.user_data), 32},
+		{"io_uring_sqe.addr3 offset", unsafe.Offsetof(io_uring_sqe{}.addr3), 48},
+		{"io_uring_params.sq_off offset", unsafe.Offsetof(io_uring_params{}.sq_off), 40},
+		{"io_uring_params.cq_off offset", unsafe.Offsetof(io_uring_params{}.cq_off), 80},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d (<linux/io_uring.h>)", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestSetupFlags(t *testing.T) {
+	r := newRing(t, Config{})
+	t.Logf("setup flags %#x features %#x sq %d cq %d", r.q.flags, r.q.features, r.q.sqEntries, r.q.cqEntries)
+	if r.q.flags&baseFlags != baseFlags {
+		t.Errorf("flags %#x lack CQSIZE|CLAMP|SUBMIT_ALL", r.q.flags)
+	}
+}
+
+func TestNop(t *testing.T) {
+	r := newRing(t, Config{})
+	var q Req
+	for range 100 {
+		q.PrepNop()
+		if err := r.Submit(&q); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := wait(t, &q); res != 0 {
+			t.Fatalf("NOP res = %d, want 0", res)
+		}
+	}
+}
+
+func TestRecvSend(t *testing.T) {
+	r := newRing(t, Config{})
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	buf := make([]byte, 16)
+	var rq, sq Req
+	rq.PrepRecv(a, buf, 0)
+	if err := r.Submit(&rq); err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("hello, ring")
+	sq.PrepSend(b, msg, unix.MSG_NOSIGNAL)
+	if err := r.Submit(&sq); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := wait(t, &sq); int(res) != len(msg) {
+		t.Fatalf("SEND res = %d, want %d", res, len(msg))
+	}
+	res, _ := wait(t, &rq)
+	if got := string(buf[:max(res, 0)]); got != string(msg) {
+		t.Fatalf("RECV got %q (res %d), want %q", got, res, msg)
+	}
+}
+
+func TestLinkedTimeout(t *testing.T) {
+	r := newRing(t, Config{})
+	a, _ := socketpair(t, unix.SOCK_STREAM)
+	var q Req
+	q.PrepRecv(a, make([]byte, 8), 0)
+	q.SetTimeout(20 * time.Millisecond)
+	start := time.Now()
+	if err := r.Submit(&q); err != nil {
+		t.Fatal(err)
+	}
+	res, timedOut := wait(t, &q)
+	if res != -int32(unix.ECANCELED) || !timedOut {
+		t.Fatalf("got res %d timedOut %v, want -ECANCELED and true", res, timedOut)
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Fatalf("timed out after %v, before the 20ms timeout", d)
+	}
+}
+
+func TestTimeoutNotFiredWhenDataArrives(t *testing.T) {
+	r := newRing(t, Config{})
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	if _, err := unix.Write(b, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	var q Req
+	q.PrepRecv(a, make([]byte, 8), 0)
+	q.SetTimeout(time.Hour)
+	if err := r.Submit(&q); err != nil {
+		t.Fatal(err)
+	}
+	if res, timedOut := wait(t, &q); res != 1 || timedOut {
+		t.Fatalf("got res %d timedOut %v, want 1 and false", res, timedOut)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	r := newRing(t, Config{})
+	a, _ := socketpair(t, unix.SOCK_STREAM)
+	var q Req
+	for range 50 {
+		q.PrepRecv(a, make([]byte, 8), 0)
+		if err := r.Submit(&q); err != nil {
+			t.Fatal(err)
+		}
+		r.Cancel(&q)
+		if res, _ := wait(t, &q); res != -int32(unix.ECANCELED) {
+			t.Fatalf("cancelled RECV res = %d, want -ECANCELED", res)
+		}
+	}
+}
+
+func TestCancelFD(t *testing.T) {
+	r := newRing(t, Config{})
+	a, _ := socketpair(t, unix.SOCK_STREAM)
+	qs := make([]Req, 10)
+	for i := range qs {
+		qs[i].PrepRecv(a, make([]byte, 8), 0)
+		if err := r.Submit(&qs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.CancelFD(a)
+	for i := range qs {
+		if res, _ := wait(t, &qs[i]); res != -int32(unix.ECANCELED) {
+			t.Fatalf("req %d res = %d, want -ECANCELED", i, res)
+		}
+	}
+}
+
+// TestBudget hands a tiny ring far more requests than its CQ can hold: the
+// excess waits in the owner's backlog and everything still completes.
+func TestBudget(t *testing.T) {
+	r := newRing(t, Config{Entries: 4, CQEntries: 8})
+	const n = 100
+	type pair struct{ a, b int }
+	ps := make([]pair, n)
+	qs := make([]Req, n)
+	for i := range ps {
+		ps[i].a, ps[i].b = socketpair(t, unix.SOCK_STREAM)
+		qs[i].PrepRecv(ps[i].a, make([]byte, 1), 0)
+		if err := r.Submit(&qs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range ps {
+		if _, err := unix.Write(ps[i].b, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range qs {
+		if res, _ := wait(t, &qs[i]); res != 1 {
+			t.Fatalf("req %d res = %d, want 1", i, res)
+		}
+	}
+}
+
+// TestBatching: many goroutines submitting at once share io_uring_enter calls.
+func TestBatching(t *testing.T) {
+	r := newRing(t, Config{})
+	const workers, each = 64, 200
+	before := r.Stats()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var q Req
+			for range each {
+				q.PrepNop()
+				if err := r.Submit(&q); err != nil {
+					t.Error(err)
+					return
+				}
+				<-q.Done()
+			}
+		}()
+	}
+	wg.Wait()
+	s := r.Stats()
+	ops, enters := s.Ops-before.Ops, s.Enters-before.Enters
+	if ops != workers*each {
+		t.Fatalf("ops = %d, want %d", ops, workers*each)
+	}
+	t.Logf("%d ops in %d enters (%.2f ops/enter), %d wakeups", ops, enters, float64(ops)/float64(enters), s.Wakeups-before.Wakeups)
+	if enters >= ops {
+		t.Errorf("no batching: %d enters for %d ops", enters, ops)
+	}
+}
+
+func TestOneshot(t *testing.T) {
+	r := newRing(t, Config{})
+	var q Req
+	q.SetOneshot()
+	q.PrepNop()
+	if err := r.Submit(&q); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, &q)
+	<-q.Done() // closed: any number of receives succeed
+}
+
+func TestDefaultStartsAndStops(t *testing.T) {
+	r1, err := Default()
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err.Error())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1 != r2 {
+		t.Fatal("Default returned two rings while the first was referenced")
+	}
+	r1.Release()
+	var q Req
+	q.PrepNop()
+	if err := r2.Submit(&q); err != nil {
+		t.Fatalf("ring stopped while referenced: %v", err)
+	}
+	wait(t, &q)
+	r2.Release()
+	select {
+	case <-r2.exited:
+	default:
+		t.Fatal("owner still running after the last Release")
+	}
+	if err := r2.Submit(&q); !errors.Is(err, ErrRingClosed) {
+		t.Fatalf("Submit after stop: %v, want ErrRingClosed", err)
+	}
+	r3, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r3.Release()
+	if r3 == r2 {
+		t.Fatal("Default returned a stopped ring")
+	}
+}
+
+func TestForcedUnsupported(t *testing.T) {
+	for _, c := range []struct {
+		errno syscall.Errno
+		want  string
+	}{
+		{unix.ENOSYS, "older than 5.1"},
+		{unix.EACCES, "security module"},
+		{unix.EPERM, "io_uring"}, // seccomp or the sysctl, depending on this machine
+	} {
+		restore := ForceSetupError(c.errno)
+		_, err := New(Config{})
+		restore()
+		if !errors.Is(err, errors.ErrUnsupported) || !errors.Is(err, c.errno) {
+			t.Errorf("%v: err = %v, want one wrapping ErrUnsupported and the errno", c.errno, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "fix:") {
+			t.Errorf("%v: message %q lacks %q or a fix", c.errno, err, c.want)
+		}
+	}
+}
+
+func TestEPERMNamesSeccompOrSysctl(t *testing.T) {
+	err := classify(unix.EPERM)
+	msg := err.Error()
+	switch sysctl() {
+	case "1", "2":
+		if !strings.Contains(msg, "kernel.io_uring_disabled") {
+			t.Errorf("sysctl set but message %q does not name it", msg)
+		}
+	default:
+		if !strings.Contains(msg, "seccomp") {
+			t.Errorf("message %q does not name seccomp", msg)
+		}
+	}
+}
+
+func TestENOMEMShrinks(t *testing.T) {
+	var sizes []uint32
+	old := setupHook
+	setupHook = func(entries uint32, p *io_uring_params) (int, error) {
+		sizes = append(sizes, entries)
+		if entries > 32 {
+			return -1, unix.ENOMEM
+		}
+		fd, _, errno := unix.Syscall(unix.SYS_IO_URING_SETUP, uintptr(entries), uintptr(unsafe.Pointer(p)), 0)
+		if errno != 0 {
+			return -1, errno
+		}
+		return int(fd), nil
+	}
+	defer func() { setupHook = old }()
+	r, err := New(Config{Entries: 256})
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err.Error())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	if r.q.sqEntries != 32 {
+		t.Fatalf("sq entries = %d after ENOMEM retries (tried %v), want 32", r.q.sqEntries, sizes)
+	}
+}
