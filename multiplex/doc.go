@@ -1,0 +1,30 @@
+// Package multiplex is the third I/O model of Stevens' Unix Network
+// Programming (§6.2): I/O multiplexing. One thread blocks in select(2),
+// poll(2) or epoll_wait(2) for many descriptors at once; when the kernel
+// says an fd is ready, a non-blocking read or write does the copy.
+//
+// The package has two layers.
+//
+// Selector is the readiness API on its own, for programs that write their
+// own event loop: Add, Modify, Remove, Wait, Wake and Close, with three
+// backends (NewEpoll, NewPoll, NewSelect; NewSelector picks epoll). The
+// backends give the same level-triggered answers; the differences are listed
+// on Selector.
+//
+// Poller runs one Selector on one goroutine locked to its OS thread (never
+// the Go runtime's netpoller) and wakes the Conns that wait on it. With
+// epoll, each fd is registered once, edge-triggered, and never touched again
+// until it is closed; with poll and select, only fds that have a waiter are
+// watched, and a new waiter wakes the poller thread through an eventfd.
+//
+// Cost: a wait costs one system call on the poller thread for any number of
+// fds, plus a goroutine wake-up per ready Conn, and no OS thread per waiting
+// call (the blocking model's cost). epoll's wait is O(ready fds); poll and
+// select pass and scan every watched fd on each call, O(watched fds), and
+// select cannot hold fd ≥ FD_SETSIZE (1024).
+//
+// Pick it for many mostly-idle connections, when a thread per connection is
+// too dear, or to see what Go's own runtime does under net.Conn. Regular
+// files cannot be multiplexed (they are always "ready"): use the blocking or
+// async model for them.
+package multiplex

@@ -1,0 +1,5 @@
+//go:build !race
+
+package multiplex_test
+
+const raceEnabled = false
