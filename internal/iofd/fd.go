@@ -200,10 +200,28 @@ func (fd *FD) destroy() {
 // socket this FD was bound to by Listen, as package net does.
 func (fd *FD) UnlinkOnClose(path string) { fd.unlinkPath = path }
 
-// SetDeadline sets both directions' deadlines.
-func (fd *FD) SetDeadline(t time.Time) {
-	fd.Read.SetDeadline(t)
-	fd.Write.SetDeadline(t)
+// SetDeadline sets both directions' deadlines (net.Conn's SetDeadline);
+// it fails with net.ErrClosed after Close.
+func (fd *FD) SetDeadline(t time.Time) error { return fd.setDeadline(t, true, true) }
+
+// SetReadDeadline sets the deadline of Recv and Accept.
+func (fd *FD) SetReadDeadline(t time.Time) error { return fd.setDeadline(t, true, false) }
+
+// SetWriteDeadline sets the deadline of Send and Connect.
+func (fd *FD) SetWriteDeadline(t time.Time) error { return fd.setDeadline(t, false, true) }
+
+func (fd *FD) setDeadline(t time.Time, read, write bool) error {
+	if err := fd.Incref(); err != nil {
+		return fd.OpError("set", err)
+	}
+	defer fd.Decref()
+	if read {
+		fd.Read.SetDeadline(t)
+	}
+	if write {
+		fd.Write.SetDeadline(t)
+	}
+	return nil
 }
 
 // Stats reads the counters of both directions.
@@ -212,10 +230,16 @@ func (fd *FD) Stats() iomodel.Stats {
 }
 
 // SetAddrs records the addresses the model already knows (from Dial or
-// Accept), so LocalAddr and RemoteAddr need no system call.
+// Accept), so LocalAddr and RemoteAddr need no system call. nil leaves an
+// address to be asked for when needed.
 func (fd *FD) SetAddrs(local, remote net.Addr) {
 	fd.addrMu.Lock()
-	fd.laddr, fd.raddr = local, remote
+	if local != nil {
+		fd.laddr = local
+	}
+	if remote != nil {
+		fd.raddr = remote
+	}
 	fd.addrMu.Unlock()
 }
 

@@ -74,6 +74,11 @@ func (fd *FD) recv(h *Half, p []byte, w Waiter) (int, error) {
 			n, err = read(fd.Sysfd, p)
 		}
 		h.syscalls.Add(1)
+		if (n == 0 || err != nil) && fd.refs.closed() {
+			// Close woke this call (shutdown(2) in the blocking model):
+			// what it saw is the closing, not the peer.
+			return 0, fd.OpError("read", net.ErrClosed)
+		}
 		switch {
 		case err == nil && n == 0 && fd.Kind != Datagram:
 			return 0, io.EOF
@@ -135,6 +140,9 @@ func (fd *FD) send(h *Half, p []byte, w Waiter) (int, error) {
 			n, err = write(fd.Sysfd, chunk)
 		}
 		h.syscalls.Add(1)
+		if err != nil && err != unix.EAGAIN && fd.refs.closed() {
+			return nn, fd.OpError("write", net.ErrClosed)
+		}
 		if n > 0 {
 			nn += n
 			h.bytes.Add(uint64(n))
@@ -204,6 +212,9 @@ func (fd *FD) Accept(w Waiter, flags int) (int, unix.Sockaddr, error) {
 				return -1, nil, fd.OpError("accept", err)
 			}
 		default:
+			if fd.refs.closed() {
+				return -1, nil, fd.OpError("accept", net.ErrClosed)
+			}
 			return -1, nil, fd.OpError("accept", os.NewSyscallError("accept4", err))
 		}
 	}

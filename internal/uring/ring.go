@@ -56,9 +56,11 @@ type Req struct {
 	sa      unix.RawSockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
 	saLen   uint32
 
-	oneshot bool          // Done is closed (and a fresh channel made per Submit)
-	done    chan struct{} // signalled once per Submit
-	pin     runtime.Pinner
+	oneshot   bool          // Done is closed (and a fresh channel made per Submit)
+	done      chan struct{} // signalled once per Submit (a hint; completed is the truth)
+	completed atomic.Bool   // set by the owner, before done is signalled
+	pin       runtime.Pinner
+	tracker   *Tracker
 
 	seq       atomic.Uint64 // Submit count, to match Cancel to the right submission
 	cancelled atomic.Uint64 // seq of the last Cancel request
@@ -130,10 +132,21 @@ func (q *Req) SetTimeout(d time.Duration) { q.timeout = d }
 // of goroutines can wait on it; Submit then allocates a channel each time.
 func (q *Req) SetOneshot() { q.oneshot = true }
 
+// SetTracker makes the request count in t from Submit until completion.
+func (q *Req) SetTracker(t *Tracker) { q.tracker = t }
+
 // Done is signalled when the request has completed and every CQE belonging to
 // it (its own and its linked timeout's) has been reaped: from then on the
 // kernel no longer touches its buffer.
+//
+// Without SetOneshot, Done is a one-slot token channel reused across
+// submissions, and a token may be left over from the previous one: treat a
+// receive as "look at Completed", which is authoritative.
 func (q *Req) Done() <-chan struct{} { return q.done }
+
+// Completed reports whether the current submission has completed (every CQE
+// reaped, buffer unpinned, Result valid).
+func (q *Req) Completed() bool { return q.completed.Load() }
 
 // Result is cqe->res (bytes, a new fd, or -errno) and whether the linked
 // timeout fired. Valid after Done.
@@ -281,6 +294,10 @@ func (r *Ring) Submit(q *Req) error {
 	if q.oneshot || q.done == nil {
 		q.done = make(chan struct{}, 1)
 	}
+	q.completed.Store(false)
+	if q.tracker != nil {
+		q.tracker.add()
+	}
 	if q.buf != nil {
 		q.pin.Pin(q.buf)
 	}
@@ -289,6 +306,9 @@ func (r *Ring) Submit(q *Req) error {
 	if r.refs == 0 {
 		r.mu.Unlock()
 		q.pin.Unpin()
+		if q.tracker != nil {
+			q.tracker.done()
+		}
 		return ErrRingClosed
 	}
 	r.incoming = append(r.incoming, queued{q, seq})
@@ -603,9 +623,57 @@ func (r *Ring) finish(q *Req, res int32, timedOut bool) {
 	r.users--
 	r.ops.Add(1)
 	q.pin.Unpin()
-	if q.oneshot {
-		close(q.done)
+	// Once completed is set the caller may reuse q: read what we need first.
+	t, done, oneshot := q.tracker, q.done, q.oneshot
+	q.completed.Store(true)
+	if oneshot {
+		close(done)
 	} else {
-		q.done <- struct{}{}
+		select {
+		case done <- struct{}{}:
+		default: // a stale token is there already: it wakes the caller just as well
+		}
 	}
+	if t != nil {
+		t.done()
+	}
+}
+
+// Tracker counts requests in flight, so that whoever must outlive them (the
+// close(2) of their descriptor) can wait for the last one.
+type Tracker struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // made by Wait, closed when n reaches 0
+}
+
+func (t *Tracker) add() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *Tracker) done() {
+	t.mu.Lock()
+	t.n--
+	if t.n == 0 && t.idle != nil {
+		close(t.idle)
+		t.idle = nil
+	}
+	t.mu.Unlock()
+}
+
+// Wait returns once no tracked request is in flight.
+func (t *Tracker) Wait() {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.mu.Unlock()
+		return
+	}
+	if t.idle == nil {
+		t.idle = make(chan struct{})
+	}
+	idle := t.idle
+	t.mu.Unlock()
+	<-idle
 }

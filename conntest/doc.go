@@ -1,0 +1,21 @@
+// Package conntest is the conformance suite for iomodel.Conn: every model in
+// this module runs it, and so can any other implementation.
+//
+// Run takes a function that makes a fresh connected pair and runs one named
+// subtest per behaviour of the contract (see iomodel.Conn): byte streams and
+// message boundaries compared with go-cmp, ping-pong, large transfers,
+// concurrent Sends that must not interleave, concurrent Recvs, Close that
+// unblocks pending calls, double Close, use after Close, io.EOF and
+// EPIPE/ECONNRESET when the peer goes, deadlines, zero-length calls, and no
+// descriptor left open. Each subtest runs under a watchdog, so a hang fails
+// with the subtest's name and every goroutine's stack instead of stalling the
+// test binary.
+//
+// A model declares what it cannot do in Traits (for example that a deadline
+// moved while a call sleeps cannot reach it); the suite then skips exactly
+// those checks and says why.
+//
+// FDPairs makes the raw descriptor pairs the suite is usually run on: Unix
+// stream, seqpacket and datagram socketpairs, TCP and UDP over loopback, and
+// pipes. RunFDs runs the suite on each of them.
+package conntest
