@@ -1,0 +1,437 @@
+package sigdriven
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// readier is what a wake-up is delivered to: one direction of one
+// descriptor (iofd.Half in this module). Ready must never block.
+type readier interface{ Ready() }
+
+// regStats are one registration's counters, read by Conn.SignalStats.
+type regStats struct {
+	signals, precise, broadcast atomic.Uint64
+}
+
+// registration is one descriptor armed for signals: in precise mode with
+// its dispatcher d, in broadcast mode with the broadcaster b.
+type registration struct {
+	d    *dispatcher
+	b    *broadcaster
+	fd   int
+	gen  uint32 // which registration of this fd number, in d's slot
+	r, w readier
+	regStats
+}
+
+// A dispatcher is one OS thread that owns one real-time signal: it blocks
+// that signal and SIGIO (pthread_sigmask(3)), so the kernel queues them on
+// it instead of running a handler, and reads them from a signalfd(2) in a
+// blocking read(2). Every armed descriptor names this thread as its owner
+// (F_SETOWN_EX, F_OWNER_TID), so its signals are thread-directed and wait
+// in this thread's queue, in order, whether or not the thread is reading.
+//
+// The slots are indexed by descriptor number, since that is all a signal
+// says (si_fd). A number can be closed and handed out again while signals
+// about its old descriptor still wait in the queue; see retire.
+type dispatcher struct {
+	sig  int
+	pid  int
+	tid  int // the thread's id; set before start returns
+	sfd  int // the signalfd; used only by the thread
+	refs int // registrations; under registry.mu
+
+	stopping atomic.Bool
+	done     chan struct{} // closed when the thread is given back
+
+	mu    sync.Mutex
+	slots []slot
+	nregs int
+}
+
+// slot is what the dispatcher knows about one descriptor number.
+type slot struct {
+	reg *registration
+	gen uint32 // generation of the newest registration of this number
+	// retiring counts retire markers queued and not read yet. Signals for
+	// this number that are read while it is above zero were queued before
+	// the marker, so before the old descriptor was closed: stale.
+	retiring uint32
+}
+
+// Marker signals the package queues to a dispatcher thread itself with
+// rt_tgsigqueueinfo(2): si_code SI_QUEUE, si_pid ours, si_errno
+// markerMagic|kind, si_value gen<<32|fd. They share the queue with the
+// kernel's readiness signals, so their order among them is known.
+const (
+	markerMagic  = 0x51640000
+	markerRetire = 1 // fd's generation gen is gone: what was queued before is stale
+	markerStop   = 2 // wake up and look at stopping
+)
+
+// beforeRead, if set, runs on the dispatcher thread before each read of
+// the signalfd: tests use it to hold the thread away from read(2).
+var beforeRead atomic.Pointer[func()]
+
+// registry holds the running dispatcher of each signal.
+var registry struct {
+	mu sync.Mutex
+	m  map[int]*dispatcher
+}
+
+// acquire returns the running dispatcher for sig, starting one if there is
+// none, with one more reference.
+func acquire(sig int) (*dispatcher, error) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if d := registry.m[sig]; d != nil {
+		d.refs++
+		return d, nil
+	}
+	d := &dispatcher{sig: sig, pid: unix.Getpid(), done: make(chan struct{})}
+	ready := make(chan error, 1)
+	go d.run(ready)
+	if err := <-ready; err != nil {
+		return nil, err
+	}
+	counters.dispatchers.Add(1)
+	if registry.m == nil {
+		registry.m = make(map[int]*dispatcher)
+	}
+	registry.m[sig] = d
+	d.refs = 1
+	return d, nil
+}
+
+// release drops a reference; the last one stops the dispatcher. A new
+// registration after that starts a new one.
+func (d *dispatcher) release() {
+	registry.mu.Lock()
+	d.refs--
+	last := d.refs == 0
+	if last {
+		delete(registry.m, d.sig)
+		d.stopping.Store(true)
+	}
+	registry.mu.Unlock()
+	if last {
+		if d.queue(markerStop, 0, 0) != nil {
+			// The queue is full (EAGAIN): a standard signal is never
+			// refused (signal(7)), and the thread reads SIGIO too.
+			unix.Tgkill(d.pid, d.tid, unix.SIGIO)
+		}
+	}
+}
+
+// queue sends a marker to the dispatcher thread, behind every signal
+// already queued for it.
+func (d *dispatcher) queue(kind, fd int, gen uint32) error {
+	si := siginfo{
+		signo: int32(d.sig),
+		errno: markerMagic | int32(kind),
+		code:  siQueue,
+		pid:   int32(d.pid),
+		uid:   uint32(unix.Getuid()),
+		value: uint64(gen)<<32 | uint64(uint32(fd)),
+	}
+	_, _, e := unix.RawSyscall6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(d.pid), uintptr(d.tid), uintptr(d.sig), uintptr(unsafe.Pointer(&si)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// run is the dispatcher's goroutine. It tells ready when the thread is set
+// up (or why it could not be), serves signals until stopping, then gives
+// the thread back as it found it.
+func (d *dispatcher) run(ready chan<- error) {
+	runtime.LockOSThread()
+	if unix.Gettid() == d.pid {
+		// This is the main thread. Signals that a dispatcher reads but
+		// does not own are forwarded to the main thread (see sigio), so a
+		// dispatcher must not be it. While this goroutine holds the main
+		// thread locked, a new one cannot run there.
+		child := make(chan error, 1)
+		go d.run(child)
+		err := <-child
+		runtime.UnlockOSThread()
+		ready <- err
+		return
+	}
+	var set, old unix.Sigset_t
+	sigaddset(&set, d.sig)
+	sigaddset(&set, int(unix.SIGIO))
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
+		runtime.UnlockOSThread()
+		ready <- os.NewSyscallError("pthread_sigmask", err)
+		return
+	}
+	sfd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC)
+	if err != nil {
+		unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+		runtime.UnlockOSThread()
+		ready <- os.NewSyscallError("signalfd", err)
+		return
+	}
+	d.tid = unix.Gettid()
+	d.sfd = sfd
+	ready <- nil
+
+	var buf [64]signalfdSiginfo
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), len(buf)*sizeofSignalfdSiginfo)
+	for !d.stopping.Load() {
+		if h := beforeRead.Load(); h != nil {
+			(*h)()
+		}
+		n, err := unix.Read(sfd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			panic(fmt.Sprintf("sigdriven: read from signalfd %d: %v", sfd, err))
+		}
+		d.handle(buf[:n/sizeofSignalfdSiginfo])
+	}
+
+	// Every descriptor is disarmed, so nothing new arrives for this
+	// thread; what is still queued is read now, or it would be delivered
+	// to the Go runtime's handler once the mask is restored.
+	unix.SetNonblock(sfd, true)
+	for {
+		n, err := unix.Read(sfd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			break
+		}
+		d.handle(buf[:n/sizeofSignalfdSiginfo])
+	}
+	unix.Close(sfd)
+	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	runtime.UnlockOSThread()
+	close(d.done)
+}
+
+// handle acts on one batch of signals read from the signalfd.
+func (d *dispatcher) handle(batch []signalfdSiginfo) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range batch {
+		si := &batch[i]
+		switch {
+		case si.signo == uint32(unix.SIGIO):
+			d.sigio(si)
+		case si.code == siQueue && int(si.pid) == d.pid && si.errno&^0xffff == markerMagic:
+			d.marker(int(si.errno&0xffff), int(int32(uint32(si.ptr))), uint32(si.ptr>>32))
+		case si.code >= pollIn && si.code <= pollHup:
+			d.ready(int(si.fd), si.band)
+		}
+		// Anything else (someone's kill(2) or sigqueue(3) of our signal)
+		// names no descriptor and is dropped.
+	}
+}
+
+// Which si_band bits (poll(2)) wake which direction. The kernel fills
+// si_band from the POLL_* reason (fs/fcntl.c band_table): POLL_IN and
+// POLL_MSG mean readable, POLL_OUT writable, POLL_PRI urgent data, and
+// POLL_ERR and POLL_HUP concern both directions.
+const (
+	pollRdNorm = 0x040 // POLLRDNORM, <asm-generic/poll.h>
+	pollRdBand = 0x080 // POLLRDBAND
+	pollWrNorm = 0x100 // POLLWRNORM
+	pollWrBand = 0x200 // POLLWRBAND
+	pollMsg    = 0x400 // POLLMSG
+
+	bandRead  = unix.POLLIN | pollRdNorm | pollRdBand | unix.POLLPRI | pollMsg | unix.POLLRDHUP
+	bandWrite = unix.POLLOUT | pollWrNorm | pollWrBand
+	bandBoth  = unix.POLLERR | unix.POLLHUP
+)
+
+// ready wakes the direction of the descriptor a readiness signal names.
+// Called with d.mu held, which keeps registrations from going away.
+func (d *dispatcher) ready(fd int, band uint32) {
+	counters.signals.Add(1)
+	if fd < 0 || fd >= len(d.slots) {
+		counters.stale.Add(1)
+		return
+	}
+	s := &d.slots[fd]
+	if s.retiring > 0 || s.reg == nil {
+		counters.stale.Add(1)
+		return
+	}
+	reg := s.reg
+	reg.signals.Add(1)
+	rd := band&(bandRead|bandBoth) != 0
+	wr := band&(bandWrite|bandBoth) != 0
+	if !rd && !wr { // a band we do not know: wake both, to be safe
+		rd, wr = true, true
+	}
+	// Count before waking, so a woken caller sees its wake-up counted.
+	n := uint64(0)
+	if rd {
+		n++
+	}
+	if wr {
+		n++
+	}
+	reg.precise.Add(n)
+	counters.precise.Add(n)
+	if rd {
+		reg.r.Ready()
+	}
+	if wr {
+		reg.w.Ready()
+	}
+}
+
+// marker acts on a marker signal. Called with d.mu held.
+func (d *dispatcher) marker(kind, fd int, gen uint32) {
+	if kind == markerRetire && fd >= 0 && fd < len(d.slots) && d.slots[fd].retiring > 0 {
+		d.slots[fd].retiring--
+	}
+	// markerStop only had to end the read; run looks at stopping.
+}
+
+// sigio acts on a plain SIGIO. Called with d.mu held.
+//
+// The kernel sends SIGIO in place of the real-time signal when that cannot
+// be queued (fs/fcntl.c send_sigio_to_task; signal(7): RLIMIT_SIGPENDING),
+// and the lost signal's si_fd with it: every direction of every
+// registration is woken, and each retries its system call.
+//
+// A signalfd also reads signals sent to the whole process (signalfd(2)), so
+// the SIGIO may not have been ours: broadcast mode's, or that of a user's
+// own O_ASYNC descriptor and signal.Notify. It is sent on, thread-directed,
+// to the main thread, which does not block SIGIO (see run), so that the Go
+// runtime's handler and os/signal still see it.
+func (d *dispatcher) sigio(si *signalfdSiginfo) {
+	if si.code == siTkill && int(si.pid) == d.pid {
+		return // our own stop wake-up (release)
+	}
+	counters.overflows.Add(1)
+	for i := range d.slots {
+		reg := d.slots[i].reg
+		if reg == nil {
+			continue
+		}
+		reg.broadcast.Add(2)
+		counters.broadcast.Add(2)
+		reg.r.Ready()
+		reg.w.Ready()
+	}
+	unix.Tgkill(d.pid, d.pid, unix.SIGIO)
+}
+
+// add puts reg in its slot; one registration per descriptor number.
+func (d *dispatcher) add(reg *registration) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if reg.fd >= len(d.slots) {
+		n := max(2*len(d.slots), reg.fd+1, 64)
+		slots := make([]slot, n)
+		copy(slots, d.slots)
+		d.slots = slots
+	}
+	s := &d.slots[reg.fd]
+	if s.reg != nil {
+		return fmt.Errorf("fd %d is already registered with the signal dispatcher", reg.fd)
+	}
+	s.gen++
+	reg.gen = s.gen
+	s.reg = reg
+	d.nregs++
+	return nil
+}
+
+// retire takes reg out of its slot after its descriptor was disarmed, and
+// fences off the signals still queued for it.
+//
+// The race it closes: readiness signals for fd wait in the queue; the
+// descriptor is closed; open(2) or socket(2) returns the same number for a
+// new descriptor, which registers here. A signal read now says only "fd
+// N": it cannot tell the old descriptor from the new one. So retire queues
+// a marker behind everything already queued for the thread (the kernel
+// keeps one thread's queue of one signal in order, and disarm guarantees
+// that nothing more comes for the old descriptor), and until the marker is
+// read, signals for N are stale and dropped. The new descriptor's signals
+// can only be queued after its registration, which comes after close(2),
+// which comes after the marker: none of them is dropped.
+//
+// If the queue is full the marker cannot be sent; then stale signals are
+// delivered to the next owner of N as spurious wake-ups (harmless: every
+// wake-up is a hint, and the call just finds EAGAIN and waits again).
+func (d *dispatcher) retire(reg *registration, fence bool) {
+	d.mu.Lock()
+	s := &d.slots[reg.fd]
+	if s.reg == reg {
+		s.reg = nil
+		d.nregs--
+	}
+	if fence {
+		s.retiring++
+	}
+	d.mu.Unlock()
+	if fence && d.queue(markerRetire, reg.fd, reg.gen) != nil {
+		counters.unfenced.Add(1)
+		d.mu.Lock()
+		d.slots[reg.fd].retiring--
+		d.mu.Unlock()
+	}
+}
+
+// register arms fd to signal its readiness and delivers its wake-ups to r
+// (readable) and w (writable): in precise mode (sig a real-time signal)
+// through the dispatcher for sig, in broadcast mode (sig 0) as plain SIGIO
+// to the whole process.
+func register(fd, sig int, r, w readier) (*registration, error) {
+	reg := &registration{fd: fd, r: r, w: w}
+	if sig == 0 {
+		if err := registerBroadcast(reg); err != nil {
+			return nil, err
+		}
+		return reg, nil
+	}
+	if err := checkSignal(sig); err != nil {
+		return nil, err
+	}
+	// A closed descriptor fails here, before a thread is started for it.
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil {
+		return nil, os.NewSyscallError("fcntl F_GETFL", err)
+	}
+	d, err := acquire(sig)
+	if err != nil {
+		return nil, err
+	}
+	reg.d = d
+	if err := d.add(reg); err != nil {
+		d.release()
+		return nil, err
+	}
+	if err := arm(fd, sig, fOwnerTID, d.tid); err != nil {
+		d.retire(reg, false)
+		d.release()
+		return nil, err
+	}
+	return reg, nil
+}
+
+// unregister disarms the descriptor and forgets it. It must run before the
+// descriptor is closed (iofd's Hooks.Destroy).
+func (reg *registration) unregister() {
+	disarm(reg.fd)
+	if reg.b != nil {
+		reg.b.remove(reg)
+		return
+	}
+	reg.d.retire(reg, true)
+	reg.d.release()
+}

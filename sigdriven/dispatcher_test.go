@@ -1,0 +1,460 @@
+package sigdriven
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
+)
+
+func TestSiginfoLayout(t *testing.T) {
+	// Offsets of struct signalfd_siginfo in <linux/signalfd.h>.
+	var si signalfdSiginfo
+	for _, c := range []struct {
+		name string
+		got  uintptr
+		want uintptr
+	}{
+		{"size", unsafe.Sizeof(si), 128},
+		{"ssi_code", unsafe.Offsetof(si.code), 8},
+		{"ssi_pid", unsafe.Offsetof(si.pid), 12},
+		{"ssi_fd", unsafe.Offsetof(si.fd), 20},
+		{"ssi_band", unsafe.Offsetof(si.band), 28},
+		{"ssi_int", unsafe.Offsetof(si.int), 44},
+		{"ssi_ptr", unsafe.Offsetof(si.ptr), 48},
+		{"ssi_addr_lsb", unsafe.Offsetof(si.addrLSB), 80},
+		{"ssi_syscall", unsafe.Offsetof(si.syscall), 84},
+		{"ssi_call_addr", unsafe.Offsetof(si.callAddr), 88},
+		{"ssi_arch", unsafe.Offsetof(si.arch), 96},
+		{"siginfo_t size", unsafe.Sizeof(siginfo{}), 128},
+		{"si_pid", unsafe.Offsetof(siginfo{}.pid), 16},
+		{"si_sigval", unsafe.Offsetof(siginfo{}.value), 24},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s at %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestBadSignal(t *testing.T) {
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	for _, c := range []struct {
+		sig  int
+		want string
+	}{
+		{-1, "not a signal number"},
+		{65, "not a signal number"},
+		{int(unix.SIGIO), "standard signal"},
+		{int(unix.SIGURG), "Go runtime"},
+		{32, "libc"},
+		{33, "libc"},
+		{34, "libc"},
+	} {
+		reg, err := register(a, c.sig, newToken(), newToken())
+		if err == nil {
+			reg.unregister()
+			t.Errorf("signal %d: registered, want an error", c.sig)
+			continue
+		}
+		if !errors.Is(err, ErrBadSignal) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("signal %d: %v; want ErrBadSignal saying %q", c.sig, err, c.want)
+		}
+	}
+	for _, sig := range []int{35, 64} {
+		reg, err := register(a, sig, newToken(), newToken())
+		if err != nil {
+			t.Errorf("signal %d: %v", sig, err)
+			continue
+		}
+		reg.unregister()
+	}
+}
+
+func TestRegularFile(t *testing.T) {
+	for _, sig := range []int{DefaultSignal, 0} {
+		f, err := os.Create(filepath.Join(t.TempDir(), "f")) // only to get a regular file
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, err := unix.Dup(int(f.Fd()))
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg, err := register(fd, sig, newToken(), newToken())
+		if err == nil {
+			reg.unregister()
+			t.Fatalf("signal %d: a regular file was registered", sig)
+		}
+		if !errors.Is(err, ErrNoAsync) || !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("signal %d: %v; want ErrNoAsync and ErrUnsupported", sig, err)
+		}
+		for _, kind := range []string{"sockets", "pipes", "FIFOs", "ttys"} {
+			if !strings.Contains(err.Error(), kind) {
+				t.Errorf("signal %d: error %q does not name %s", sig, err, kind)
+			}
+		}
+		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if err != nil || fl&unix.O_ASYNC != 0 {
+			t.Errorf("flags after refusal: %#x, %v", fl, err)
+		}
+		unix.Close(fd)
+	}
+	goleak.VerifyNone(t) // the dispatcher started for it is gone
+}
+
+func TestClosedFD(t *testing.T) {
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	unix.Close(a)
+	unix.Close(b)
+	for _, sig := range []int{DefaultSignal, 0} {
+		reg, err := register(a, sig, newToken(), newToken())
+		if err == nil {
+			reg.unregister()
+			t.Fatalf("signal %d: a closed fd was registered", sig)
+		}
+		if !errors.Is(err, unix.EBADF) {
+			t.Errorf("signal %d: %v; want EBADF", sig, err)
+		}
+	}
+	registry.mu.Lock()
+	d := registry.m[DefaultSignal]
+	registry.mu.Unlock()
+	if d != nil {
+		var fds []int
+		d.mu.Lock()
+		for i, s := range d.slots {
+			if s.reg != nil {
+				fds = append(fds, i)
+			}
+		}
+		d.mu.Unlock()
+		t.Errorf("a dispatcher runs with no registration: refs %d, fds %v", d.refs, fds)
+	}
+}
+
+func TestDoubleRegister(t *testing.T) {
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	reg, err := register(a, DefaultSignal, newToken(), newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.unregister()
+	if r2, err := register(a, DefaultSignal, newToken(), newToken()); err == nil {
+		r2.unregister()
+		t.Fatal("the same fd was registered twice")
+	}
+}
+
+// TestPrecise: a signal wakes the registration and direction it names and
+// nothing else.
+func TestPrecise(t *testing.T) {
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	ar, aw, br, bw := newToken(), newToken(), newToken(), newToken()
+	regA, err := register(a, DefaultSignal, ar, aw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regA.unregister()
+	regB, err := register(b, DefaultSignal, br, bw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regB.unregister()
+
+	before := Signals()
+	if _, err := unix.Write(a, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	br.wait(t, "b readable")
+	if got := ar.n.Load() + aw.n.Load() + bw.n.Load(); got != 0 {
+		t.Errorf("%d wake-ups of other directions", got)
+	}
+	after := Signals()
+	if after.Signals-before.Signals != 1 || after.Precise-before.Precise != 1 {
+		t.Errorf("signals %+v -> %+v: want one signal, one precise wake-up", before, after)
+	}
+	if regB.signals.Load() != 1 || regB.precise.Load() != 1 {
+		t.Errorf("b counts %d signals, %d precise wake-ups", regB.signals.Load(), regB.precise.Load())
+	}
+
+	// Writability: fill a's send buffer until EAGAIN, drain b, and a's
+	// write direction must be woken (the kernel signals POLL_OUT only
+	// after a send found no room: sock_wake_async SOCK_WAKE_SPACE).
+	buf := make([]byte, 64<<10)
+	for {
+		_, err := unix.SendmsgN(a, buf, nil, nil, unix.MSG_DONTWAIT)
+		if err == unix.EAGAIN {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	aw.drain()
+	for {
+		_, _, _, _, err := unix.Recvmsg(b, buf, nil, unix.MSG_DONTWAIT)
+		if err == unix.EAGAIN {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	aw.wait(t, "a writable")
+
+	// Hang-up wakes both directions of the peer.
+	ar.drain()
+	aw.drain()
+	unix.Shutdown(b, unix.SHUT_RDWR)
+	ar.wait(t, "a read after peer shutdown")
+}
+
+// TestMask: the dispatcher thread blocks its signal and SIGIO; no other
+// thread does; after the last registration the thread's mask is restored.
+//
+// It runs in a child process, because os/signal, once any test has used
+// it, keeps a thread of the runtime's own (ensureSigM) that blocks every
+// signal nobody Notify'd, ours included.
+func TestMask(t *testing.T) {
+	if !inChild("TestMask") {
+		runChild(t, "TestMask")
+		return
+	}
+	const sig = 45
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	reg, err := register(a, sig, newToken(), newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := currentDispatcher(t, sig)
+	tid := d.tid
+	// A thread that is being created runs briefly with every signal
+	// blocked (the runtime's newosproc); read again until none is.
+	const all = 0xfffffffe7ffbfeff // everything blockable (SIGKILL and SIGSTOP are not)
+	var masks map[int][2]uint64
+	for try := 0; ; try++ {
+		masks = taskMasks(t)
+		transient := false
+		for id, m := range masks {
+			if id != tid && m[0]&all == all {
+				transient = true
+			}
+		}
+		if !transient || try == 100 {
+			break
+		}
+		time.Sleep(time.Millisecond) // poll for a thread to finish starting; not synchronization of ours
+	}
+	m, ok := masks[tid]
+	if !ok {
+		t.Fatalf("dispatcher thread %d not in /proc/self/task", tid)
+	}
+	if !sigismember(m[0], sig) || !sigismember(m[0], int(unix.SIGIO)) {
+		t.Errorf("dispatcher thread %d SigBlk %016x: want signals %d and SIGIO blocked", tid, m[0], sig)
+	}
+	for id, m := range masks {
+		if id != tid && (sigismember(m[0], sig) || sigismember(m[0], int(unix.SIGIO))) {
+			t.Errorf("thread %d (not the dispatcher) SigBlk %016x blocks signal %d or SIGIO", id, m[0], sig)
+		}
+	}
+	reg.unregister()
+	select {
+	case <-d.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("dispatcher did not stop after the last registration")
+	}
+	if m, ok := taskMasks(t)[tid]; ok && (sigismember(m[0], sig) || sigismember(m[0], int(unix.SIGIO))) {
+		t.Errorf("thread %d kept SigBlk %016x after the dispatcher stopped", tid, m[0])
+	}
+	goleak.VerifyNone(t)
+}
+
+// TestQueuedWhileNotReading: signals that arrive while the dispatcher
+// thread is not in read(2) wait, blocked, in its own pending set (SigPnd,
+// thread-directed), and are delivered when it reads again.
+func TestQueuedWhileNotReading(t *testing.T) {
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	br := newToken()
+	reg, err := register(b, DefaultSignal, br, newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.unregister()
+	tid := currentDispatcher(t, DefaultSignal).tid
+
+	entered, release := holdDispatcher(t)
+	// The thread stops before its next read: after handling this byte's
+	// signal, or before reading it if it was not in read(2) yet.
+	unix.Write(a, []byte("1"))
+	<-entered
+	br.drain()
+
+	unix.Write(a, []byte("2"))
+	var pnd uint64
+	for try := 0; try < 1000; try++ { // the kernel queues it synchronously in write(2); this only guards against surprises
+		pnd = taskMasks(t)[tid][1]
+		if sigismember(pnd, DefaultSignal) {
+			break
+		}
+	}
+	if !sigismember(pnd, DefaultSignal) {
+		t.Fatalf("dispatcher thread SigPnd %016x: signal %d not pending", pnd, DefaultSignal)
+	}
+	select {
+	case <-br.c:
+		t.Fatal("woken while the dispatcher was held")
+	default:
+	}
+	release()
+	br.wait(t, "byte sent while the dispatcher was not reading")
+}
+
+// TestStale: signals queued for a descriptor, which is then closed and its
+// number reused, do not reach the new descriptor; the new one's own
+// signals do.
+func TestStale(t *testing.T) {
+	x, xp := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(xp)
+	xr := newToken()
+	regX, err := register(x, DefaultSignal, xr, newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second registration keeps the dispatcher alive across X's end.
+	k, kp := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(k)
+	defer unix.Close(kp)
+	regK, err := register(k, DefaultSignal, newToken(), newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regK.unregister()
+
+	entered, release := holdDispatcher(t)
+	unix.Write(xp, []byte("0"))
+	<-entered
+	stale := uint64(3)
+	if xr.n.Load() == 0 {
+		stale++ // the thread stopped before it read the signal for "0"
+	}
+	before := Signals()
+	for i := 0; i < 3; i++ {
+		unix.Write(xp, []byte("s")) // three signals for x's number, queued
+	}
+	regX.unregister()
+	unix.Close(x)
+
+	y, yp := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(yp)
+	if y != x {
+		if err := unix.Dup3(y, x, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(y)
+		y = x
+	}
+	defer unix.Close(y)
+	yr, yw := newToken(), newToken()
+	regY, err := register(y, DefaultSignal, yr, yw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regY.unregister()
+	release()
+
+	unix.Write(yp, []byte("y"))
+	yr.wait(t, "y's own signal")
+	after := Signals()
+	if got := yr.n.Load() + yw.n.Load(); got != 1 {
+		t.Errorf("y woken %d times, want once (its own signal only)", got)
+	}
+	if after.Stale-before.Stale != stale {
+		t.Errorf("%d stale signals dropped, want %d", after.Stale-before.Stale, stale)
+	}
+}
+
+// TestNotifyCoexists: a program's own signal.Notify(SIGIO) still gets
+// every SIGIO sent to the process while a dispatcher (which reads SIGIO
+// from its signalfd) and the broadcaster run.
+func TestNotifyCoexists(t *testing.T) {
+	user := make(chan os.Signal, 1)
+	signal.Notify(user, unix.SIGIO)
+	defer signal.Stop(user)
+
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	c, d := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(c)
+	defer unix.Close(d)
+	regA, err := register(a, DefaultSignal, newToken(), newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regA.unregister()
+	cr := newToken()
+	regC, err := register(c, 0, cr, newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regC.unregister()
+
+	for i := 0; i < 50; i++ {
+		unix.Kill(unix.Getpid(), unix.SIGIO)
+		select {
+		case <-user:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("SIGIO %d never reached the program's own signal.Notify", i)
+		}
+	}
+	cr.drain()
+	unix.Write(d, []byte("x"))
+	cr.wait(t, "broadcast registration")
+	select {
+	case <-user:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the broadcast SIGIO did not reach the program's own signal.Notify")
+	}
+}
+
+// TestBroadcast: one SIGIO wakes every registration, both directions.
+func TestBroadcast(t *testing.T) {
+	const n = 8
+	var toks []*token
+	var peers []int
+	for i := 0; i < n; i++ {
+		a, b := socketpair(t, unix.SOCK_STREAM)
+		defer unix.Close(a)
+		defer unix.Close(b)
+		r, w := newToken(), newToken()
+		reg, err := register(a, 0, r, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reg.unregister()
+		toks = append(toks, r, w)
+		peers = append(peers, b)
+	}
+	unix.Write(peers[0], []byte("x"))
+	for i, tok := range toks {
+		tok.wait(t, "broadcast wake-up "+string(rune('0'+i)))
+	}
+}

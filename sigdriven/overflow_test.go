@@ -1,0 +1,119 @@
+package sigdriven
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestOverflow: with RLIMIT_SIGPENDING lowered (in a child process: the
+// limit is the whole process's), 200 busy descriptors overflow the
+// real-time queue; the kernel falls back to SIGIO, the dispatcher counts
+// it and wakes everyone, and no byte is lost.
+func TestOverflow(t *testing.T) {
+	if !inChild("TestOverflow") {
+		out := runChild(t, "TestOverflow")
+		i := bytes.Index(out, []byte("signals="))
+		if i < 0 {
+			t.Fatalf("child did not report:\n%s", out)
+		}
+		t.Logf("child: %s", bytes.TrimSpace(out[i:i+bytes.IndexByte(out[i:], '\n')]))
+		return
+	}
+	const conns, limit = 200, 16
+	rounds := 50
+	if testing.Short() {
+		rounds = 10
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_SIGPENDING, &unix.Rlimit{Cur: limit, Max: limit}); err != nil {
+		t.Fatal(err)
+	}
+	type pair struct {
+		r, w int
+		tok  *token
+		reg  *registration
+	}
+	pairs := make([]pair, conns)
+	for i := range pairs {
+		r, w := socketpair(t, unix.SOCK_STREAM)
+		tok := newToken()
+		reg, err := register(r, DefaultSignal, tok, newToken())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs[i] = pair{r, w, tok, reg}
+	}
+	defer func() {
+		for _, p := range pairs {
+			p.reg.unregister()
+			unix.Close(p.r)
+			unix.Close(p.w)
+		}
+	}()
+	before := Signals()
+
+	// Deterministic part: with the thread held away from read(2), one
+	// byte to each of 200 descriptors queues far more than 16 signals.
+	entered, release := holdDispatcher(t)
+	unix.Write(pairs[0].w, []byte{0})
+	<-entered
+	for _, p := range pairs[1:] {
+		unix.Write(p.w, []byte{0})
+	}
+	release()
+
+	// Busy part: readers that wait for their wake-up after EAGAIN, a
+	// writer spreading bytes over all of them.
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	for i := range pairs {
+		p := &pairs[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 64)
+			got := 0
+			for got < rounds+1 {
+				n, _, _, _, err := unix.Recvmsg(p.r, buf, nil, unix.MSG_DONTWAIT)
+				if err == unix.EAGAIN {
+					select {
+					case <-p.tok.c:
+					case <-time.After(10 * time.Second):
+						errs <- fmt.Errorf("fd %d: no wake-up after 10s with %d bytes", p.r, got)
+						return
+					}
+					continue
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				got += n
+			}
+			if got != rounds+1 {
+				errs <- fmt.Errorf("fd %d: %d bytes, want %d", p.r, got, rounds+1)
+			}
+		}()
+	}
+	for k := 0; k < rounds; k++ {
+		for _, p := range pairs {
+			if _, err := unix.Write(p.w, []byte{1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	after := Signals()
+	t.Logf("signals=%d overflows=%d precise=%d broadcast=%d", after.Signals-before.Signals, after.Overflows-before.Overflows, after.Precise-before.Precise, after.Broadcast-before.Broadcast)
+	if after.Overflows == before.Overflows {
+		t.Error("the real-time queue never overflowed (no SIGIO counted)")
+	}
+}

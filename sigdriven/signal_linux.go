@@ -1,0 +1,48 @@
+package sigdriven
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultSignal is the real-time signal the precise mode uses unless
+// WithSignal says otherwise. It is not SIGRTMIN (34 or 35 as libc reports
+// it) because that is the one other code reaches for first.
+const DefaultSignal = 40
+
+// sigRTMax is the highest signal number on Linux (_NSIG is 64).
+const sigRTMax = 64
+
+// ErrBadSignal is wrapped by the error for a signal number this package
+// cannot own: one that does not exist, a standard signal (they do not
+// queue, and the Go runtime handles them), or 32-34, which belong to libc.
+var ErrBadSignal = errors.New("signal cannot be used by the signal-driven model")
+
+// checkSignal says why sig cannot be the dispatcher's signal, or nil.
+// Real-time signals queue one instance per event with its siginfo
+// (signal(7) "Real-time signals"); standard ones merge, which is the whole
+// point of F_SETSIG.
+func checkSignal(sig int) error {
+	switch {
+	case sig < 1 || sig > sigRTMax:
+		return fmt.Errorf("%w: %d is not a signal number (Linux has 1-%d)", ErrBadSignal, sig, sigRTMax)
+	case sig == int(unix.SIGURG):
+		return fmt.Errorf("%w: %d (SIGURG) is owned by the Go runtime, which preempts goroutines with it; choose a real-time signal from 35 to %d", ErrBadSignal, sig, sigRTMax)
+	case sig < 32:
+		return fmt.Errorf("%w: %d (%v) is a standard signal: it does not queue one instance per event, and the Go runtime handles it; choose a real-time signal from 35 to %d", ErrBadSignal, sig, unix.SignalName(unix.Signal(sig)), sigRTMax)
+	case sig <= 34:
+		return fmt.Errorf("%w: %d is owned by libc (glibc uses 32 and 33 for thread cancellation and setxid, musl 34), and the Go runtime keeps it unblocked; choose a real-time signal from 35 to %d", ErrBadSignal, sig, sigRTMax)
+	}
+	return nil
+}
+
+// sigaddset adds sig to set, as sigaddset(3) does.
+func sigaddset(set *unix.Sigset_t, sig int) {
+	set.Val[(sig-1)/64] |= 1 << (uint(sig-1) % 64)
+}
+
+// sigismember reports whether sig is in the 64-bit mask m, the form of
+// SigBlk and SigPnd in /proc/PID/task/TID/status (proc(5)).
+func sigismember(m uint64, sig int) bool { return m&(1<<(uint(sig-1)%64)) != 0 }
