@@ -73,3 +73,21 @@ func Listen[T any](network, address string, nonblock bool, open Opener[T]) (T, e
 	}
 	return l, nil
 }
+
+// Accept is every model's Accept: take a connection from the listening l
+// (waiting with w), make it the model's with open, and record the peer's
+// address. Errors are *net.OpError with Op "accept".
+func Accept[T any](l *FD, w Waiter, flags int, open Opener[T]) (T, error) {
+	var zero T
+	nfd, raddr, err := l.Accept(w, flags)
+	if err != nil {
+		return zero, err
+	}
+	c, fd, _, err := open(nfd)
+	if err != nil {
+		unix.Close(nfd)
+		return zero, l.OpError("accept", err)
+	}
+	fd.SetAddrs(nil, raddr)
+	return c, nil
+}

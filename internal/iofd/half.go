@@ -51,6 +51,16 @@ func (h *Half) init(d Dir) {
 	h.ready = make(chan struct{}, 1)
 }
 
+// Busy reports whether a call holds h's lock: whether one is in flight in
+// this direction. Meant for Hooks.Evict, once no new call can start.
+func (h *Half) Busy() bool {
+	if h.mu.TryLock() {
+		h.mu.Unlock()
+		return false
+	}
+	return true
+}
+
 // Dir reports which direction h is.
 func (h *Half) Dir() Dir { return h.dir }
 

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/sock"
 )
 
 // Waiter is how a model waits when a system call said EAGAIN. Wait is
@@ -184,7 +186,15 @@ func (fd *FD) sendName() string {
 // Accept takes one connection from a listening socket, waiting with w on
 // EAGAIN. The new descriptor is close-on-exec, plus flags (SOCK_NONBLOCK for
 // the models that want it). The caller owns it.
-func (fd *FD) Accept(w Waiter, flags int) (int, unix.Sockaddr, error) {
+func (fd *FD) Accept(w Waiter, flags int) (int, net.Addr, error) {
+	nfd, sa, err := fd.accept(w, flags)
+	if err != nil {
+		return -1, nil, err
+	}
+	return nfd, sock.Addr(fd.sotype(), sa), nil
+}
+
+func (fd *FD) accept(w Waiter, flags int) (int, unix.Sockaddr, error) {
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
 		return -1, nil, fd.OpError("accept", err)
