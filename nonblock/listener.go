@@ -47,7 +47,9 @@ func Listen(network, address string) (*Listener, error) {
 
 // TryAccept makes one attempt to accept: it returns at once, with an error
 // wrapping ErrWouldBlock if no connection was waiting.
-func (l *Listener) TryAccept() (*Conn, error) { return iofd.Accept(l.fd, nil, unix.SOCK_NONBLOCK, open) }
+func (l *Listener) TryAccept() (*Conn, error) {
+	return iofd.Accept(l.fd, nil, unix.SOCK_NONBLOCK, open)
+}
 
 // AcceptConn waits for the next connection and returns it as a *Conn.
 func (l *Listener) AcceptConn() (*Conn, error) {

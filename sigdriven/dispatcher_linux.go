@@ -17,7 +17,7 @@ type readier interface{ Ready() }
 
 // regStats are one registration's counters, read by Conn.SignalStats.
 type regStats struct {
-	signals, precise, broadcast atomic.Uint64
+	signals, precise, broadcast, spurious atomic.Uint64
 }
 
 // registration is one descriptor armed for signals: in precise mode with
@@ -110,8 +110,10 @@ func acquire(sig int) (*dispatcher, error) {
 	return d, nil
 }
 
-// release drops a reference; the last one stops the dispatcher. A new
-// registration after that starts a new one.
+// release drops a reference; the last one stops the dispatcher and waits
+// until its thread is given back and its signalfd closed, so that the last
+// Close leaves the process as it found it. A new registration meanwhile
+// starts a new dispatcher.
 func (d *dispatcher) release() {
 	registry.mu.Lock()
 	d.refs--
@@ -127,6 +129,7 @@ func (d *dispatcher) release() {
 			// refused (signal(7)), and the thread reads SIGIO too.
 			unix.Tgkill(d.pid, d.tid, unix.SIGIO)
 		}
+		<-d.done
 	}
 }
 
