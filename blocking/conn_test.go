@@ -1,6 +1,7 @@
 package blocking_test
 
 import (
+	"net"
 	"testing"
 
 	"github.com/iomodel/iomodel"
@@ -20,4 +21,15 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	conntest.RunFDs(t, newConn, pairs)
+}
+
+func TestNetwork(t *testing.T) {
+	conntest.RunNetwork(t, conntest.Network{
+		Dial:   func(n, a string) (iomodel.Conn, error) { return blocking.Dial(n, a) },
+		Listen: func(n, a string) (net.Listener, error) { return blocking.Listen(n, a) },
+	})
+}
+
+func TestNewBadInput(t *testing.T) {
+	conntest.RunNew(t, func(fd int) (iomodel.Conn, error) { return blocking.New(fd) })
 }

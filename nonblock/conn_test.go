@@ -1,6 +1,7 @@
 package nonblock_test
 
 import (
+	"net"
 	"testing"
 
 	"github.com/iomodel/iomodel"
@@ -15,4 +16,15 @@ func TestConformance(t *testing.T) {
 func TestConformanceSpin(t *testing.T) {
 	pairs := conntest.FDPairs()[:1]
 	conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return nonblock.New(fd, nonblock.WithPolicy(nonblock.Spin)) }, pairs)
+}
+
+func TestNetwork(t *testing.T) {
+	conntest.RunNetwork(t, conntest.Network{
+		Dial:   func(n, a string) (iomodel.Conn, error) { return nonblock.Dial(n, a) },
+		Listen: func(n, a string) (net.Listener, error) { return nonblock.Listen(n, a) },
+	})
+}
+
+func TestNewBadInput(t *testing.T) {
+	conntest.RunNew(t, func(fd int) (iomodel.Conn, error) { return nonblock.New(fd) })
 }
