@@ -1,0 +1,291 @@
+package multiplex
+
+import (
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/internal/iofd"
+	"golang.org/x/sys/unix"
+)
+
+const model = "multiplex"
+
+// An Option configures New, Dial and Listen.
+type Option func(*connConfig)
+
+type connConfig struct {
+	poller *Poller
+}
+
+// WithPoller makes the Conn or Listener wait on p instead of on the default
+// Poller. p must outlive it: calls that have to wait after p.Close fail
+// with ErrPollerClosed.
+func WithPoller(p *Poller) Option {
+	return func(c *connConfig) { c.poller = p }
+}
+
+// The default Poller: started by the first New that needs it, closed (its
+// thread gone, its fds closed) when the last descriptor on it is closed.
+var defaultPoller struct {
+	mu   sync.Mutex
+	p    *Poller
+	refs int
+}
+
+func acquireDefault() (*Poller, error) {
+	d := &defaultPoller
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.p == nil {
+		p, err := NewPoller()
+		if err != nil {
+			return nil, err
+		}
+		d.p = p
+	}
+	d.refs++
+	return d.p, nil
+}
+
+func releaseDefault() {
+	d := &defaultPoller
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.refs--
+	if d.refs == 0 {
+		d.p.Close()
+		d.p = nil
+	}
+}
+
+// pollFD is what a Conn and a Listener share: the descriptor's lifecycle
+// (iofd.FD) and its place in a Poller. It is the model's iofd.Waiter and
+// iofd.Hooks.
+type pollFD struct {
+	fd     *iofd.FD
+	p      *Poller
+	h      handle
+	shared bool // on the default Poller: released at the end
+}
+
+// open registers sysfd with the poller and takes it as an iofd.FD. On error
+// the caller still owns sysfd and nothing is left registered.
+func (pd *pollFD) open(sysfd int, opts []Option) error {
+	if sysfd < 0 {
+		return iofd.NewError(model, sysfd, iofd.ErrNegativeFD)
+	}
+	// Check that sysfd is open before a default Poller is started: its
+	// epoll fd could otherwise take a closed sysfd's number.
+	if _, err := unix.FcntlInt(uintptr(sysfd), unix.F_GETFD, 0); err != nil {
+		return iofd.NewError(model, sysfd, os.NewSyscallError("fcntl", err))
+	}
+	var cfg connConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	pd.p = cfg.poller
+	if pd.p == nil {
+		p, err := acquireDefault()
+		if err != nil {
+			return iofd.NewError(model, sysfd, err)
+		}
+		pd.p, pd.shared = p, true
+	}
+	h, err := pd.p.register(sysfd)
+	if err != nil {
+		pd.done()
+		return iofd.NewError(model, sysfd, err)
+	}
+	pd.h = h
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: pd})
+	if err != nil {
+		pd.p.unregister(h)
+		pd.done()
+		return err
+	}
+	pd.fd = fd
+	pd.p.attach(h, fd)
+	return nil
+}
+
+func (pd *pollFD) done() {
+	if pd.shared {
+		pd.shared = false
+		releaseDefault()
+	}
+}
+
+// Wait is iofd.Waiter: after EAGAIN, have the poller watch this direction
+// (a no-op with epoll, where the fd is always watched) and sleep until the
+// poller latches readiness, the deadline passes or Close is called.
+func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+	if err := pd.p.want(pd.h, h.Dir()); err != nil {
+		return err
+	}
+	h.Wait(fd, 0)
+	return nil
+}
+
+// Evict is iofd.Hooks: nothing sleeps in the kernel, and iofd has woken
+// every waiter already.
+func (pd *pollFD) Evict(*iofd.FD) {}
+
+// Destroy is iofd.Hooks: it runs after the last call has returned, just
+// before close(2), and removes the fd from the poller (EPOLL_CTL_DEL).
+// Removing it first matters: epoll watches the open file description, not
+// the number (epoll(7), Q6), and after close(2) the number may be someone
+// else's.
+func (pd *pollFD) Destroy(*iofd.FD) {
+	pd.p.unregister(pd.h)
+	pd.done()
+}
+
+// Conn is a descriptor driven by the multiplex model: Send and Recv try the
+// system call at once and, on EAGAIN, sleep until the Poller reports the fd
+// ready. It satisfies iomodel.Conn and, on a socket, net.Conn. All methods
+// are safe for concurrent use.
+type Conn struct {
+	pd pollFD
+}
+
+var (
+	_ iomodel.Conn = (*Conn)(nil)
+	_ net.Conn     = (*Conn)(nil)
+)
+
+// New takes fd, a socket, pipe, FIFO or tty, for the multiplex model, on the
+// default Poller unless WithPoller says otherwise. On success the Conn owns
+// fd; on error the caller still does. A regular file is refused: it cannot
+// be multiplexed (see ErrNotPollable); so is fd ≥ FD_SETSIZE on a select
+// Poller (ErrFDSetSize).
+func New(fd int, opts ...Option) (*Conn, error) {
+	c := new(Conn)
+	if err := c.pd.open(fd, opts); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Recv reads into p: at least one byte, or io.EOF at the end of a stream.
+func (c *Conn) Recv(p []byte) (int, error) { return c.pd.fd.Recv(p, &c.pd) }
+
+// Send writes all of p on a stream, one message on a datagram socket.
+func (c *Conn) Send(p []byte) (int, error) { return c.pd.fd.Send(p, &c.pd) }
+
+// Read is Recv, for io.Reader and net.Conn.
+func (c *Conn) Read(p []byte) (int, error) { return c.pd.fd.Recv(p, &c.pd) }
+
+// Write is Send, for io.Writer and net.Conn.
+func (c *Conn) Write(p []byte) (int, error) { return c.pd.fd.Send(p, &c.pd) }
+
+// Close unblocks every pending call (they fail with an error wrapping
+// net.ErrClosed); the fd is removed from the Poller and closed once the
+// last of them has returned.
+func (c *Conn) Close() error { return c.pd.fd.Close() }
+
+// LocalAddr is the socket's address, nil if fd is not a socket.
+func (c *Conn) LocalAddr() net.Addr { return c.pd.fd.LocalAddr() }
+
+// RemoteAddr is the peer's address, nil if fd is not a connected socket.
+func (c *Conn) RemoteAddr() net.Addr { return c.pd.fd.RemoteAddr() }
+
+// SetDeadline sets the read and write deadlines; a call already waiting
+// applies the new deadline at once.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.pd.fd.SetDeadline(t)
+	return nil
+}
+
+// SetReadDeadline sets the deadline for Recv, Read; a waiting call applies
+// it at once.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.pd.fd.Read.SetDeadline(t)
+	return nil
+}
+
+// SetWriteDeadline sets the deadline for Send, Write; a waiting call applies
+// it at once.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.pd.fd.Write.SetDeadline(t)
+	return nil
+}
+
+// Stats counts the Conn's calls, system calls, EAGAINs, waits and bytes.
+func (c *Conn) Stats() iomodel.Stats { return c.pd.fd.Stats() }
+
+// Poller is the Poller the Conn waits on.
+func (c *Conn) Poller() *Poller { return c.pd.p }
+
+// Dial connects to address on network ("tcp", "tcp4", "tcp6", "udp",
+// "udp4", "udp6", "unix", "unixgram", "unixpacket") the multiplex way: a
+// non-blocking connect(2), a wait for writability on the Poller, then
+// SO_ERROR for the result.
+func Dial(network, address string, opts ...Option) (*Conn, error) {
+	return iofd.Dial(network, address, true, func(sysfd int) (*Conn, *iofd.FD, iofd.Waiter, error) {
+		c := new(Conn)
+		if err := c.pd.open(sysfd, opts); err != nil {
+			return nil, nil, nil, err
+		}
+		return c, c.pd.fd, &c.pd, nil
+	})
+}
+
+// Listener accepts connections when the Poller reports its socket
+// readable. It satisfies net.Listener.
+type Listener struct {
+	pd   pollFD
+	opts []Option
+}
+
+var _ net.Listener = (*Listener)(nil)
+
+// Listen listens on address ("tcp", "tcp4", "tcp6", "unix", "unixpacket").
+// Accepted Conns wait on the Listener's Poller.
+func Listen(network, address string, opts ...Option) (*Listener, error) {
+	return iofd.Listen(network, address, true, func(sysfd int) (*Listener, *iofd.FD, iofd.Waiter, error) {
+		l := &Listener{opts: opts}
+		if err := l.pd.open(sysfd, opts); err != nil {
+			return nil, nil, nil, err
+		}
+		return l, l.pd.fd, &l.pd, nil
+	})
+}
+
+// AcceptConn waits for and returns the next connection.
+func (l *Listener) AcceptConn() (*Conn, error) {
+	nfd, sa, err := l.pd.fd.Accept(&l.pd, 0)
+	if err != nil {
+		return nil, err
+	}
+	// The same options: on the default Poller, the Conn takes its own
+	// reference, so it outlives the Listener.
+	c, err := New(nfd, l.opts...)
+	if err != nil {
+		unix.Close(nfd)
+		return nil, l.pd.fd.OpError("accept", err)
+	}
+	_ = sa // RemoteAddr asks getpeername(2) when first needed
+	return c, nil
+}
+
+// Accept is AcceptConn, for net.Listener.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.AcceptConn()
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close stops listening; a pending Accept returns an error wrapping
+// net.ErrClosed.
+func (l *Listener) Close() error { return l.pd.fd.Close() }
+
+// Addr is the address the Listener listens on.
+func (l *Listener) Addr() net.Addr { return l.pd.fd.LocalAddr() }
+
+// Stats counts the Listener's accepts (as Read) and waits.
+func (l *Listener) Stats() iomodel.Stats { return l.pd.fd.Stats() }

@@ -1,0 +1,54 @@
+package multiplex_test
+
+import (
+	"net"
+	"testing"
+
+	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/conntest"
+	"github.com/iomodel/iomodel/multiplex"
+)
+
+// pollers runs f on the default Poller and on a Poller of each backend.
+func pollers(t *testing.T, f func(t *testing.T, opts []multiplex.Option)) {
+	t.Run("default", func(t *testing.T) { f(t, nil) })
+	for _, b := range []multiplex.Backend{multiplex.Epoll, multiplex.Poll, multiplex.Select} {
+		t.Run(b.String(), func(t *testing.T) {
+			p, err := multiplex.NewPoller(multiplex.WithBackend(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if err := p.Close(); err != nil {
+					t.Errorf("Poller.Close: %v", err)
+				}
+			}()
+			f(t, []multiplex.Option{multiplex.WithPoller(p)})
+		})
+	}
+}
+
+func TestConformance(t *testing.T) {
+	pollers(t, func(t *testing.T, opts []multiplex.Option) {
+		pairs := conntest.FDPairs()
+		if testing.Short() && opts == nil {
+			pairs = pairs[:1] // the default Poller is epoll, run in full below
+		}
+		conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return multiplex.New(fd, opts...) }, pairs)
+	})
+}
+
+func TestNetwork(t *testing.T) {
+	pollers(t, func(t *testing.T, opts []multiplex.Option) {
+		conntest.RunNetwork(t, conntest.Network{
+			Dial:   func(n, a string) (iomodel.Conn, error) { return multiplex.Dial(n, a, opts...) },
+			Listen: func(n, a string) (net.Listener, error) { return multiplex.Listen(n, a, opts...) },
+		})
+	})
+}
+
+func TestNewBadInput(t *testing.T) {
+	pollers(t, func(t *testing.T, opts []multiplex.Option) {
+		conntest.RunNew(t, func(fd int) (iomodel.Conn, error) { return multiplex.New(fd, opts...) })
+	})
+}

@@ -1,0 +1,317 @@
+package multiplex
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/iomodel/iomodel/internal/iofd"
+)
+
+// ErrPollerClosed is wrapped by the error of a call that had to wait on a
+// Poller that has been closed. The Conns of a closed Poller still read and
+// write what is ready without waiting, and must still be closed.
+var ErrPollerClosed = errors.New("multiplex: poller closed")
+
+// A Poller waits for many descriptors on one OS thread and wakes the Conns
+// waiting on them. It runs one Selector on one goroutine locked to its
+// thread; the Go runtime's netpoller never sees the descriptors.
+//
+// With epoll, each fd is added once, edge-triggered for reading, writing and
+// peer shutdown (EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET), and the epoll set is
+// not touched again until Close removes it before close(2): a Send or Recv
+// makes no epoll_ctl call. Every edge latches a wake-up token in the
+// matching direction of the Conn (iofd.Half.Ready), so readiness that lands
+// between a call's EAGAIN and its wait is kept, not lost.
+//
+// With poll and select, which are level-triggered and pay for every fd they
+// watch, an fd is watched only while a call waits on it: the call marks its
+// direction wanted (waking the poller thread through the selector's eventfd
+// if the thread is inside poll or select), and the poller thread unmarks it
+// when it reports readiness.
+//
+// Every event carries a tag, slot and generation, so an event for a
+// descriptor that was closed, and whose number the kernel already gave to a
+// new Conn, is recognized and dropped.
+type Poller struct {
+	sel     Selector
+	edge    bool          // epoll: registered once, edge-triggered; no wants
+	closed  atomic.Bool   // Close was called
+	stopped atomic.Bool   // the poller goroutine stops or has stopped
+	done    chan struct{} // closed when the poller goroutine has exited
+	err     error         // why it stopped on its own; written before stopped
+
+	mu    sync.Mutex
+	slots []slot
+	free  []uint32
+	live  int
+}
+
+// A slot is one registered descriptor.
+type slot struct {
+	gen  uint32   // bumped when the slot is freed
+	fd   int      // -1 when free
+	ifd  *iofd.FD // nil until the Conn is made; then woken on events
+	want Events   // poll/select: directions a call waits for
+}
+
+// A PollerOption configures NewPoller.
+type PollerOption func(*pollerConfig)
+
+type pollerConfig struct {
+	backend Backend
+}
+
+// WithBackend makes the Poller use b (Epoll by default).
+func WithBackend(b Backend) PollerOption {
+	return func(c *pollerConfig) { c.backend = b }
+}
+
+// NewPoller starts a Poller: its selector, and its goroutine locked to a
+// new OS thread. Close stops both.
+func NewPoller(opts ...PollerOption) (*Poller, error) {
+	var cfg pollerConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	var sel Selector
+	var err error
+	switch cfg.backend {
+	case Epoll:
+		sel, err = NewEpoll()
+	case Poll:
+		sel, err = NewPoll()
+	case Select:
+		sel, err = NewSelect()
+	default:
+		return nil, fmt.Errorf("multiplex: NewPoller: unknown backend %v", cfg.backend)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &Poller{sel: sel, edge: cfg.backend == Epoll, done: make(chan struct{})}
+	go p.run()
+	return p, nil
+}
+
+// Backend tells which system call the Poller waits in.
+func (p *Poller) Backend() Backend { return p.sel.Backend() }
+
+// Close stops the Poller: its goroutine returns (and, being locked, takes
+// its OS thread with it) and its selector's fds are closed. Calls waiting on
+// it return an error wrapping ErrPollerClosed, and so does a second Close.
+func (p *Poller) Close() error {
+	if p.closed.Swap(true) {
+		return fmt.Errorf("multiplex: Poller.Close: %w", ErrPollerClosed)
+	}
+	p.stopped.Store(true)
+	p.sel.Wake()
+	<-p.done
+	err := p.sel.Close()
+	p.wakeAll()
+	return err
+}
+
+// wakeAll wakes every call waiting on the poller, so it retries and, if it
+// must wait again, learns that the poller is closed.
+func (p *Poller) wakeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.slots {
+		if s := &p.slots[i]; s.ifd != nil {
+			s.ifd.Read.Ready()
+			s.ifd.Write.Ready()
+		}
+	}
+}
+
+// run is the poller thread: wait, then wake whoever the events name.
+func (p *Poller) run() {
+	// Never unlocked: when run returns, the runtime ends the thread
+	// (runtime.LockOSThread), so a stopped Poller leaves no thread behind.
+	runtime.LockOSThread()
+	defer close(p.done)
+	events := make([]Event, 256)
+	for {
+		n, err := p.sel.Wait(events, -1)
+		if p.stopped.Load() {
+			return
+		}
+		if err != nil {
+			// Not expected (the selector is ours and only Close closes
+			// it): stop rather than spin, and fail every waiter.
+			p.err = err
+			p.stopped.Store(true)
+			p.wakeAll()
+			return
+		}
+		p.dispatch(events[:n])
+	}
+}
+
+func (p *Poller) dispatch(events []Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ev := range events {
+		i, gen := uint32(ev.Tag), uint32(ev.Tag>>32)
+		if int(i) >= len(p.slots) {
+			continue
+		}
+		s := &p.slots[i]
+		if s.gen != gen || s.ifd == nil {
+			continue // a stale event: the fd was closed, its slot reused
+		}
+		r := ev.Events&(Readable|HangUp|Error) != 0
+		w := ev.Events&(Writable|HangUp|Error) != 0
+		if r {
+			s.ifd.Read.Ready()
+		}
+		if w {
+			s.ifd.Write.Ready()
+		}
+		if !p.edge && s.want != 0 {
+			old := s.want
+			if r {
+				s.want &^= Readable
+			}
+			if w {
+				s.want &^= Writable
+			}
+			if s.want != old {
+				p.sel.Modify(s.fd, s.want, ev.Tag)
+			}
+		}
+	}
+}
+
+// handle names a registration: its slot and generation.
+type handle struct {
+	slot, gen uint32
+}
+
+func (h handle) tag() uint64 { return uint64(h.gen)<<32 | uint64(h.slot) }
+
+// register adds fd to the selector: for good (edge-triggered) with epoll,
+// watching nothing yet with poll and select. The Conn is attached later
+// (attach), once it exists; on error nothing is left registered.
+func (p *Poller) register(fd int) (handle, error) {
+	p.mu.Lock()
+	if p.stopped.Load() {
+		p.mu.Unlock()
+		return handle{}, p.closedError()
+	}
+	var i uint32
+	if n := len(p.free); n > 0 {
+		i = p.free[n-1]
+		p.free = p.free[:n-1]
+	} else {
+		i = uint32(len(p.slots))
+		p.slots = append(p.slots, slot{gen: 1})
+	}
+	s := &p.slots[i]
+	s.fd, s.ifd, s.want = fd, nil, 0
+	h := handle{slot: i, gen: s.gen}
+	p.live++
+	p.mu.Unlock()
+
+	var err error
+	if p.edge {
+		err = p.sel.Add(fd, Readable|Writable|EdgeTriggered, h.tag())
+	} else {
+		err = p.sel.Add(fd, 0, h.tag())
+	}
+	if err != nil {
+		p.release(h)
+		return handle{}, err
+	}
+	return h, nil
+}
+
+// attach makes events for h wake ifd.
+func (p *Poller) attach(h handle, ifd *iofd.FD) {
+	p.mu.Lock()
+	if s := &p.slots[h.slot]; s.gen == h.gen {
+		s.ifd = ifd
+	}
+	p.mu.Unlock()
+}
+
+// unregister removes h's fd from the selector (EPOLL_CTL_DEL) and frees the
+// slot. It must run before the fd is closed: afterwards the number may
+// belong to someone else.
+func (p *Poller) unregister(h handle) error {
+	p.mu.Lock()
+	s := &p.slots[h.slot]
+	if s.gen != h.gen {
+		p.mu.Unlock()
+		return nil
+	}
+	fd := s.fd
+	p.mu.Unlock()
+	var err error
+	if !p.closed.Load() {
+		err = p.sel.Remove(fd)
+	}
+	if p.closed.Load() {
+		err = nil // the selector is gone, and its registrations with it
+	}
+	p.release(h)
+	return err
+}
+
+// release frees h's slot: events still carrying h's tag are dropped.
+func (p *Poller) release(h handle) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := &p.slots[h.slot]
+	if s.gen != h.gen {
+		return
+	}
+	s.gen++
+	if s.gen == 0 || s.gen == ^uint32(0) {
+		s.gen = 1 // 0 is never used; all-ones with slot all-ones is WakeTag
+	}
+	s.fd, s.ifd, s.want = -1, nil, 0
+	p.free = append(p.free, h.slot)
+	p.live--
+}
+
+// want is what a call does after EAGAIN, before it waits: with poll and
+// select, have the poller watch h's fd for d. With epoll the fd is always
+// watched and this only checks that the poller still runs.
+func (p *Poller) want(h handle, d iofd.Dir) error {
+	if p.stopped.Load() {
+		return p.closedError()
+	}
+	if p.edge {
+		return nil
+	}
+	e := Readable
+	if d == iofd.Write {
+		e = Writable
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := &p.slots[h.slot]
+	if s.gen != h.gen || s.want&e != 0 {
+		return nil
+	}
+	s.want |= e
+	if err := p.sel.Modify(s.fd, s.want, h.tag()); err != nil {
+		if p.stopped.Load() {
+			return p.closedError()
+		}
+		return err
+	}
+	return nil
+}
+
+// closedError is the error of a call that finds the poller stopped.
+func (p *Poller) closedError() error {
+	if !p.closed.Load() && p.err != nil { // p.err is written before stopped
+		return fmt.Errorf("%w: %w", ErrPollerClosed, p.err)
+	}
+	return ErrPollerClosed
+}
