@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -182,5 +181,3 @@ func describe(err error) string {
 	}
 	return fmt.Sprintf("%v (%T)", err, err)
 }
-
-func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n\t") }

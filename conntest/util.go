@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -70,10 +69,10 @@ func sendAll(c iomodel.Conn, pieces [][]byte, window chan struct{}) error {
 		}
 		n, err := c.Send(p)
 		if err != nil {
-			return fmt.Errorf("Send #%d (%d bytes): %v", i, len(p), err)
+			return fmt.Errorf("sending piece #%d (%d bytes): %v", i, len(p), err)
 		}
 		if n != len(p) {
-			return fmt.Errorf("Send #%d wrote %d of %d bytes with no error", i, n, len(p))
+			return fmt.Errorf("sending piece #%d: Send wrote %d of %d bytes with no error", i, n, len(p))
 		}
 	}
 	return nil
@@ -87,14 +86,14 @@ func recvStream(r *rand.Rand, c iomodel.Conn, n, maxBuf int) ([]byte, error) {
 		b := buf[:1+r.IntN(maxBuf)]
 		k, err := c.Recv(b)
 		if k < 0 || k > len(b) {
-			return out, fmt.Errorf("Recv returned n=%d for a %d-byte buffer", k, len(b))
+			return out, fmt.Errorf("a Recv returned n=%d for a %d-byte buffer", k, len(b))
 		}
 		if k == 0 && err == nil {
-			return out, fmt.Errorf("Recv returned 0, nil on a stream after %d of %d bytes", len(out), n)
+			return out, fmt.Errorf("a Recv returned 0, nil on a stream after %d of %d bytes", len(out), n)
 		}
 		out = append(out, b[:k]...)
 		if err != nil {
-			return out, fmt.Errorf("Recv after %d of %d bytes: %v", len(out), n, err)
+			return out, fmt.Errorf("a Recv after %d of %d bytes: %v", len(out), n, err)
 		}
 	}
 	return out, nil
@@ -107,7 +106,7 @@ func recvMessages(c iomodel.Conn, count, maxSize int, window chan struct{}) ([][
 	for len(out) < count {
 		k, err := c.Recv(buf)
 		if err != nil {
-			return out, fmt.Errorf("Recv of message #%d: %v", len(out), err)
+			return out, fmt.Errorf("receiving message #%d: %v", len(out), err)
 		}
 		out = append(out, append([]byte(nil), buf[:k]...))
 		if window != nil {
@@ -148,7 +147,13 @@ func compareMessages(want, got [][]byte) string {
 
 // transfer sends data from a to b in random pieces and checks what arrives.
 func transfer(t *testing.T, r *rand.Rand, a, b iomodel.Conn, tr Traits, size, maxPiece int) error {
-	data := randomBytes(r, size)
+	return transferData(r, a, b, tr, randomBytes(r, size), maxPiece)
+}
+
+// transferData sends data from a to b in random pieces and checks what
+// arrives.
+func transferData(r *rand.Rand, a, b iomodel.Conn, tr Traits, data []byte, maxPiece int) error {
+	size := len(data)
 	pieces := chunks(r, data, maxPiece)
 	var window chan struct{}
 	if tr.Messages {
@@ -264,7 +269,7 @@ func recvExact(c iomodel.Conn, want []byte) error {
 		n, err := c.Recv(buf[:len(want)-len(got)])
 		got = append(got, buf[:n]...)
 		if err != nil {
-			return fmt.Errorf("Recv after %d of %d bytes: %v", len(got), len(want), err)
+			return fmt.Errorf("a Recv after %d of %d bytes: %v", len(got), len(want), err)
 		}
 	}
 	if d := cmp.Diff(want, got); d != "" {
@@ -272,5 +277,3 @@ func recvExact(c iomodel.Conn, want []byte) error {
 	}
 	return nil
 }
-
-var _ = io.EOF

@@ -10,7 +10,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return nonblock.New(fd) }, conntest.FDPairs())
+	conntest.RunFDs(t, newConn, conntest.FDPairs())
 }
 
 func TestConformanceSpin(t *testing.T) {
@@ -28,3 +28,5 @@ func TestNetwork(t *testing.T) {
 func TestNewBadInput(t *testing.T) {
 	conntest.RunNew(t, func(fd int) (iomodel.Conn, error) { return nonblock.New(fd) })
 }
+
+func newConn(fd int) (iomodel.Conn, error) { return nonblock.New(fd) }

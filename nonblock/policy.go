@@ -25,9 +25,9 @@ type Policy struct {
 // machine: a peer thread answers a 64-byte message in 10–30 µs, which 200
 // yields (each one EAGAIN system call and one Gosched, about 0.5 µs) cover
 // without sleeping, so round trips cost what net.Conn's do; after that the
-// sleeps grow from 50 µs to 1 ms, so an idle Recv asks the kernel about a
-// thousand times a second, about 1% of a core.
-var DefaultPolicy = Policy{Spins: 0, Yields: 200, MinSleep: 50 * time.Microsecond, MaxSleep: time.Millisecond}
+// sleeps grow from 50 µs to 2 ms, so an idle Recv asks the kernel about 500
+// times a second, a few percent of a core.
+var DefaultPolicy = Policy{Spins: 0, Yields: 200, MinSleep: 50 * time.Microsecond, MaxSleep: 2 * time.Millisecond}
 
 // Spin is a Policy that never sleeps: lowest latency, a whole core while
 // waiting.

@@ -1,0 +1,26 @@
+package blocking_test
+
+import (
+	"testing"
+
+	"github.com/iomodel/iomodel/blocking"
+	"github.com/iomodel/iomodel/internal/benchkit"
+)
+
+// impls is this model beside the baselines: raw unix.Read/Write and net.Conn
+// on the same kind of socketpair, against the same blocking echo peer.
+func impls() []benchkit.Impl {
+	return append([]benchkit.Impl{{Name: "blocking", Open: func(tb testing.TB, fd int) (benchkit.SendRecver, func()) {
+		c, err := blocking.New(fd)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c, func() { c.Close() }
+	}}}, benchkit.Baselines()...)
+}
+
+// BenchmarkRoundTrip64 sends 64 bytes to an echo thread and reads them back.
+func BenchmarkRoundTrip64(b *testing.B) { benchkit.RoundTrips(b, 64, impls()) }
+
+// BenchmarkStream64K streams 64 KiB chunks through an echo thread.
+func BenchmarkStream64K(b *testing.B) { benchkit.Streams(b, 64<<10, impls()) }
