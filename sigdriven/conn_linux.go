@@ -35,8 +35,9 @@ func WithBroadcast() Option { return func(c *config) { c.broadcast = true } }
 // (iofd.FD) and its registration for signals. It is the model's
 // iofd.Waiter and iofd.Hooks.
 type sigFD struct {
-	fd  *iofd.FD
-	reg *registration
+	fd     *iofd.FD
+	reg    *registration
+	rl, wl latch // in front of fd.Read and fd.Write
 }
 
 // open takes sysfd as an iofd.FD and arms it for signals. On error the
@@ -55,7 +56,8 @@ func (s *sigFD) open(sysfd int, opts []Option) error {
 	if err != nil {
 		return err
 	}
-	reg, err := register(sysfd, cfg.sig, &fd.Read, &fd.Write)
+	s.rl.h, s.wl.h = &fd.Read, &fd.Write
+	reg, err := register(sysfd, cfg.sig, &s.rl, &s.wl)
 	if err != nil {
 		return iofd.NewError(model, sysfd, fmt.Errorf("%v: %w", fd.Kind, err))
 	}
@@ -63,16 +65,20 @@ func (s *sigFD) open(sysfd int, opts []Option) error {
 	return nil
 }
 
-// Wait is iofd.Waiter: after EAGAIN, sleep until the dispatcher (or the
+// Wait is iofd.Waiter: after EAGAIN, wait until the dispatcher (or the
 // broadcaster) latches a wake-up for this direction, the deadline passes or
-// Close is called. A wait after the first in one call means the wake-up
+// Close is called: a short spin on the latch, then sleep (see latch). A wait after the first in one call means the wake-up
 // before it found nothing to do: it is counted as spurious.
 func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	if attempt > 0 {
 		s.reg.spurious.Add(1)
 		counters.spurious.Add(1)
 	}
-	h.Wait(fd, 0)
+	if h.Dir() == iofd.Read {
+		s.rl.wait(fd)
+	} else {
+		s.wl.wait(fd)
+	}
 	return nil
 }
 

@@ -11,6 +11,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+var modes = []struct {
+	name string
+	opts []Option
+}{
+	{"precise", nil},
+	{"broadcast", []Option{WithBroadcast()}},
+}
+
 func newPrecise(fd int) (iomodel.Conn, error) { return New(fd) }
 
 func newBroadcast(fd int) (iomodel.Conn, error) { return New(fd, WithBroadcast()) }
@@ -115,5 +123,24 @@ func TestNewBadInput(t *testing.T) {
 	unix.Close(a)
 	if _, err := New(a); !errors.Is(err, unix.EBADF) {
 		t.Errorf("closed fd: %v", err)
+	}
+}
+
+func TestNetwork(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			conntest.RunNetwork(t, conntest.Network{
+				Dial:   func(n, a string) (iomodel.Conn, error) { return Dial(n, a, m.opts...) },
+				Listen: func(n, a string) (net.Listener, error) { return Listen(n, a, m.opts...) },
+			})
+		})
+	}
+}
+
+func TestNewRefuses(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			conntest.RunNew(t, func(fd int) (iomodel.Conn, error) { return New(fd, m.opts...) })
+		})
 	}
 }

@@ -12,8 +12,9 @@ import (
 )
 
 // readier is what a wake-up is delivered to: one direction of one
-// descriptor (iofd.Half in this module). Ready must never block.
-type readier interface{ Ready() }
+// descriptor (a latch in front of its iofd.Half). Ready must never block;
+// it reports whether it woke a sleeping goroutine.
+type readier interface{ Ready() bool }
 
 // regStats are one registration's counters, read by Conn.SignalStats.
 type regStats struct {
@@ -54,6 +55,7 @@ type dispatcher struct {
 	mu    sync.Mutex
 	slots []slot
 	nregs int
+	woke  bool // a batch woke a sleeping goroutine; under mu
 }
 
 // slot is what the dispatcher knows about one descriptor number.
@@ -200,7 +202,13 @@ func (d *dispatcher) run(ready chan<- error) {
 		if err != nil {
 			panic(fmt.Sprintf("sigdriven: read from signalfd %d: %v", sfd, err))
 		}
-		d.handle(buf[:n/sizeofSignalfdSiginfo])
+		if d.handle(buf[:n/sizeofSignalfdSiginfo]) {
+			// The goroutines just woken sit in this thread's P's run
+			// queue, and the next read(2) would hold that P in a system
+			// call until sysmon takes it away (20µs or much more). Yield
+			// it now so that another thread runs them at once.
+			runtime.Gosched()
+		}
 	}
 
 	// Every descriptor is disarmed, so nothing new arrives for this
@@ -223,10 +231,12 @@ func (d *dispatcher) run(ready chan<- error) {
 	close(d.done)
 }
 
-// handle acts on one batch of signals read from the signalfd.
-func (d *dispatcher) handle(batch []signalfdSiginfo) {
+// handle acts on one batch of signals read from the signalfd. It reports
+// whether it woke a sleeping goroutine.
+func (d *dispatcher) handle(batch []signalfdSiginfo) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.woke = false
 	for i := range batch {
 		si := &batch[i]
 		switch {
@@ -240,6 +250,7 @@ func (d *dispatcher) handle(batch []signalfdSiginfo) {
 		// Anything else (someone's kill(2) or sigqueue(3) of our signal)
 		// names no descriptor and is dropped.
 	}
+	return d.woke
 }
 
 // Which si_band bits (poll(2)) wake which direction. The kernel fills
@@ -288,11 +299,11 @@ func (d *dispatcher) ready(fd int, band uint32) {
 	}
 	reg.precise.Add(n)
 	counters.precise.Add(n)
-	if rd {
-		reg.r.Ready()
+	if rd && reg.r.Ready() {
+		d.woke = true
 	}
-	if wr {
-		reg.w.Ready()
+	if wr && reg.w.Ready() {
+		d.woke = true
 	}
 }
 
@@ -328,8 +339,12 @@ func (d *dispatcher) sigio(si *signalfdSiginfo) {
 		}
 		reg.broadcast.Add(2)
 		counters.broadcast.Add(2)
-		reg.r.Ready()
-		reg.w.Ready()
+		if reg.r.Ready() {
+			d.woke = true
+		}
+		if reg.w.Ready() {
+			d.woke = true
+		}
 	}
 	unix.Tgkill(d.pid, d.pid, unix.SIGIO)
 }

@@ -21,12 +21,13 @@ type token struct {
 
 func newToken() *token { return &token{c: make(chan struct{}, 1)} }
 
-func (t *token) Ready() {
+func (t *token) Ready() bool {
 	t.n.Add(1)
 	select {
 	case t.c <- struct{}{}:
 	default:
 	}
+	return false
 }
 
 // wait fails the test if no wake-up comes within a generous bound: a hang
