@@ -1,0 +1,189 @@
+package multiplex_test
+
+import (
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/benchkit"
+	"github.com/iomodel/iomodel/multiplex"
+)
+
+// A side is one way of turning a raw socketpair end into a connection: the
+// standard library's net.Conn (the baseline, on the runtime netpoller) or a
+// multiplex Conn on a Poller of one backend.
+type side struct {
+	name string
+	// start returns the wrapper and a function to stop what it started.
+	start func(b *testing.B) (wrap func(fd int) io.ReadWriteCloser, ctl func() uint64, stop func())
+}
+
+var sides = []side{
+	{"net", func(b *testing.B) (func(int) io.ReadWriteCloser, func() uint64, func()) {
+		return func(fd int) io.ReadWriteCloser {
+			f := os.NewFile(uintptr(fd), "socketpair")
+			c, err := net.FileConn(f) // the baseline only: net.FileConn dups fd
+			f.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			return c
+		}, nil, func() {}
+	}},
+	pollerSide(multiplex.Epoll),
+	pollerSide(multiplex.Poll),
+	pollerSide(multiplex.Select),
+}
+
+func pollerSide(backend multiplex.Backend) side {
+	return side{backend.String(), func(b *testing.B) (func(int) io.ReadWriteCloser, func() uint64, func()) {
+		p, err := multiplex.NewPoller(multiplex.WithBackend(backend))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return func(fd int) io.ReadWriteCloser {
+				c, err := multiplex.New(fd, multiplex.WithPoller(p))
+				if err != nil {
+					b.Fatal(err)
+				}
+				return c
+			}, func() uint64 { return p.Stats().Changes },
+			func() { p.Close() }
+	}}
+}
+
+func benchPair(b *testing.B, wrap func(int) io.ReadWriteCloser) (io.ReadWriteCloser, io.ReadWriteCloser) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return wrap(fds[0]), wrap(fds[1])
+}
+
+// echo copies what c receives back to it until c ends.
+func echo(c io.ReadWriteCloser, size int) {
+	buf := make([]byte, size)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// impls is the multiplex Conn on a Poller of each backend, beside the
+// baselines (raw blocking read/write, and net.Conn on the runtime's
+// netpoller), each against benchkit's blocking echo thread.
+func impls(b *testing.B) (impls []benchkit.Impl, stop func()) {
+	var pollers []*multiplex.Poller
+	for _, backend := range []multiplex.Backend{multiplex.Epoll, multiplex.Poll, multiplex.Select} {
+		p, err := multiplex.NewPoller(multiplex.WithBackend(backend))
+		if err != nil {
+			b.Fatal(err)
+		}
+		pollers = append(pollers, p)
+		impls = append(impls, benchkit.Impl{Name: backend.String(), Open: func(tb testing.TB, fd int) (benchkit.SendRecver, func()) {
+			c, err := multiplex.New(fd, multiplex.WithPoller(p))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			ctl0 := p.Stats().Changes
+			return c, func() {
+				if b, ok := tb.(*testing.B); ok {
+					b.ReportMetric(float64(p.Stats().Changes-ctl0)/float64(b.N), "ctl/op")
+				}
+				c.Close()
+			}
+		}})
+	}
+	return append(impls, benchkit.Baselines()...), func() {
+		for _, p := range pollers {
+			p.Close()
+		}
+	}
+}
+
+// BenchmarkRoundTrip64 sends 64 bytes to an echo thread and reads them back.
+func BenchmarkRoundTrip64(b *testing.B) {
+	impls, stop := impls(b)
+	defer stop()
+	benchkit.RoundTrips(b, 64, impls)
+}
+
+// BenchmarkStream64K streams 64 KiB chunks through an echo thread.
+func BenchmarkStream64K(b *testing.B) {
+	impls, stop := impls(b)
+	defer stop()
+	benchkit.Streams(b, 64<<10, impls)
+}
+
+// BenchmarkEcho runs 1 KiB ping-pongs on many connections at once; b.N is
+// the total number of round trips, spread over the connections.
+func BenchmarkEcho(b *testing.B) {
+	const size = 1024
+	for _, conns := range []int{1, 100, 1000} {
+		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
+			for _, s := range sides {
+				b.Run(s.name, func(b *testing.B) {
+					wrap, ctl, stop := s.start(b)
+					defer stop()
+					clients := make([]io.ReadWriteCloser, conns)
+					var servers sync.WaitGroup
+					srvs := make([]io.ReadWriteCloser, conns)
+					for i := range clients {
+						clients[i], srvs[i] = benchPair(b, wrap)
+						srv := srvs[i]
+						servers.Go(func() { echo(srv, size) })
+					}
+					var ctl0 uint64
+					if ctl != nil {
+						ctl0 = ctl()
+					}
+					b.SetBytes(2 * size)
+					b.ReportAllocs()
+					b.ResetTimer()
+					var wg sync.WaitGroup
+					for i, c := range clients {
+						n := b.N / conns
+						if i < b.N%conns {
+							n++
+						}
+						wg.Go(func() {
+							msg, buf := make([]byte, size), make([]byte, size)
+							for range n {
+								if _, err := c.Write(msg); err != nil {
+									b.Error(err)
+									return
+								}
+								if _, err := io.ReadFull(c, buf); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						})
+					}
+					wg.Wait()
+					b.StopTimer()
+					if ctl != nil {
+						b.ReportMetric(float64(ctl()-ctl0)/float64(b.N), "ctl/op")
+					}
+					for _, c := range clients {
+						c.Close()
+					}
+					servers.Wait()
+					for _, c := range srvs {
+						c.Close()
+					}
+				})
+			}
+		})
+	}
+}
