@@ -45,6 +45,7 @@ type registration struct {
 type dispatcher struct {
 	sig  int
 	pid  int
+	uid  int
 	tid  int // the thread's id; set before start returns
 	sfd  int // the signalfd; used only by the thread
 	refs int // registrations; under registry.mu
@@ -97,7 +98,7 @@ func acquire(sig int) (*dispatcher, error) {
 		d.refs++
 		return d, nil
 	}
-	d := &dispatcher{sig: sig, pid: unix.Getpid(), done: make(chan struct{})}
+	d := &dispatcher{sig: sig, pid: unix.Getpid(), uid: unix.Getuid(), done: make(chan struct{})}
 	ready := make(chan error, 1)
 	go d.run(ready)
 	if err := <-ready; err != nil {
@@ -143,7 +144,7 @@ func (d *dispatcher) queue(kind, fd int, gen uint32) error {
 		errno: markerMagic | int32(kind),
 		code:  siQueue,
 		pid:   int32(d.pid),
-		uid:   uint32(unix.Getuid()),
+		uid:   uint32(d.uid),
 		value: uint64(gen)<<32 | uint64(uint32(fd)),
 	}
 	_, _, e := unix.RawSyscall6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(d.pid), uintptr(d.tid), uintptr(d.sig), uintptr(unsafe.Pointer(&si)), 0, 0)

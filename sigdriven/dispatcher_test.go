@@ -301,6 +301,7 @@ func TestQueuedWhileNotReading(t *testing.T) {
 	tid := currentDispatcher(t, DefaultSignal).tid
 
 	entered, release := holdDispatcher(t)
+	defer release() // before the deferred unregisters: the last one waits for the thread
 	// The thread stops before its next read: after handling this byte's
 	// signal, or before reading it if it was not in read(2) yet.
 	unix.Write(a, []byte("1"))
@@ -349,6 +350,7 @@ func TestStale(t *testing.T) {
 	defer regK.unregister()
 
 	entered, release := holdDispatcher(t)
+	defer release() // before the deferred unregisters: the last one waits for the thread
 	unix.Write(xp, []byte("0"))
 	<-entered
 	stale := uint64(3)

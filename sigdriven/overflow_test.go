@@ -59,6 +59,7 @@ func TestOverflow(t *testing.T) {
 	// Deterministic part: with the thread held away from read(2), one
 	// byte to each of 200 descriptors queues far more than 16 signals.
 	entered, release := holdDispatcher(t)
+	defer release()
 	unix.Write(pairs[0].w, []byte{0})
 	<-entered
 	for _, p := range pairs[1:] {
