@@ -130,3 +130,77 @@ func spread(b *testing.B, conns, size int, wrap func(fd int) (benchkit.SendRecve
 		unix.Close(writers[i])
 	}
 }
+
+// BenchmarkHerd1000: 1000 connections each with a goroutine asleep in Recv,
+// and one message at a time to one of them, the next only after it was
+// received: every message finds every reader asleep. In precise mode the
+// signal wakes its one reader; in broadcast mode every SIGIO wakes all of
+// them (both directions), and all but one find nothing: the thundering herd.
+func BenchmarkHerd1000(b *testing.B) {
+	const conns, size = 1000, 64
+	b.Run("net", func(b *testing.B) {
+		herd(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
+			c := benchkit.NetConn(b, fd)
+			return benchkit.NetSendRecv{Conn: c}, func() { c.Close() }
+		})
+	})
+	for _, m := range modes {
+		b.Run(m.name, func(b *testing.B) {
+			before := Signals()
+			herd(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
+				c, err := New(fd, m.opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return c, func() { c.Close() }
+			})
+			after := Signals()
+			n := float64(b.N)
+			b.ReportMetric(float64(after.Precise-before.Precise+after.Broadcast-before.Broadcast)/n, "wakeups/msg")
+			b.ReportMetric(float64(after.Spurious-before.Spurious)/n, "spurious/msg")
+		})
+	}
+}
+
+func herd(b *testing.B, conns, size int, wrap func(fd int) (benchkit.SendRecver, func())) {
+	writers := make([]int, conns)
+	closers := make([]func(), conns)
+	got := make(chan error, conns)
+	var wg sync.WaitGroup
+	for i := range writers {
+		x, y := benchkit.Socketpair(b)
+		writers[i] = x
+		var r benchkit.SendRecver
+		r, closers[i] = wrap(y)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, size)
+			for {
+				_, err := r.Recv(buf)
+				if err != nil {
+					return // closed at the end
+				}
+				got <- nil
+			}
+		}()
+	}
+	msg := make([]byte, size)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := benchkit.Raw(writers[i%conns]).Send(msg); err != nil {
+			b.Fatal(err)
+		}
+		<-got
+	}
+	b.StopTimer()
+	for i := range writers {
+		closers[i]()
+	}
+	wg.Wait()
+	for _, w := range writers {
+		unix.Close(w)
+	}
+}
