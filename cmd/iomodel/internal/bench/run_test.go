@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRunEveryModel(t *testing.T) {
+	p, err := StartPeer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cfg := Config{Addr: p.Addr(), Size: 64, Chunk: 16 << 10, Conns: []int{1, 4}, Duration: 30 * time.Millisecond}
+	for _, m := range models.All() {
+		t.Run(m.Name, func(t *testing.T) {
+			var phases []string
+			rs := Run(m, cfg, func(s string) { phases = append(phases, s) })
+			if len(rs) != len(cfg.Conns) {
+				t.Fatalf("%d results for %d connection counts", len(rs), len(cfg.Conns))
+			}
+			for i, r := range rs {
+				if r.Unavailable != "" {
+					t.Skipf("unavailable: %s", r.Unavailable)
+				}
+				if !r.OK() {
+					t.Fatalf("result %d: %s", i, r.Error)
+				}
+				t.Logf("%+v", r)
+				if r.Conns != cfg.Conns[i] || r.Model != m.Name {
+					t.Errorf("result %d is for %s with %d conns", i, r.Model, r.Conns)
+				}
+				if r.RTTP50 <= 0 || r.RTTP99 < r.RTTP50 || r.RoundTrips == 0 {
+					t.Errorf("round trip: p50 %v p99 %v over %d", r.RTTP50, r.RTTP99, r.RoundTrips)
+				}
+				if r.StreamMBps <= 0 || r.MsgsPerSec <= 0 || r.CPUPerMsg <= 0 || r.Threads < 1 {
+					t.Errorf("stream %v MB/s, %v msg/s, %v µs CPU/msg, %d threads", r.StreamMBps, r.MsgsPerSec, r.CPUPerMsg, r.Threads)
+				}
+				if (r.SyscallsPerMsg == nil) != (m.Family == "net") {
+					t.Errorf("syscalls per message counted: %v, want it for every model but net", r.SyscallsPerMsg != nil)
+				}
+				if r.SyscallsPerMsg != nil && *r.SyscallsPerMsg < 2 {
+					t.Errorf("%v syscalls per message: a round trip needs at least a send and a receive", *r.SyscallsPerMsg)
+				}
+			}
+			want := []string{"start", "round trip", "stream", "1 conns", "4 conns"}
+			if len(phases) != len(want) {
+				t.Errorf("phases %q, want %q", phases, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package models
+
+import (
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/blocking"
+	"github.com/iomodel/iomodel/multiplex"
+	"github.com/iomodel/iomodel/nonblock"
+	"github.com/iomodel/iomodel/sigdriven"
+)
+
+// table is every model the tool knows. Keep one entry per variant; Quick
+// marks the one that stands for its family in the no-argument comparison.
+var table = []Model{
+	{
+		Name: "blocking", Family: "blocking", Quick: true,
+		Waits:  "each waiting call sleeps in read(2) and holds an OS thread",
+		Serves: "one goroutine per client; each one blocked in read(2) holds an OS thread",
+		Start: func() (*Instance, error) {
+			return &Instance{
+				New:       func(fd int) (Conn, error) { return conn(blocking.New(fd)) },
+				Dial:      func(n, a string) (Conn, error) { return conn(blocking.Dial(n, a)) },
+				Listen:    func(n, a string) (net.Listener, error) { return listener(blocking.Listen(n, a)) },
+				Machinery: noMachinery,
+				Close:     closeNothing,
+			}, nil
+		},
+	},
+	{
+		Name: "nonblock", Family: "nonblock", Quick: true,
+		Waits:  "a call that gets EAGAIN asks again: yields, then sleeps that grow",
+		Serves: "one goroutine per client, retrying on EAGAIN under the default back-off policy",
+		Start: func() (*Instance, error) {
+			return &Instance{
+				New:       func(fd int) (Conn, error) { return conn(nonblock.New(fd)) },
+				Dial:      func(n, a string) (Conn, error) { return conn(nonblock.Dial(n, a)) },
+				Listen:    func(n, a string) (net.Listener, error) { return listener(nonblock.Listen(n, a)) },
+				Machinery: noMachinery,
+				Close:     closeNothing,
+			}, nil
+		},
+	},
+	multiplexModel(multiplex.Epoll, true),
+	multiplexModel(multiplex.Poll, false),
+	multiplexModel(multiplex.Select, false),
+	sigdrivenModel("precise", true, "one real-time signal per readiness event names the fd; a dispatcher thread wakes exactly that call"),
+	sigdrivenModel("broadcast", false, "every plain SIGIO wakes every waiting call, which retries (the thundering herd)", sigdriven.WithBroadcast()),
+	{
+		Name: "net", Family: "net", Quick: true,
+		Waits:  "the Go runtime's netpoller: goroutines park, one epoll set serves all",
+		Serves: "one goroutine per client on the standard library's net package",
+		Start: func() (*Instance, error) {
+			return &Instance{
+				New: newNetConn,
+				Dial: func(n, a string) (Conn, error) {
+					c, err := net.Dial(n, a)
+					if err != nil {
+						return nil, err
+					}
+					return netConn{c}, nil
+				},
+				Listen: func(n, a string) (net.Listener, error) {
+					l, err := net.Listen(n, a)
+					if err != nil {
+						return nil, err
+					}
+					return netListener{l}, nil
+				},
+				Close: closeNothing,
+			}, nil
+		},
+	},
+}
+
+func multiplexModel(b multiplex.Backend, quick bool) Model {
+	return Model{
+		Name: "multiplex/" + b.String(), Family: "multiplex", Quick: quick,
+		Waits:  "one poller thread waits in " + b.String() + " for every fd and wakes the ready calls",
+		Serves: "one goroutine per client; they all wait on one " + b.String() + " poller thread",
+		Start: func() (*Instance, error) {
+			p, err := multiplex.NewPoller(multiplex.WithBackend(b))
+			if err != nil {
+				return nil, err
+			}
+			opt := multiplex.WithPoller(p)
+			return &Instance{
+				New:    func(fd int) (Conn, error) { return conn(multiplex.New(fd, opt)) },
+				Dial:   func(n, a string) (Conn, error) { return conn(multiplex.Dial(n, a, opt)) },
+				Listen: func(n, a string) (net.Listener, error) { return listener(multiplex.Listen(n, a, opt)) },
+				Machinery: func() uint64 {
+					s := p.Stats()
+					return s.Waits + s.Changes
+				},
+				Close: p.Close,
+			}, nil
+		},
+	}
+}
+
+func sigdrivenModel(mode string, quick bool, waits string, opts ...sigdriven.Option) Model {
+	return Model{
+		Name: "sigdriven/" + mode, Family: "sigdriven", Quick: quick,
+		Waits:  waits,
+		Serves: "one goroutine per client; the kernel signals readiness (" + mode + " mode) and the dispatcher wakes them",
+		Start: func() (*Instance, error) {
+			// The signal counters are the process's: count from here.
+			start := sigdriven.Signals()
+			return &Instance{
+				New:    func(fd int) (Conn, error) { return conn(sigdriven.New(fd, opts...)) },
+				Dial:   func(n, a string) (Conn, error) { return conn(sigdriven.Dial(n, a, opts...)) },
+				Listen: func(n, a string) (net.Listener, error) { return listener(sigdriven.Listen(n, a, opts...)) },
+				Machinery: func() uint64 {
+					s := sigdriven.Signals()
+					return s.Signals - start.Signals + s.Overflows - start.Overflows
+				},
+				Close: closeNothing,
+			}, nil
+		},
+	}
+}
+
+// netConn is the baseline: the standard library's net.Conn, with Send and
+// Recv.
+type netConn struct{ net.Conn }
+
+func (c netConn) Send(p []byte) (int, error) { return c.Write(p) }
+func (c netConn) Recv(p []byte) (int, error) { return c.Read(p) }
+
+type netListener struct{ net.Listener }
+
+func (l netListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return netConn{c}, nil
+}
+
+// newNetConn hands fd to the runtime's netpoller (net.FileConn), as only the
+// baseline may. It takes fd on success; on error the caller still owns it, as
+// the models' New promise, so the os.File wraps a duplicate.
+func newNetConn(fd int) (Conn, error) {
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	f := os.NewFile(uintptr(dup), "socket")
+	defer f.Close()
+	c, err := net.FileConn(f) // dups again
+	if err != nil {
+		return nil, err
+	}
+	unix.Close(fd)
+	return netConn{c}, nil
+}
