@@ -79,6 +79,7 @@ func (b *broadcaster) run() {
 	for {
 		select {
 		case <-b.c:
+			counters.sigios.Add(1)
 			b.wakeAll()
 		case <-b.done:
 			return

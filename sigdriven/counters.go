@@ -16,6 +16,9 @@ type SignalStats struct {
 	// every waiter is woken. A SIGIO that someone else sent to the process
 	// and a dispatcher happened to read counts here too.
 	Overflows uint64
+	// SIGIOs is the number of plain SIGIOs broadcast mode received through
+	// os/signal (merged while pending: one may stand for many events).
+	SIGIOs uint64
 	// Precise is the number of wake-ups aimed at one direction of one
 	// descriptor by si_fd and si_band.
 	Precise uint64
@@ -40,7 +43,7 @@ type SignalStats struct {
 }
 
 var counters struct {
-	signals, overflows, precise, broadcast, spurious, stale, unfenced, dispatchers atomic.Uint64
+	signals, overflows, sigios, precise, broadcast, spurious, stale, unfenced, dispatchers atomic.Uint64
 }
 
 // Signals reads the process-wide signal counters.
@@ -48,6 +51,7 @@ func Signals() SignalStats {
 	return SignalStats{
 		Signals:     counters.signals.Load(),
 		Overflows:   counters.overflows.Load(),
+		SIGIOs:      counters.sigios.Load(),
 		Precise:     counters.precise.Load(),
 		Broadcast:   counters.broadcast.Load(),
 		Spurious:    counters.spurious.Load(),
