@@ -82,11 +82,15 @@ func sysRegister(fd int, op uint32, arg unsafe.Pointer, nargs uint32) error {
 // flagChain is tried in order: the first that the kernel accepts wins.
 // SINGLE_ISSUER|DEFER_TASKRUN (6.1) runs completion work only when the owner
 // asks for events, on its own thread: no IPIs, no task work interrupting the
-// Go scheduler. COOP_TASKRUN|TASKRUN_FLAG (5.19) is the next best. Every entry
+// Go scheduler; TASKRUN_FLAG beside it makes the kernel raise
+// IORING_SQ_TASKRUN when such work is waiting, which the owner polls while
+// it spins (kernels that refuse the pair get the next entry).
+// COOP_TASKRUN|TASKRUN_FLAG (5.19) is the next best. Every entry
 // carries CQSIZE (we size the CQ, larger than the SQ, because in-flight ops are
 // bounded by it), CLAMP (the kernel shrinks too-large sizes instead of failing)
 // and SUBMIT_ALL (one bad SQE does not stop the rest of a batch).
 var flagChain = [...]uint32{
+	IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
 	IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 	IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
 	0,

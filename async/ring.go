@@ -1,0 +1,65 @@
+package async
+
+import (
+	"errors"
+
+	"github.com/iomodel/iomodel/internal/uring"
+)
+
+// Ring is an io_uring instance and the goroutine, locked to its own OS
+// thread, that owns it: every submission and every wait of the Conns that use
+// the ring go through one io_uring_enter(2) loop, so requests that arrive
+// together are submitted together.
+//
+// Conns use a shared default ring unless given one with WithRing. A Ring
+// lives until it has been closed and the last Conn using it has closed.
+type Ring struct {
+	r *uring.Ring
+}
+
+// RingStats counts a ring's work since it started.
+type RingStats struct {
+	Enters    uint64 // io_uring_enter(2) calls
+	Submitted uint64 // SQEs the kernel took (operations, linked timeouts, cancels, wake-up reads)
+	Ops       uint64 // operations completed
+	Wakeups   uint64 // eventfd writes that woke the ring's thread
+}
+
+// OpsPerEnter is operations completed per io_uring_enter(2) call: the batching
+// the ring achieved (above 1 means several operations shared a system call).
+func (s RingStats) OpsPerEnter() float64 {
+	if s.Enters == 0 {
+		return 0
+	}
+	return float64(s.Ops) / float64(s.Enters)
+}
+
+// NewRing starts a ring with room for size operations in flight (its
+// completion queue; 0 picks 8192, and each operation with a deadline counts
+// twice). It fails with an error wrapping errors.ErrUnsupported, which says
+// why and what to do, when io_uring is absent or forbidden here.
+func NewRing(size int) (*Ring, error) {
+	if size < 0 {
+		return nil, errors.New("async.NewRing: negative size")
+	}
+	r, err := uring.New(uring.Config{CQEntries: uint32(size), Entries: uint32(min(max(size/8, 8), 4096))})
+	if err != nil {
+		return nil, err
+	}
+	return &Ring{r: r}, nil
+}
+
+// Close drops the reference NewRing returned. The ring stops (thread gone,
+// descriptors closed) when the last Conn using it has closed too.
+func (r *Ring) Close() error {
+	r.r.Release()
+	return nil
+}
+
+// Stats returns the ring's counters.
+func (r *Ring) Stats() RingStats { return ringStats(r.r) }
+
+func ringStats(r *uring.Ring) RingStats {
+	s := r.Stats()
+	return RingStats{Enters: s.Enters, Submitted: s.Submitted, Ops: s.Ops, Wakeups: s.Wakeups}
+}
