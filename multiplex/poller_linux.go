@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/iomodel/iomodel/internal/iofd"
 )
 
@@ -44,6 +46,7 @@ type Poller struct {
 	err     error         // why it stopped on its own; written before stopped
 
 	waits, events, changes atomic.Uint64
+	tid                    atomic.Int32 // the poller thread, for tests
 
 	mu    sync.Mutex
 	slots []slot
@@ -152,7 +155,10 @@ func (p *Poller) wakeAll() {
 func (p *Poller) run() {
 	// Never unlocked: when run returns, the runtime ends the thread
 	// (runtime.LockOSThread), so a stopped Poller leaves no thread behind.
+	// (If it ran on the main thread, which the process cannot lose, the
+	// runtime parks that thread instead: still no thread is added.)
 	runtime.LockOSThread()
+	p.tid.Store(int32(unix.Gettid()))
 	defer close(p.done)
 	events := make([]Event, 256)
 	for {
