@@ -83,6 +83,11 @@ const (
 // the signalfd: tests use it to hold the thread away from read(2).
 var beforeRead atomic.Pointer[func()]
 
+// onMainThread reports whether the calling goroutine runs on the process's
+// main thread (its thread id is the process id). A variable, so that a
+// test can take the path a dispatcher takes when it starts there.
+var onMainThread = func() bool { return unix.Gettid() == unix.Getpid() }
+
 // registry holds the running dispatcher of each signal.
 var registry struct {
 	mu sync.Mutex
@@ -159,7 +164,7 @@ func (d *dispatcher) queue(kind, fd int, gen uint32) error {
 // the thread back as it found it.
 func (d *dispatcher) run(ready chan<- error) {
 	runtime.LockOSThread()
-	if unix.Gettid() == d.pid {
+	if onMainThread() {
 		// This is the main thread. Signals that a dispatcher reads but
 		// does not own are forwarded to the main thread (see sigio), so a
 		// dispatcher must not be it. While this goroutine holds the main

@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -459,4 +460,33 @@ func TestBroadcast(t *testing.T) {
 	for i, tok := range toks {
 		tok.wait(t, "broadcast wake-up "+string(rune('0'+i)))
 	}
+}
+
+// TestNotOnMainThread: a dispatcher whose goroutine starts on the main
+// thread moves to another one (SIGIOs it does not own are forwarded to
+// the main thread, which therefore must not block SIGIO).
+func TestNotOnMainThread(t *testing.T) {
+	var first atomic.Int64
+	saved := onMainThread
+	onMainThread = func() bool {
+		// Pretend that the first thread asked is the main thread.
+		return first.CompareAndSwap(0, int64(unix.Gettid())) || first.Load() == int64(unix.Gettid())
+	}
+	defer func() { onMainThread = saved }()
+
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	br := newToken()
+	reg, err := register(b, DefaultSignal, br, newToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.unregister()
+	d := currentDispatcher(t, DefaultSignal)
+	if int64(d.tid) == first.Load() || first.Load() == 0 {
+		t.Fatalf("dispatcher thread %d, the pretended main thread %d", d.tid, first.Load())
+	}
+	unix.Write(a, []byte("x"))
+	br.wait(t, "b readable")
 }
