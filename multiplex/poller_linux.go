@@ -45,7 +45,7 @@ type Poller struct {
 	done    chan struct{} // closed when the poller goroutine has exited
 	err     error         // why it stopped on its own; written before stopped
 
-	waits, events, changes atomic.Uint64
+	waits, events, changes, stale atomic.Uint64
 	tid                    atomic.Int32 // the poller thread, for tests
 
 	mu    sync.Mutex
@@ -113,11 +113,15 @@ type PollerStats struct {
 	// never per Send or Recv); with poll and select, the Add, Modify and
 	// Remove calls, two per wait that found EAGAIN.
 	Changes uint64
+	// Stale is the number of events dropped because their tag named a
+	// registration that had ended: the fd was closed, and its number
+	// perhaps reused, after the kernel queued the event.
+	Stale uint64
 }
 
 // Stats reads the Poller's counters.
 func (p *Poller) Stats() PollerStats {
-	return PollerStats{Waits: p.waits.Load(), Events: p.events.Load(), Changes: p.changes.Load()}
+	return PollerStats{Waits: p.waits.Load(), Events: p.events.Load(), Changes: p.changes.Load(), Stale: p.stale.Load()}
 }
 
 // Backend tells which system call the Poller waits in.
@@ -197,12 +201,13 @@ func (p *Poller) dispatch(events []Event) {
 	defer p.mu.Unlock()
 	for _, ev := range events {
 		i, gen := uint32(ev.Tag), uint32(ev.Tag>>32)
-		if int(i) >= len(p.slots) {
+		if int(i) >= len(p.slots) || p.slots[i].gen != gen {
+			p.stale.Add(1) // the fd was closed, its slot perhaps reused
 			continue
 		}
 		s := &p.slots[i]
-		if s.gen != gen || s.ifd == nil {
-			continue // a stale event: the fd was closed, its slot reused
+		if s.ifd == nil {
+			continue // registered, its Conn not made yet: nobody waits
 		}
 		r := ev.Events&(Readable|HangUp|Error) != 0
 		w := ev.Events&(Writable|HangUp|Error) != 0

@@ -1,0 +1,92 @@
+package multiplex
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestStaleTag reuses a slot for a new fd with the same number and delivers
+// an event carrying the old registration's tag, as epoll_wait can when the
+// event was queued before the old fd was removed: it must be dropped.
+func TestStaleTag(t *testing.T) {
+	for _, b := range []Backend{Epoll, Poll, Select} {
+		t.Run(b.String(), func(t *testing.T) {
+			p, err := NewPoller(WithBackend(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fds[1])
+			old, err := New(fds[0], WithPoller(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			oldTag := old.pd.h.tag()
+			old.Close()
+			fds2, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fds2[1])
+			if fds2[0] != fds[0] {
+				t.Logf("fd number not reused (%d, then %d); the slot is", fds[0], fds2[0])
+			}
+			c, err := New(fds2[0], WithPoller(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if c.pd.h.slot != uint32(oldTag) || c.pd.h.tag() == oldTag {
+				t.Fatalf("new registration %+v: want slot %d reused with a new generation", c.pd.h, uint32(oldTag))
+			}
+			before := p.Stats().Stale
+			p.dispatch([]Event{{Tag: oldTag, Events: Readable | Writable}})
+			if got := p.Stats().Stale - before; got != 1 {
+				t.Fatalf("stale event: %d dropped, want 1", got)
+			}
+			p.dispatch([]Event{{Tag: c.pd.h.tag(), Events: Readable}})
+			if got := p.Stats().Stale - before; got != 1 {
+				t.Fatalf("current event dropped as stale")
+			}
+		})
+	}
+}
+
+// TestCloseOnExec checks every fd a selector makes: an fd of ours must not
+// leak into an exec'd child.
+func TestCloseOnExec(t *testing.T) {
+	for _, open := range []func() (Selector, error){NewEpoll, NewPoll, NewSelect} {
+		s, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds := []int{}
+		switch s := s.(type) {
+		case *epollSelector:
+			fds = append(fds, s.epfd, s.w.fd)
+		case *pollSelector:
+			fds = append(fds, s.w.fd)
+		case *selectSelector:
+			fds = append(fds, s.w.fd)
+		}
+		for _, fd := range fds {
+			flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if flags&unix.FD_CLOEXEC == 0 {
+				t.Errorf("%v: fd %d is not close-on-exec", s.Backend(), fd)
+			}
+		}
+		fl, err := unix.FcntlInt(uintptr(fds[len(fds)-1]), unix.F_GETFL, 0)
+		if err != nil || fl&unix.O_NONBLOCK == 0 {
+			t.Errorf("%v: eventfd not non-blocking (flags %#x, %v)", s.Backend(), fl, err)
+		}
+		s.Close()
+	}
+}
