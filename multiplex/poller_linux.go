@@ -46,7 +46,7 @@ type Poller struct {
 	err     error         // why it stopped on its own; written before stopped
 
 	waits, events, changes, stale atomic.Uint64
-	tid                    atomic.Int32 // the poller thread, for tests
+	tid                           atomic.Int32 // the poller thread, for tests
 
 	mu    sync.Mutex
 	slots []slot
