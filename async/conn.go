@@ -86,17 +86,19 @@ func New(sysfd int, opts ...Option) (*Conn, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	r, err := acquire(o)
-	if err != nil {
-		return nil, iofd.NewError("async", sysfd, err)
-	}
-	c := &Conn{life: lifecycle{ring: r}}
+	// The descriptor is checked before the ring is taken: starting the
+	// default ring opens descriptors, which could take the very number of
+	// a closed sysfd and make it look open.
+	c := new(Conn)
 	fd, err := iofd.New(sysfd, iofd.Config{Model: "async", Mode: iofd.Blocking, Hooks: &c.life})
 	if err != nil {
-		r.Release()
 		return nil, err
 	}
-	c.fd = fd
+	r, err := acquire(o)
+	if err != nil {
+		return nil, iofd.NewError("async", sysfd, err) // fd is dropped unclosed: sysfd is still the caller's
+	}
+	c.fd, c.life.ring = fd, r
 	return c, nil
 }
 

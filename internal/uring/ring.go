@@ -495,9 +495,21 @@ func (r *Ring) loop() {
 		if err != nil && err != unix.EINTR && err != unix.EAGAIN && err != unix.EBUSY {
 			panic("uring: io_uring_enter: " + err.Error())
 		}
-		r.reap()
+		if r.reap() > 0 && handoff {
+			// Hand this P over before blocking again. The callers just
+			// woken sit in this P's run queue, and io_uring_enter is about
+			// to block holding it (syscall.Syscall only marks the P "in
+			// syscall"): if every other P is busy, nothing runs them until
+			// sysmon retakes the P, 20 µs to 10 ms later. Gosched on a
+			// locked goroutine hands the P, run queue and all, to another
+			// thread at once, and this thread resumes when a P is free.
+			runtime.Gosched()
+		}
 	}
 }
+
+// handoff: see the Gosched in loop.
+const handoff = true
 
 // spinFor is how long the owner polls for new work and completions before
 // it sleeps in io_uring_enter. A caller whose request arrives in that window
@@ -656,7 +668,8 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 	return keep
 }
 
-func (r *Ring) reap() {
+// reap takes every posted completion and reports how many callers it woke.
+func (r *Ring) reap() (woken int) {
 	head, tail := r.q.completions()
 	for i := head; i != tail; i++ {
 		c := r.q.cqe(i)
@@ -687,10 +700,12 @@ func (r *Ring) reap() {
 				s.gen++
 				r.free = append(r.free, idx)
 				r.finish(q, q.res, q.timedOut)
+				woken++
 			}
 		}
 	}
 	r.q.consumed(tail)
+	return woken
 }
 
 // finish completes q: the kernel is done with it, so its buffer is unpinned

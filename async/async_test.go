@@ -1,0 +1,554 @@
+package async
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/uring"
+)
+
+func pair(t testing.TB, typ int, opts ...Option) (*Conn, *Conn) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(fds[0], opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(fds[1], opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
+func scale(full, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return full
+}
+
+// TestCancelSafety races a Recv's deadline against the peer's write,
+// thousands of times. The Recv's buffer is a page of its own: as soon as the
+// Recv returns without data, the page is made read-only. If the cancelled
+// request were still alive in the kernel, it would either write into the
+// page before the mprotect (the canary changes) or fault on it after (the
+// byte is swallowed and the next Recv never sees it). Either fails the test.
+func TestCancelSafety(t *testing.T) {
+	requireRing(t)
+	a, b := pair(t, unix.SOCK_STREAM)
+	page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(page)
+	spare := make([]byte, 16)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var timeouts, hits int
+	n := scale(3000, 300)
+	for i := range n {
+		for j := range page {
+			page[j] = 0xAA
+		}
+		want := byte(i)
+		delay := time.Duration(rng.IntN(200)) * time.Microsecond
+		wrote := make(chan error, 1)
+		a.SetReadDeadline(time.Now().Add(time.Duration(rng.IntN(200)) * time.Microsecond))
+		go func() {
+			time.Sleep(delay) // jitter the race, not synchronization
+			_, err := b.Send([]byte{want})
+			wrote <- err
+		}()
+		got, err := a.Recv(page[:64])
+		if err == nil {
+			if got != 1 || page[0] != want {
+				t.Fatalf("round %d: Recv = %d bytes, page[0] = %#x, want 1 byte %#x", i, got, page[0], want)
+			}
+			page[0] = 0xAA
+			hits++
+		} else if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("round %d: Recv: %v", i, err)
+		} else {
+			timeouts++
+		}
+		if err := unix.Mprotect(page, unix.PROT_READ); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-wrote; err != nil {
+			t.Fatal(err)
+		}
+		if err != nil { // the byte is still in the socket: the cancelled Recv did not take it
+			a.SetReadDeadline(time.Now().Add(10 * time.Second))
+			k, err := a.Recv(spare)
+			if err != nil || k != 1 || spare[0] != want {
+				t.Fatalf("round %d: after a timed-out Recv, the next got %d bytes %v (%v), want %#x: the cancelled request took it", i, k, spare[:k], err, want)
+			}
+		}
+		if !allAA(page) {
+			t.Fatalf("round %d: the page changed after Recv returned", i)
+		}
+		if err := unix.Mprotect(page, unix.PROT_READ|unix.PROT_WRITE); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d rounds: %d data, %d timeouts", n, hits, timeouts)
+	if timeouts == 0 || hits == 0 {
+		t.Logf("only one outcome happened; the race was not exercised both ways")
+	}
+}
+
+func allAA(p []byte) bool {
+	for _, c := range p {
+		if c != 0xAA {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCancelSafetyClose is TestCancelSafety with Close as the canceller: the
+// pending Recv returns net.ErrClosed and its page is protected at once.
+func TestCancelSafetyClose(t *testing.T) {
+	requireRing(t)
+	page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(page)
+	for i := range scale(500, 100) {
+		for j := range page {
+			page[j] = 0xAA
+		}
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := New(fds[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { _, err := a.Recv(page[:64]); errc <- err }()
+		if i%2 == 0 {
+			runtime.Gosched()
+		}
+		a.Close()
+		err = <-errc
+		unix.Mprotect(page, unix.PROT_READ)
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("round %d: Recv after Close: %v", i, err)
+		}
+		// The descriptor is closed by now (the Recv returned, Close has
+		// run): whatever the peer writes reaches nobody.
+		unix.Write(fds[1], []byte("x"))
+		if !allAA(page) {
+			t.Fatalf("round %d: the page changed after Recv returned", i)
+		}
+		unix.Close(fds[1])
+		unix.Mprotect(page, unix.PROT_READ|unix.PROT_WRITE)
+	}
+}
+
+func TestOp(t *testing.T) {
+	requireRing(t)
+	a, b := pair(t, unix.SOCK_SEQPACKET)
+	buf := make([]byte, 16)
+	op := a.RecvAsync(buf)
+	select {
+	case <-op.Done():
+		t.Fatal("RecvAsync done before anything was sent")
+	default:
+	}
+	if n, err := b.SendAsync([]byte("ping")).Wait(); n != 4 || err != nil {
+		t.Fatalf("SendAsync: %d, %v", n, err)
+	}
+	<-op.Done()
+	n, err := op.Wait()
+	if n != 4 || err != nil || string(buf[:n]) != "ping" {
+		t.Fatalf("RecvAsync: %d %q %v", n, buf[:n], err)
+	}
+	// Wait again: the same result, nothing resubmitted.
+	if n2, err2 := op.Wait(); n2 != n || err2 != err {
+		t.Fatalf("second Wait: %d, %v; want %d, %v", n2, err2, n, err)
+	}
+	op.Cancel() // on a done Op: nothing
+
+	op = a.RecvAsync(buf)
+	op.Cancel()
+	if n, err := op.Wait(); !errors.Is(err, ErrCanceled) || n != 0 {
+		t.Fatalf("cancelled RecvAsync: %d, %v; want ErrCanceled", n, err)
+	}
+
+	if n, err := a.RecvAsync(nil).Wait(); n != 0 || err != nil {
+		t.Fatalf("zero-length RecvAsync: %d, %v", n, err)
+	}
+
+	op = a.RecvAsync(buf)
+	a.Close()
+	if _, err := op.Wait(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("RecvAsync pending at Close: %v, want net.ErrClosed", err)
+	}
+	if _, err := a.RecvAsync(buf).Wait(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("RecvAsync after Close: %v, want net.ErrClosed", err)
+	}
+	if _, err := a.SendAsync(buf).Wait(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("SendAsync after Close: %v, want net.ErrClosed", err)
+	}
+}
+
+// TestOpsUnwaitedAtClose: Ops nobody waits for are cancelled by Close, and
+// close(2) waits for them (goleak and the descriptor check would catch a
+// request left behind).
+func TestOpsUnwaitedAtClose(t *testing.T) {
+	requireRing(t)
+	a, _ := pair(t, unix.SOCK_DGRAM)
+	ops := make([]*Op, 32)
+	for i := range ops {
+		ops[i] = a.RecvAsync(make([]byte, 8))
+	}
+	a.Close()
+	for i, op := range ops {
+		select {
+		case <-op.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("op %d not done 10s after Close", i)
+		}
+	}
+}
+
+// TestManyRecvAsync keeps many receives in flight from one goroutine.
+func TestManyRecvAsync(t *testing.T) {
+	requireRing(t)
+	const n = 64
+	as, bs := make([]*Conn, n), make([]*Conn, n)
+	ops := make([]*Op, n)
+	bufs := make([][]byte, n)
+	for i := range as {
+		as[i], bs[i] = pair(t, unix.SOCK_STREAM)
+		bufs[i] = make([]byte, 32)
+		ops[i] = as[i].RecvAsync(bufs[i])
+	}
+	for i := n - 1; i >= 0; i-- {
+		if _, err := bs[i].Send([]byte("msg " + strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, op := range ops {
+		k, err := op.Wait()
+		if err != nil || string(bufs[i][:k]) != "msg "+strconv.Itoa(i) {
+			t.Fatalf("op %d: %q, %v", i, bufs[i][:k], err)
+		}
+	}
+}
+
+// TestRegularFile: READ and WRITE work on a regular file, at the file
+// position, which they advance like read(2) and write(2).
+func TestRegularFile(t *testing.T) {
+	requireRing(t)
+	fd, err := unix.Open(t.TempDir()+"/f", unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(fd)
+	if err != nil {
+		unix.Close(fd)
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Send([]byte("hello, ")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send([]byte("file")); err != nil {
+		t.Fatal(err)
+	}
+	if off, _ := unix.Seek(fd, 0, io.SeekCurrent); off != 11 {
+		t.Fatalf("file position after two Sends = %d, want 11", off)
+	}
+	if _, err := unix.Seek(fd, 0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 5)
+	var got []byte
+	for {
+		n, err := c.Recv(buf)
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(got) != "hello, file" {
+		t.Fatalf("read back %q", got)
+	}
+	if c.LocalAddr() != nil || c.RemoteAddr() != nil {
+		t.Fatal("a file has addresses")
+	}
+}
+
+// skipRecorder stands in for testing.TB to see what requireRing does.
+type skipRecorder struct {
+	testing.TB
+	skipped string
+}
+
+func (s *skipRecorder) Skip(args ...any) { s.skipped = fmt.Sprint(args...) }
+func (s *skipRecorder) Helper()          {}
+
+// TestUnsupported forces io_uring_setup to fail as under Docker's default
+// seccomp profile, on a kernel where it works: New and NewRing must refuse
+// with an error that wraps errors.ErrUnsupported and says what to do, leave
+// the descriptor to the caller, and the tests skip with that message.
+func TestUnsupported(t *testing.T) {
+	requireRing(t)
+	for _, errno := range []syscall.Errno{unix.EPERM, unix.ENOSYS, unix.EACCES} {
+		restore := uring.ForceSetupError(errno)
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			restore()
+			t.Fatal(err)
+		}
+		_, err = New(fds[0])
+		_, rerr := NewRing(0)
+		var rec skipRecorder
+		requireRing(&rec)
+		restore()
+		if !errors.Is(err, errors.ErrUnsupported) || !errors.Is(err, errno) {
+			t.Errorf("%v: New: %v; want ErrUnsupported and the errno", errno, err)
+		}
+		if !errors.Is(rerr, errors.ErrUnsupported) {
+			t.Errorf("%v: NewRing: %v; want ErrUnsupported", errno, rerr)
+		}
+		if msg := fmt.Sprint(err); !strings.Contains(msg, "fix:") || !strings.Contains(msg, "async.New") {
+			t.Errorf("%v: %q does not name the model and a fix", errno, msg)
+		}
+		if rec.skipped == "" || !strings.Contains(rec.skipped, "io_uring unavailable") {
+			t.Errorf("%v: the tests would not skip with the reason (skip message %q)", errno, rec.skipped)
+		}
+		// The caller still owns the descriptor.
+		if _, err := unix.Write(fds[0], []byte("x")); err != nil {
+			t.Errorf("%v: the descriptor was closed by a failed New: %v", errno, err)
+		}
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		t.Logf("%v: %v", errno, err)
+	}
+}
+
+// TestWithRing: a Conn on its own ring; the ring outlives its Close while
+// Conns use it, and stops after the last (goleak checks the thread's
+// goroutine is gone).
+func TestWithRing(t *testing.T) {
+	requireRing(t)
+	r, err := NewRing(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
+	r.Close()
+	if _, err := a.Send([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2)
+	if _, err := io.ReadFull(b, buf); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Stats(); s.Ops < 2 || s.Enters == 0 {
+		t.Fatalf("ring stats %+v", s)
+	}
+	a.Close()
+	b.Close()
+	fds, _ := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	if _, err := New(fds[0], WithRing(r)); !errors.Is(err, uring.ErrRingClosed) {
+		t.Fatalf("New on a stopped ring: %v", err)
+	}
+}
+
+func threads(t testing.TB) int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	t.Fatal("no Threads line in /proc/self/status")
+	return 0
+}
+
+// TestIdleRecvs: thousands of pending Recvs cost no thread each: they wait in
+// the ring, their goroutines parked.
+func TestIdleRecvs(t *testing.T) {
+	requireRing(t)
+	n := scale(5000, 1000)
+	before := threads(t)
+	as, bs := make([]*Conn, n), make([]*Conn, n)
+	for i := range as {
+		as[i], bs[i] = pair(t, unix.SOCK_STREAM)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range as {
+		wg.Go(func() {
+			buf := make([]byte, 8)
+			k, err := as[i].Recv(buf)
+			if err == nil && string(buf[:k]) != "go" {
+				err = fmt.Errorf("conn %d got %q", i, buf[:k])
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	// Wait until every Recv is in the ring.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var calls uint64
+		for _, c := range as {
+			calls += c.Stats().Read.Syscalls
+		}
+		if calls == uint64(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d Recvs submitted after 30s", calls, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	during := threads(t)
+	limit := before + runtime.GOMAXPROCS(0) + 4
+	t.Logf("%d idle Recvs: %d threads before, %d during (limit %d)", n, before, during, limit)
+	if during > limit {
+		t.Errorf("%d threads with %d idle Recvs, want at most %d", during, n, limit)
+	}
+	for _, c := range bs {
+		if _, err := c.Send([]byte("go")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// TestStress moves random bytes both ways over many pairs at once and
+// compares them. Sizes: the 2000 pairs x 1 MiB with
+// IOMODEL_STRESS=full, 128 x 256 KiB by default, 16 x 64 KiB with -short.
+func TestStress(t *testing.T) {
+	requireRing(t)
+	pairs, size := scale(128, 16), scale(256<<10, 64<<10)
+	if os.Getenv("IOMODEL_STRESS") == "full" {
+		pairs, size = 2000, 1<<20
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, 4*pairs)
+	for i := range pairs {
+		a, b := pair(t, unix.SOCK_STREAM)
+		for dir, ends := range [][2]*Conn{{a, b}, {b, a}} {
+			src, dst := ends[0], ends[1]
+			rng := rand.New(rand.NewPCG(uint64(i), uint64(dir)))
+			data := make([]byte, size)
+			for j := range data {
+				data[j] = byte(rng.Uint32())
+			}
+			wg.Go(func() {
+				for off := 0; off < len(data); {
+					k := min(1+rng.IntN(64<<10), len(data)-off)
+					if _, err := src.Send(data[off : off+k]); err != nil {
+						errc <- err
+						return
+					}
+					off += k
+				}
+			})
+			wg.Go(func() {
+				got := make([]byte, 0, len(data))
+				buf := make([]byte, 48<<10)
+				for len(got) < len(data) {
+					k, err := dst.Recv(buf)
+					if err != nil {
+						errc <- err
+						return
+					}
+					got = append(got, buf[:k]...)
+				}
+				if !bytes.Equal(got, data) {
+					errc <- fmt.Errorf("pair %d: bytes differ", i)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+}
+
+// TestBatching: with many busy Conns, many operations share one
+// io_uring_enter.
+func TestBatching(t *testing.T) {
+	requireRing(t)
+	r, err := NewRing(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const conns, rounds = 64, 200
+	var wg sync.WaitGroup
+	errc := make(chan error, conns)
+	before := r.Stats()
+	for range conns {
+		a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
+		wg.Go(func() {
+			buf := make([]byte, 64)
+			for range rounds {
+				if _, err := a.Send(buf); err != nil {
+					errc <- err
+					return
+				}
+				if _, err := io.ReadFull(b, buf); err != nil {
+					errc <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	s := r.Stats()
+	ops, enters := s.Ops-before.Ops, s.Enters-before.Enters
+	t.Logf("%d busy conns: %d ops in %d enters: %.3f enters/op", conns, ops, enters, float64(enters)/float64(ops))
+	if enters >= ops {
+		t.Errorf("%d enters for %d ops: no batching", enters, ops)
+	}
+}
