@@ -1,157 +1,186 @@
-package async
+package async_test
 
 import (
+	"errors"
+	"io"
 	"net"
 	"os"
+	"strconv"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/async"
+	"github.com/iomodel/iomodel/internal/benchkit"
+	"github.com/iomodel/iomodel/multiplex"
 )
 
-// benchPair makes a Unix stream socketpair (or seqpacket) as two raw fds.
-func benchPair(b *testing.B, typ int) (int, int) {
+// ring starts a ring for one benchmark, or skips it with the reason.
+func ring(b *testing.B) *async.Ring {
 	b.Helper()
-	fds, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	r, err := async.NewRing(0)
+	if errors.Is(err, errors.ErrUnsupported) {
+		b.Skip(err.Error())
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
-	return fds[0], fds[1]
+	return r
 }
 
-// netPair is the baseline: the standard library's net.Conn on the same kind
-// of socketpair (net.FileConn, so the runtime's netpoller drives it).
-func netPair(b *testing.B, typ int) (net.Conn, net.Conn) {
-	b.Helper()
-	x, y := benchPair(b, typ)
-	fa, fb := os.NewFile(uintptr(x), "a"), os.NewFile(uintptr(y), "b")
-	ca, err := net.FileConn(fa)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cb, err := net.FileConn(fb)
-	if err != nil {
-		b.Fatal(err)
-	}
-	fa.Close()
-	fb.Close()
-	return ca, cb
-}
-
-func asyncPair(b *testing.B, typ int) (*Conn, *Conn) {
-	b.Helper()
-	requireRing(b)
-	x, y := benchPair(b, typ)
-	ca, err := New(x)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cb, err := New(y)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return ca, cb
-}
-
-type rw interface {
-	Read([]byte) (int, error)
-	Write([]byte) (int, error)
-	Close() error
-}
-
-// roundTrip: a writes 64 bytes, b echoes them, a reads them back.
-func roundTrip(b *testing.B, a, c rw, size int) {
-	done := make(chan error, 1)
-	go func() {
-		buf := make([]byte, size)
-		for {
-			n, err := c.Read(buf)
-			if err != nil {
-				done <- nil
-				return
-			}
-			if _, err := c.Write(buf[:n]); err != nil {
-				done <- err
-				return
-			}
+// impls is the async Conn beside benchkit's baselines (raw blocking
+// read/write, and net.Conn on the runtime netpoller), each against the same
+// blocking echo thread on the same kind of socketpair. The async contender
+// reports the ring's io_uring_enter calls per operation.
+func impls(b *testing.B, r *async.Ring) []benchkit.Impl {
+	return append([]benchkit.Impl{{Name: "async", Open: func(tb testing.TB, fd int) (benchkit.SendRecver, func()) {
+		c, err := async.New(fd, async.WithRing(r))
+		if err != nil {
+			tb.Fatal(err)
 		}
-	}()
-	buf := make([]byte, size)
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := a.Write(buf); err != nil {
-			b.Fatal(err)
+		s0 := r.Stats()
+		return c, func() {
+			if b, ok := tb.(*testing.B); ok {
+				s := r.Stats()
+				b.ReportMetric(float64(s.Enters-s0.Enters)/float64(s.Ops-s0.Ops), "enters/op")
+			}
+			c.Close()
 		}
-		for got := 0; got < size; {
-			n, err := a.Read(buf[got:])
+	}}}, benchkit.Baselines()...)
+}
+
+// BenchmarkRoundTrip64 sends 64 bytes to an echo thread and reads them back.
+func BenchmarkRoundTrip64(b *testing.B) {
+	r := ring(b)
+	defer r.Close()
+	benchkit.RoundTrips(b, 64, impls(b, r))
+}
+
+// BenchmarkStream64K streams 64 KiB chunks through an echo thread.
+func BenchmarkStream64K(b *testing.B) {
+	r := ring(b)
+	defer r.Close()
+	benchkit.Streams(b, 64<<10, impls(b, r))
+}
+
+type side struct {
+	name  string
+	start func(b *testing.B) (wrap func(fd int) io.ReadWriteCloser, metric func(b *testing.B), stop func())
+}
+
+var sides = []side{
+	{"net", func(b *testing.B) (func(int) io.ReadWriteCloser, func(*testing.B), func()) {
+		return func(fd int) io.ReadWriteCloser {
+			f := os.NewFile(uintptr(fd), "socketpair")
+			c, err := net.FileConn(f) // the baseline only
+			f.Close()
 			if err != nil {
 				b.Fatal(err)
 			}
-			got += n
-		}
-	}
-	b.StopTimer()
-	a.Close()
-	<-done
-	c.Close()
-}
-
-func BenchmarkRoundTrip64(b *testing.B) {
-	b.Run("async", func(b *testing.B) {
-		x, y := asyncPair(b, unix.SOCK_STREAM)
-		roundTrip(b, x, y, 64)
-		if s := x.RingStats(); s.Ops > 0 {
-			b.ReportMetric(float64(s.Enters)/float64(s.Ops), "enters/op")
-		}
-	})
-	b.Run("net", func(b *testing.B) {
-		x, y := netPair(b, unix.SOCK_STREAM)
-		roundTrip(b, x, y, 64)
-	})
-}
-
-// throughput: a streams 64 KiB writes, c reads them.
-func throughput(b *testing.B, a, c rw, size int) {
-	done := make(chan error, 1)
-	total := int64(b.N) * int64(size)
-	go func() {
-		buf := make([]byte, size)
-		var got int64
-		for got < total {
-			n, err := c.Read(buf)
-			if err != nil {
-				done <- err
-				return
-			}
-			got += int64(n)
-		}
-		done <- nil
-	}()
-	buf := make([]byte, size)
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := a.Write(buf); err != nil {
+			return c
+		}, nil, func() {}
+	}},
+	{"epoll", func(b *testing.B) (func(int) io.ReadWriteCloser, func(*testing.B), func()) {
+		p, err := multiplex.NewPoller(multiplex.WithBackend(multiplex.Epoll))
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	a.Close()
-	c.Close()
+		return func(fd int) io.ReadWriteCloser {
+			c, err := multiplex.New(fd, multiplex.WithPoller(p))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return c
+		}, nil, func() { p.Close() }
+	}},
+	{"async", func(b *testing.B) (func(int) io.ReadWriteCloser, func(*testing.B), func()) {
+		r := ring(b)
+		s0 := r.Stats()
+		return func(fd int) io.ReadWriteCloser {
+				c, err := async.New(fd, async.WithRing(r))
+				if err != nil {
+					b.Fatal(err)
+				}
+				return c
+			}, func(b *testing.B) {
+				s := r.Stats()
+				b.ReportMetric(float64(s.Enters-s0.Enters)/float64(s.Ops-s0.Ops), "enters/op")
+			}, func() { r.Close() }
+	}},
 }
 
-func BenchmarkThroughput64K(b *testing.B) {
-	b.Run("async", func(b *testing.B) {
-		x, y := asyncPair(b, unix.SOCK_STREAM)
-		throughput(b, x, y, 64<<10)
-	})
-	b.Run("net", func(b *testing.B) {
-		x, y := netPair(b, unix.SOCK_STREAM)
-		throughput(b, x, y, 64<<10)
-	})
+// BenchmarkEcho runs 1 KiB ping-pongs on many connections at once, both ends
+// in the model under test; b.N is the total number of round trips, spread
+// over the connections.
+func BenchmarkEcho(b *testing.B) {
+	const size = 1024
+	for _, conns := range []int{1, 100, 1000} {
+		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
+			for _, s := range sides {
+				b.Run(s.name, func(b *testing.B) {
+					wrap, metric, stop := s.start(b)
+					defer stop()
+					clients := make([]io.ReadWriteCloser, conns)
+					srvs := make([]io.ReadWriteCloser, conns)
+					var servers sync.WaitGroup
+					for i := range clients {
+						fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+						if err != nil {
+							b.Fatal(err)
+						}
+						clients[i], srvs[i] = wrap(fds[0]), wrap(fds[1])
+						srv := srvs[i]
+						servers.Go(func() {
+							buf := make([]byte, size)
+							for {
+								n, err := srv.Read(buf)
+								if err != nil {
+									return
+								}
+								if _, err := srv.Write(buf[:n]); err != nil {
+									return
+								}
+							}
+						})
+					}
+					b.SetBytes(2 * size)
+					b.ReportAllocs()
+					b.ResetTimer()
+					var wg sync.WaitGroup
+					for i, c := range clients {
+						n := b.N / conns
+						if i < b.N%conns {
+							n++
+						}
+						wg.Go(func() {
+							msg, buf := make([]byte, size), make([]byte, size)
+							for range n {
+								if _, err := c.Write(msg); err != nil {
+									b.Error(err)
+									return
+								}
+								if _, err := io.ReadFull(c, buf); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						})
+					}
+					wg.Wait()
+					b.StopTimer()
+					if metric != nil {
+						metric(b)
+					}
+					for _, c := range clients {
+						c.Close()
+					}
+					servers.Wait()
+					for _, c := range srvs {
+						c.Close()
+					}
+				})
+			}
+		})
+	}
 }
