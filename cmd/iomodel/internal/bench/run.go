@@ -78,6 +78,9 @@ type Result struct {
 	// WakeupsPerMsg counts the times a call went to sleep to wait (Stats
 	// Waits); nil for net.Conn.
 	WakeupsPerMsg *float64 `json:"wakeups_per_msg"`
+	// EAGAINsPerMsg counts the data system calls that returned EAGAIN
+	// (Stats WouldBlock): asking when there was nothing; nil for net.Conn.
+	EAGAINsPerMsg *float64 `json:"eagains_per_msg"`
 	// CtxSwitchesPerMsg counts voluntary context switches (getrusage(2)):
 	// how often a thread of the process slept, for every model alike.
 	CtxSwitchesPerMsg float64 `json:"ctx_switches_per_msg"`
@@ -342,7 +345,7 @@ sample:
 	r.CPUPerMsg = micros(used.cpu) / m
 	r.CtxSwitchesPerMsg = float64(used.csw) / m
 	r.Threads = peak
-	var sys, waits uint64
+	var sys, waits, eagain uint64
 	counted := true
 	for i, c := range conns {
 		s, ok := models.StatsOf(c)
@@ -352,13 +355,14 @@ sample:
 		}
 		sys += s.Read.Syscalls + s.Write.Syscalls - before[i].Read.Syscalls - before[i].Write.Syscalls
 		waits += s.Read.Waits + s.Write.Waits - before[i].Read.Waits - before[i].Write.Waits
+		eagain += s.Read.WouldBlock + s.Write.WouldBlock - before[i].Read.WouldBlock - before[i].Write.WouldBlock
 	}
 	if counted {
 		if inst.Machinery != nil {
 			sys += inst.Machinery() - mach0
 		}
-		s, w := float64(sys)/m, float64(waits)/m
-		r.SyscallsPerMsg, r.WakeupsPerMsg = &s, &w
+		s, w, e := float64(sys)/m, float64(waits)/m, float64(eagain)/m
+		r.SyscallsPerMsg, r.WakeupsPerMsg, r.EAGAINsPerMsg = &s, &w, &e
 	}
 	return nil
 }

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/report"
+)
+
+// quickDuration is each phase's length in the no-argument comparison: three
+// phases of the quick models fit in about 20 s.
+const quickDuration = time.Second
+
+// benchCmd is `iomodel bench`, and with -quick the no-argument comparison.
+func benchCmd(ctx context.Context, args []string, std stdio) error {
+	fs := newFlags("bench", "[flags]", std)
+	quick := fs.Bool("quick", false, "the no-argument comparison: quick models, short phases, table and readings")
+	list := fs.String("models", "quick", "models to measure, comma-separated: names ("+modelList()+"), families, patterns such as multiplex/*, quick (one per family) or all")
+	size := fs.Int("size", 64, "bytes per message in the round-trip and many-connection runs")
+	chunk := fs.Int("chunk", 64<<10, "bytes per Send in the stream run")
+	connList := fs.String("conns", "100", "connection counts of the many-connection run, comma-separated (one run each)")
+	dur := fs.Duration("duration", time.Second, "length of each run (round trip, stream, each connection count)")
+	format := fs.String("format", "table", "output: "+strings.Join(report.Formats, ", "))
+	svg := fs.String("svg", "", "also write an SVG chart to this file")
+	progress := fs.Bool("progress", true, "show progress on stderr")
+	isolate := fs.Bool("isolate", true, "measure each model in a process of its own, against an echo peer in another (so that threads and CPU time are the model's alone)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["duration"] {
+			*dur = quickDuration
+		}
+	}
+	ms, err := models.Select(*list)
+	if err != nil {
+		return usageError{err}
+	}
+	conns, err := parseConns(*connList)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(report.Formats, *format) {
+		return usagef("unknown format %q (known: %s)", *format, strings.Join(report.Formats, ", "))
+	}
+	cfg := bench.Config{Size: *size, Chunk: *chunk, Conns: conns, Duration: *dur}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	var svgFile *os.File
+	if *svg != "" {
+		if svgFile, err = os.Create(*svg); err != nil {
+			return usageError{err}
+		}
+		defer svgFile.Close()
+	}
+
+	p := newProgress(std.err, *progress, len(ms))
+	rs, err := measure(ctx, ms, cfg, *isolate, p.phase)
+	p.done()
+	if err != nil {
+		return err
+	}
+	if *format == "table" {
+		fmt.Fprintln(std.out, setup(cfg))
+		fmt.Fprintln(std.out)
+	}
+	if err := report.Write(std.out, *format, rs); err != nil {
+		return err
+	}
+	if svgFile != nil {
+		if err := report.SVG(svgFile, "iomodel: "+setup(cfg), rs); err != nil {
+			return err
+		}
+		if err := svgFile.Close(); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func parseConns(s string) ([]int, error) {
+	var ns []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, usagef("bad connection count %q in -conns: want positive whole numbers, comma-separated", f)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+// setup says what was measured, where.
+func setup(cfg bench.Config) string {
+	var u unix.Utsname
+	kernel := "Linux"
+	if unix.Uname(&u) == nil {
+		kernel += " " + unix.ByteSliceToString(u.Release[:])
+	}
+	conns := make([]string, len(cfg.Conns))
+	for i, n := range cfg.Conns {
+		conns[i] = strconv.Itoa(n)
+	}
+	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback, %v per run; %s, %d CPUs, %s",
+		cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), cfg.Duration, kernel, runtime.NumCPU(), runtime.Version())
+}
+
+func bytesize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d-byte", n)
+}
+
+// measure runs every model against one echo peer, each in a process of its
+// own when isolate is set (in this one if it cannot start one).
+func measure(ctx context.Context, ms []models.Model, cfg bench.Config, isolate bool, phase func(i int, model, phase string)) ([]bench.Result, error) {
+	self, err := os.Executable()
+	if err != nil {
+		isolate = false
+	}
+	var addr string
+	if isolate {
+		peer, a, err := startPeer(ctx, self)
+		if err != nil {
+			return nil, fmt.Errorf("starting the echo peer: %w", err)
+		}
+		defer peer()
+		addr = a
+	} else {
+		p, err := bench.StartPeer()
+		if err != nil {
+			return nil, fmt.Errorf("starting the echo peer: %w", err)
+		}
+		defer p.Close()
+		addr = p.Addr()
+	}
+	cfg.Addr = addr
+	var rs []bench.Result
+	for i, m := range ms {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		tell := func(p string) { phase(i, m.Name, p) }
+		if isolate {
+			rs = append(rs, runWorker(ctx, self, m, cfg, tell)...)
+		} else {
+			rs = append(rs, bench.Run(m, cfg, tell)...)
+		}
+	}
+	return rs, ctx.Err()
+}
+
+// command runs this program again with args. IOMODEL_MAIN tells a test
+// binary to be the program.
+func command(ctx context.Context, self string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Env = append(os.Environ(), "IOMODEL_MAIN=1")
+	cmd.WaitDelay = time.Second
+	return cmd
+}
+
+// startPeer starts `iomodel peer` and reads the address it listens on; the
+// returned func stops it (closing its stdin, which it waits on).
+func startPeer(ctx context.Context, self string) (stop func(), addr string, err error) {
+	cmd := command(ctx, self, "peer")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	stop = func() {
+		in.Close()
+		cmd.Wait()
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stop()
+		return nil, "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return stop, strings.TrimSpace(line), nil
+}
+
+// runWorker measures m in `iomodel worker`, reading its phases from its
+// stderr and its results, as JSON, from its stdout.
+func runWorker(ctx context.Context, self string, m models.Model, cfg bench.Config, phase func(string)) []bench.Result {
+	conns := make([]string, len(cfg.Conns))
+	for i, n := range cfg.Conns {
+		conns[i] = strconv.Itoa(n)
+	}
+	cmd := command(ctx, self, "worker", "-model", m.Name, "-addr", cfg.Addr,
+		"-size", strconv.Itoa(cfg.Size), "-chunk", strconv.Itoa(cfg.Chunk),
+		"-conns", strings.Join(conns, ","), "-duration", cfg.Duration.String())
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	errPipe, err := cmd.StderrPipe()
+	fail := func(err error) []bench.Result {
+		var rs []bench.Result
+		for _, n := range cfg.Conns {
+			rs = append(rs, bench.Result{Model: m.Name, Family: m.Family, Size: cfg.Size, Chunk: cfg.Chunk, Conns: n, Error: err.Error()})
+		}
+		return rs
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fail(err)
+	}
+	var other []string
+	sc := bufio.NewScanner(errPipe)
+	for sc.Scan() {
+		if p, ok := strings.CutPrefix(sc.Text(), "phase: "); ok {
+			phase(p)
+		} else {
+			other = append(other, sc.Text())
+		}
+	}
+	werr := cmd.Wait()
+	var rs []bench.Result
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil || len(rs) != len(cfg.Conns) {
+		if werr == nil {
+			werr = errors.New("no results")
+		}
+		return fail(fmt.Errorf("worker: %v %s", werr, strings.Join(other, "; ")))
+	}
+	return rs
+}
+
+// workerCmd measures one model and writes its results as JSON: the other end
+// of runWorker.
+func workerCmd(_ context.Context, args []string, std stdio) error {
+	fs := newFlags("worker", "-model M -addr ADDR [flags]", std)
+	model := fs.String("model", "", "model")
+	addr := fs.String("addr", "", "echo peer")
+	size := fs.Int("size", 64, "message bytes")
+	chunk := fs.Int("chunk", 64<<10, "stream chunk")
+	connList := fs.String("conns", "100", "connection counts")
+	dur := fs.Duration("duration", time.Second, "per run")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	m, err := lookupModel(*model)
+	if err != nil {
+		return err
+	}
+	conns, err := parseConns(*connList)
+	if err != nil {
+		return err
+	}
+	cfg := bench.Config{Addr: *addr, Size: *size, Chunk: *chunk, Conns: conns, Duration: *dur}
+	rs := bench.Run(m, cfg, func(p string) { fmt.Fprintf(std.err, "phase: %s\n", p) })
+	return json.NewEncoder(std.out).Encode(rs)
+}
+
+// peerCmd runs the echo peer until its stdin ends (its parent has gone or
+// is done) or ctx ends, after printing its address.
+func peerCmd(ctx context.Context, args []string, std stdio) error {
+	if len(args) > 0 {
+		return usagef("peer takes no arguments")
+	}
+	p, err := bench.StartPeer()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	fmt.Fprintln(std.out, p.Addr())
+	eof := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, std.in)
+		close(eof)
+	}()
+	select {
+	case <-eof:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// progress shows on stderr which model and run the bench is at: one line
+// rewritten in place on a terminal, a line per step elsewhere.
+type progress struct {
+	w     io.Writer
+	on    bool
+	tty   bool
+	n     int
+	start time.Time
+}
+
+func newProgress(w io.Writer, on bool, n int) *progress {
+	p := &progress{w: w, on: on, n: n, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+		p.tty = err == nil
+	}
+	return p
+}
+
+func (p *progress) phase(i int, model, phase string) {
+	if !p.on {
+		return
+	}
+	line := fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s)", i+1, p.n, model, phase, time.Since(p.start).Seconds())
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+	} else {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *progress) done() {
+	if p.on && p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

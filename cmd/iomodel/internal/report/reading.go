@@ -1,0 +1,112 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
+)
+
+// Readings writes one line per model under the table: what its numbers say,
+// in plain words, and why the model behaves so.
+func Readings(w io.Writer, rs []bench.Result) error {
+	fmt.Fprintln(w)
+	width := 0
+	for _, r := range rs {
+		width = max(width, len(r.Model))
+	}
+	for _, r := range rs {
+		if _, err := fmt.Fprintf(w, "%-*s  %s\n", width+1, r.Model+":", Reading(r, rs)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reading is the plain-words line for r, read against the others in rs and
+// against net.Conn with the same connection count: what the model does well,
+// what it pays, and why.
+func Reading(r bench.Result, rs []bench.Result) string {
+	if r.Unavailable != "" {
+		return "not measured: " + r.Unavailable
+	}
+	if r.Error != "" {
+		return "the measurement failed: " + r.Error
+	}
+	var goods, costs []string
+	base, hasBase := baseline(rs, r)
+	isBase := r.Family == "net"
+	ok := okResults(rs)
+	quickest := len(ok) > 1 && r.RTTP50 == slices.MinFunc(ok, func(a, b bench.Result) int { return cmpf(a.RTTP50, b.RTTP50) }).RTTP50
+
+	switch x := r.MsgsPerSec / base.MsgsPerSec; {
+	case isBase:
+		goods = append(goods, fmt.Sprintf("the yardstick: %s messages/s over %d conns at %s of CPU each", rate(r.MsgsPerSec), r.Conns, micros(r.CPUPerMsg)))
+	case !hasBase:
+		goods = append(goods, fmt.Sprintf("%s messages/s over %d conns", rate(r.MsgsPerSec), r.Conns))
+	case x >= 1.05:
+		goods = append(goods, fmt.Sprintf("%.1f× net.Conn's messages/s over %d conns", x, r.Conns))
+	case x <= 0.95:
+		costs = append(costs, fmt.Sprintf("%.0f%% of net.Conn's messages/s over %d conns", 100*x, r.Conns))
+	default:
+		goods = append(goods, fmt.Sprintf("as many messages/s as net.Conn over %d conns", r.Conns))
+	}
+	if quickest {
+		goods = append(goods, "the quickest round trip")
+	}
+	if r.RTTP50 > 0 && r.RTTP99 >= 5*r.RTTP50 {
+		costs = append(costs, fmt.Sprintf("a long tail (p99 %.0f× p50)", r.RTTP99/r.RTTP50))
+	}
+	if hasBase && !isBase {
+		switch c := r.CPUPerMsg / base.CPUPerMsg; {
+		case c >= 1.25:
+			costs = append(costs, fmt.Sprintf("%.1f× its CPU per message", c))
+		case c <= 0.8:
+			goods = append(goods, fmt.Sprintf("%.0f%% of its CPU per message", 100*c))
+		}
+	}
+	switch {
+	case r.Conns >= 8 && r.Threads >= r.Conns:
+		costs = append(costs, fmt.Sprintf("%d OS threads for %d conns", r.Threads, r.Conns))
+	case r.Conns >= 8 && !isBase:
+		goods = append(goods, fmt.Sprintf("only %d OS threads for %d conns", r.Threads, r.Conns))
+	}
+	if r.EAGAINsPerMsg != nil && *r.EAGAINsPerMsg >= 1 {
+		costs = append(costs, fmt.Sprintf("%.0f of its %.0f system calls per message wasted on EAGAIN", *r.EAGAINsPerMsg, *r.SyscallsPerMsg))
+	}
+
+	line := strings.Join(goods, ", ")
+	if len(costs) > 0 {
+		if line != "" {
+			line += "; but "
+		}
+		line += strings.Join(costs, ", ")
+	}
+	if m, err := models.Lookup(r.Model); err == nil {
+		line += " — " + m.Waits
+	}
+	return line + "."
+}
+
+func okResults(rs []bench.Result) []bench.Result {
+	var ok []bench.Result
+	for _, r := range rs {
+		if r.OK() {
+			ok = append(ok, r)
+		}
+	}
+	return ok
+}
+
+func cmpf(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,171 @@
+// Command iomodel shows the five I/O models of Stevens' Unix Network
+// Programming side by side, on the machine it runs on, and speaks TCP in any
+// of them.
+//
+//	iomodel                      a quick comparison of the models and net.Conn (about 20 s)
+//	iomodel bench [flags]        the comparison, with every knob: models, sizes, connections, formats, SVG
+//	iomodel serve [flags] ADDR   an echo (or greeting) server in one model
+//	iomodel send [flags] ADDR TEXT
+//	                             a client in one model: sends TEXT, prints the answer
+//	iomodel models               the models and how each one waits
+//
+// Errors in what was asked (an unknown model or flag, a bad address, a port
+// in use) print a message and exit with status 2; a failure after the work
+// started exits with status 1.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// stdio is where a command reads and writes, so tests can run it in-process.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// usageError is an error in what was asked: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// errHelp means -h was asked and the usage has been printed.
+var errHelp = flag.ErrHelp
+
+// commands maps a subcommand to what runs it.
+var commands = map[string]func(ctx context.Context, args []string, std stdio) error{
+	"bench":  benchCmd,
+	"serve":  serveCmd,
+	"send":   sendCmd,
+	"models": modelsCmd,
+	"help":   helpCmd,
+	// For the bench itself: the echo peer and the per-model worker, each in
+	// a process of its own.
+	"peer":   peerCmd,
+	"worker": workerCmd,
+}
+
+func run(ctx context.Context, args []string, std stdio) int {
+	name := "bench"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	} else {
+		args = []string{"-quick"}
+	}
+	if name == "-h" || name == "-help" || name == "--help" {
+		name = "help"
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(std.err, "iomodel: unknown command %q\n", name)
+		usage(std.err)
+		return 2
+	}
+	err := cmd(ctx, args, std)
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(std.err, "iomodel %s: %v\n", name, err)
+		return 2
+	default:
+		fmt.Fprintf(std.err, "iomodel %s: %v\n", name, err)
+		return 1
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  iomodel                        quick comparison of every model and net.Conn (about 20 s)
+  iomodel bench [flags]          the comparison with every knob (iomodel bench -h)
+  iomodel serve [flags] ADDR     echo server in one model (iomodel serve -h)
+  iomodel send [flags] ADDR TEXT client in one model: sends TEXT, prints the answer
+  iomodel models                 the models, and how each one waits
+`)
+}
+
+func helpCmd(_ context.Context, _ []string, std stdio) error {
+	usage(std.out)
+	return nil
+}
+
+func modelsCmd(_ context.Context, args []string, std stdio) error {
+	if len(args) > 0 {
+		return usagef("models takes no arguments")
+	}
+	tw := tabwriter.NewWriter(std.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tWAITS BY")
+	for _, m := range models.All() {
+		fmt.Fprintf(tw, "%s\t%s\n", m.Name, m.Waits)
+	}
+	tw.Flush()
+	fmt.Fprintln(std.out, "\nA family name stands for its first variant (multiplex = multiplex/epoll, sigdriven = sigdriven/precise);\nbench also takes all, quick and patterns such as multiplex/*.")
+	return nil
+}
+
+// newFlags makes a FlagSet that reports its errors as usage errors and
+// prints its usage to std.err.
+func newFlags(name, synopsis string, std stdio) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(std.err)
+	fs.Usage = func() {
+		fmt.Fprintf(std.err, "usage: iomodel %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usageError{err}
+	}
+	return nil
+}
+
+// modelFlag is the -model flag of serve and send.
+func lookupModel(name string) (models.Model, error) {
+	m, err := models.Lookup(name)
+	if err != nil {
+		return m, usageError{err}
+	}
+	return m, nil
+}
+
+// start starts m, saying plainly when the kernel cannot run it.
+func start(m models.Model) (*models.Instance, error) {
+	inst, err := m.Start()
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil, usagef("model %s is unavailable here: %v", m.Name, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("starting model %s: %w", m.Name, err)
+	}
+	return inst, nil
+}
+
+func modelList() string { return strings.Join(models.Names(), ", ") }
