@@ -8,17 +8,30 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/internal/benchkit"
+	"github.com/iomodel/iomodel/multiplex"
 )
 
 // BenchmarkRoundTrip64: one 64-byte message to a blocking echo peer on an
 // AF_UNIX stream socketpair and back, beside the standard library's
-// net.Conn (net.FileConn, the runtime's netpoller) on the same kind of pair.
+// net.Conn (net.FileConn, the runtime's netpoller) and the multiplex model
+// (an epoll thread) on the same kind of pair.
 func BenchmarkRoundTrip64(b *testing.B) {
 	b.Run("net", func(b *testing.B) {
 		x, y := benchkit.Socketpair(b)
 		wait := benchkit.Echo(b, y)
 		c := benchkit.NetConn(b, x)
 		benchkit.RoundTrip(b, benchkit.NetSendRecv{Conn: c}, 64)
+		c.Close()
+		wait()
+	})
+	b.Run("multiplex", func(b *testing.B) {
+		x, y := benchkit.Socketpair(b)
+		wait := benchkit.Echo(b, y)
+		c, err := multiplex.New(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchkit.RoundTrip(b, c, 64)
 		c.Close()
 		wait()
 	})
@@ -54,6 +67,15 @@ func BenchmarkSpread1000(b *testing.B) {
 		spread(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
 			c := benchkit.NetConn(b, fd)
 			return benchkit.NetSendRecv{Conn: c}, func() { c.Close() }
+		})
+	})
+	b.Run("multiplex", func(b *testing.B) {
+		spread(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
+			c, err := multiplex.New(fd)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return c, func() { c.Close() }
 		})
 	})
 	for _, m := range modes {
@@ -154,6 +176,15 @@ func BenchmarkHerd1000(b *testing.B) {
 		herd(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
 			c := benchkit.NetConn(b, fd)
 			return benchkit.NetSendRecv{Conn: c}, func() { c.Close() }
+		})
+	})
+	b.Run("multiplex", func(b *testing.B) {
+		herd(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
+			c, err := multiplex.New(fd)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return c, func() { c.Close() }
 		})
 	})
 	for _, m := range modes {
