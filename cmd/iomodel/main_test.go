@@ -12,12 +12,21 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/uring"
 )
 
 // TestMain is the program itself when a test runs it as a child process
 // (IOMODEL_MAIN=1: the bench's peer and workers, the SIGINT test), and the
 // tests otherwise.
 func TestMain(m *testing.M) {
+	// IOMODEL_FORCE_NO_URING=1 makes io_uring_setup fail with EPERM, as
+	// under Docker's default seccomp profile, in this process and the
+	// program's processes it starts.
+	if os.Getenv("IOMODEL_FORCE_NO_URING") != "" {
+		uring.ForceSetupError(unix.EPERM)
+	}
 	if os.Getenv("IOMODEL_MAIN") == "1" {
 		main()
 	}

@@ -70,10 +70,10 @@ type Result struct {
 	MsgsPerSec float64 `json:"msgs_s"`
 	CPUPerMsg  float64 `json:"cpu_us_per_msg"`
 	Threads    int     `json:"threads"`
-	// SyscallsPerMsg counts the Conns' data system calls (or, async,
-	// requests submitted) plus the model's machinery (poller waits and
-	// interest changes, ring enters, signals read); nil for net.Conn, which
-	// keeps no counts.
+	// SyscallsPerMsg counts the Conns' data system calls plus those of the
+	// model's machinery (poller waits and interest changes, signals read; for
+	// async, whose Conns make none, the ring's io_uring_enter calls and
+	// eventfd wake-ups); nil for net.Conn, which keeps no counts.
 	SyscallsPerMsg *float64 `json:"syscalls_per_msg"`
 	// WakeupsPerMsg counts the times a call went to sleep to wait (Stats
 	// Waits); nil for net.Conn.
@@ -358,6 +358,9 @@ sample:
 		eagain += s.Read.WouldBlock + s.Write.WouldBlock - before[i].Read.WouldBlock - before[i].Write.WouldBlock
 	}
 	if counted {
+		if inst.OpsNotSyscalls {
+			sys = 0
+		}
 		if inst.Machinery != nil {
 			sys += inst.Machinery() - mach0
 		}

@@ -45,8 +45,13 @@ func TestRunEveryModel(t *testing.T) {
 				if (r.SyscallsPerMsg == nil) != (m.Family == "net") {
 					t.Errorf("syscalls per message counted: %v, want it for every model but net", r.SyscallsPerMsg != nil)
 				}
-				if r.SyscallsPerMsg != nil && *r.SyscallsPerMsg < 2 {
-					t.Errorf("%v syscalls per message: a round trip needs at least a send and a receive", *r.SyscallsPerMsg)
+				// A round trip costs a send and a receive, except where the
+				// ring's one io_uring_enter carries many of them.
+				if least := 2.0; r.SyscallsPerMsg != nil && *r.SyscallsPerMsg < least && m.Family != "async" {
+					t.Errorf("%v syscalls per message: a round trip needs at least %v", *r.SyscallsPerMsg, least)
+				}
+				if r.SyscallsPerMsg != nil && *r.SyscallsPerMsg <= 0 {
+					t.Errorf("%v syscalls per message", *r.SyscallsPerMsg)
 				}
 			}
 			want := []string{"start", "round trip", "stream", "1 conns", "4 conns"}

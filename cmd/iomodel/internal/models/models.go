@@ -45,6 +45,10 @@ type Instance struct {
 	// they share (poller waits and interest-list changes, ring enters,
 	// signals read) since Start; nil when the model does not say.
 	Machinery func() uint64
+	// OpsNotSyscalls says that the Conns' Stats count operations handed to
+	// the kernel, not system calls (async: requests submitted to the ring),
+	// so that only Machinery counts system calls.
+	OpsNotSyscalls bool
 	// Close releases the machinery.
 	Close func() error
 }

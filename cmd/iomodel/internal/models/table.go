@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/iomodel/iomodel/async"
 	"github.com/iomodel/iomodel/blocking"
 	"github.com/iomodel/iomodel/multiplex"
 	"github.com/iomodel/iomodel/nonblock"
@@ -48,6 +49,32 @@ var table = []Model{
 	multiplexModel(multiplex.Select, false),
 	sigdrivenModel("precise", true, "one real-time signal per readiness event names the fd; a dispatcher thread wakes exactly that call"),
 	sigdrivenModel("broadcast", false, "every plain SIGIO wakes every waiting call, which retries (the thundering herd)", sigdriven.WithBroadcast()),
+	{
+		Name: "async", Family: "async", Quick: true,
+		Waits:  "the kernel does the copy; one ring thread submits and reaps for every call in one io_uring_enter",
+		Serves: "one goroutine per client; their receives and sends are io_uring operations on one ring, whose thread waits for all completions",
+		Start: func() (*Instance, error) {
+			r, err := async.NewRing(0)
+			if err != nil {
+				return nil, err
+			}
+			opt := async.WithRing(r)
+			return &Instance{
+				New:    func(fd int) (Conn, error) { return conn(async.New(fd, opt)) },
+				Dial:   func(n, a string) (Conn, error) { return conn(async.Dial(n, a, opt)) },
+				Listen: func(n, a string) (net.Listener, error) { return listener(async.Listen(n, a, opt)) },
+				// The Conns' requests cost no system call of their own: the
+				// ring's thread enters the kernel for all of them, and a
+				// caller writes its eventfd when the thread must wake.
+				Machinery: func() uint64 {
+					s := r.Stats()
+					return s.Enters + s.Wakeups
+				},
+				OpsNotSyscalls: true,
+				Close:          r.Close,
+			}, nil
+		},
+	},
 	{
 		Name: "net", Family: "net", Quick: true,
 		Waits:  "the Go runtime's netpoller: goroutines park, one epoll set serves all",

@@ -31,10 +31,10 @@ func Readings(w io.Writer, rs []bench.Result) error {
 // what it pays, and why.
 func Reading(r bench.Result, rs []bench.Result) string {
 	if r.Unavailable != "" {
-		return "not measured: " + r.Unavailable
+		return "not measured: the kernel cannot run it here (the reason is in the table)."
 	}
 	if r.Error != "" {
-		return "the measurement failed: " + r.Error
+		return "the measurement failed (the error is in the table)."
 	}
 	var goods, costs []string
 	base, hasBase := baseline(rs, r)
@@ -73,6 +73,9 @@ func Reading(r bench.Result, rs []bench.Result) string {
 		costs = append(costs, fmt.Sprintf("%d OS threads for %d conns", r.Threads, r.Conns))
 	case r.Conns >= 8 && !isBase:
 		goods = append(goods, fmt.Sprintf("only %d OS threads for %d conns", r.Threads, r.Conns))
+	}
+	if r.SyscallsPerMsg != nil && *r.SyscallsPerMsg < 1.5 {
+		goods = append(goods, fmt.Sprintf("only %.1f system calls per message", *r.SyscallsPerMsg))
 	}
 	if r.EAGAINsPerMsg != nil && *r.EAGAINsPerMsg >= 1 {
 		costs = append(costs, fmt.Sprintf("%.0f of its %.0f system calls per message wasted on EAGAIN", *r.EAGAINsPerMsg, *r.SyscallsPerMsg))
