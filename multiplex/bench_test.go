@@ -35,14 +35,19 @@ var sides = []side{
 			return c
 		}, nil, func() {}
 	}},
-	pollerSide(multiplex.Epoll),
-	pollerSide(multiplex.Poll),
-	pollerSide(multiplex.Select),
+	pollerSide(multiplex.Epoll, 1),
+	pollerSide(multiplex.Epoll, 4),
+	pollerSide(multiplex.Poll, 1),
+	pollerSide(multiplex.Select, 1),
 }
 
-func pollerSide(backend multiplex.Backend) side {
-	return side{backend.String(), func(b *testing.B) (func(int) io.ReadWriteCloser, func() uint64, func()) {
-		p, err := multiplex.NewPoller(multiplex.WithBackend(backend))
+func pollerSide(backend multiplex.Backend, shards int) side {
+	name := backend.String()
+	if shards > 1 {
+		name += "-shards" + strconv.Itoa(shards)
+	}
+	return side{name, func(b *testing.B) (func(int) io.ReadWriteCloser, func() uint64, func()) {
+		p, err := multiplex.NewPoller(multiplex.WithBackend(backend), multiplex.WithShards(shards))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -133,6 +138,9 @@ func BenchmarkEcho(b *testing.B) {
 		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
 			for _, s := range sides {
 				b.Run(s.name, func(b *testing.B) {
+					if s.name == "select" && 2*conns >= 1024 {
+						b.Skipf("%d fds: select(2) cannot watch fds ≥ FD_SETSIZE (1024)", 2*conns)
+					}
 					wrap, ctl, stop := s.start(b)
 					defer stop()
 					clients := make([]io.ReadWriteCloser, conns)

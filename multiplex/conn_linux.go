@@ -67,6 +67,7 @@ func releaseDefault() {
 type pollFD struct {
 	fd     *iofd.FD
 	p      *Poller
+	sh     *shard // the one of p's shards that watches fd
 	h      handle
 	shared bool // on the default Poller: released at the end
 }
@@ -94,7 +95,12 @@ func (pd *pollFD) open(sysfd int, opts []Option) error {
 		}
 		pd.p, pd.shared = p, true
 	}
-	h, err := pd.p.register(sysfd)
+	if pd.p.closed.Load() {
+		pd.done()
+		return iofd.NewError(model, sysfd, ErrPollerClosed)
+	}
+	pd.sh = pd.p.pick()
+	h, err := pd.sh.register(sysfd)
 	if err != nil {
 		pd.done()
 		return iofd.NewError(model, sysfd, err)
@@ -102,12 +108,12 @@ func (pd *pollFD) open(sysfd int, opts []Option) error {
 	pd.h = h
 	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: pd})
 	if err != nil {
-		pd.p.unregister(h)
+		pd.sh.unregister(h)
 		pd.done()
 		return err
 	}
 	pd.fd = fd
-	pd.p.attach(h, fd)
+	pd.sh.attach(h, fd)
 	return nil
 }
 
@@ -122,7 +128,7 @@ func (pd *pollFD) done() {
 // (a no-op with epoll, where the fd is always watched) and sleep until the
 // poller latches readiness, the deadline passes or Close is called.
 func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
-	if err := pd.p.want(pd.h, h.Dir()); err != nil {
+	if err := pd.sh.want(pd.h, h.Dir()); err != nil {
 		return err
 	}
 	h.Wait(fd, 0)
@@ -139,7 +145,7 @@ func (pd *pollFD) Evict(*iofd.FD) {}
 // the number (epoll(7), Q6), and after close(2) the number may be someone
 // else's.
 func (pd *pollFD) Destroy(*iofd.FD) {
-	pd.p.unregister(pd.h)
+	pd.sh.unregister(pd.h)
 	pd.done()
 }
 

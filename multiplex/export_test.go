@@ -1,4 +1,11 @@
 package multiplex
 
-// PollerThread is the id of p's OS thread, 0 before it has started.
-func PollerThread(p *Poller) int { return int(p.tid.Load()) }
+// PollerThreads are the ids of p's OS threads, one per shard (0 for one
+// that has not started yet).
+func PollerThreads(p *Poller) []int {
+	var tids []int
+	for _, sh := range p.shards {
+		tids = append(tids, int(sh.tid.Load()))
+	}
+	return tids
+}

@@ -45,11 +45,11 @@ func TestStaleTag(t *testing.T) {
 				t.Fatalf("new registration %+v: want slot %d reused with a new generation", c.pd.h, uint32(oldTag))
 			}
 			before := p.Stats().Stale
-			p.dispatch([]Event{{Tag: oldTag, Events: Readable | Writable}})
+			p.shards[0].dispatch([]Event{{Tag: oldTag, Events: Readable | Writable}})
 			if got := p.Stats().Stale - before; got != 1 {
 				t.Fatalf("stale event: %d dropped, want 1", got)
 			}
-			p.dispatch([]Event{{Tag: c.pd.h.tag(), Events: Readable}})
+			p.shards[0].dispatch([]Event{{Tag: c.pd.h.tag(), Events: Readable}})
 			if got := p.Stats().Stale - before; got != 1 {
 				t.Fatalf("current event dropped as stale")
 			}

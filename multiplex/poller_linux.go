@@ -38,10 +38,19 @@ var ErrPollerClosed = errors.New("multiplex: poller closed")
 // descriptor that was closed, and whose number the kernel already gave to a
 // new Conn, is recognized and dropped.
 type Poller struct {
+	backend Backend
+	shards  []*shard
+	next    atomic.Uint32 // round robin over shards
+	closed  atomic.Bool
+}
+
+// A shard is one selector and the goroutine, locked to its thread, that
+// waits in it; a Poller has one or more (WithShards).
+type shard struct {
 	sel     Selector
 	edge    bool          // epoll: registered once, edge-triggered; no wants
-	closed  atomic.Bool   // Close was called
-	stopped atomic.Bool   // the poller goroutine stops or has stopped
+	closed  atomic.Bool   // Poller.Close was called
+	stopped atomic.Bool   // the goroutine stops or has stopped
 	done    chan struct{} // closed when the poller goroutine has exited
 	err     error         // why it stopped on its own; written before stopped
 
@@ -67,6 +76,7 @@ type PollerOption func(*pollerConfig)
 
 type pollerConfig struct {
 	backend Backend
+	shards  int
 }
 
 // WithBackend makes the Poller use b (Epoll by default).
@@ -74,16 +84,42 @@ func WithBackend(b Backend) PollerOption {
 	return func(c *pollerConfig) { c.backend = b }
 }
 
+// WithShards makes the Poller run n selectors, each on its own thread, and
+// spread its descriptors over them (round robin, in the order they are
+// added): for when one thread cannot keep up, as with a thousand busy
+// Conns. The default is 1, the model as the textbook draws it.
+func WithShards(n int) PollerOption {
+	return func(c *pollerConfig) { c.shards = n }
+}
+
 // NewPoller starts a Poller: its selector, and its goroutine locked to a
-// new OS thread. Close stops both.
+// new OS thread (one of each per shard). Close stops them.
 func NewPoller(opts ...PollerOption) (*Poller, error) {
-	var cfg pollerConfig
+	cfg := pollerConfig{shards: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.shards < 1 {
+		return nil, fmt.Errorf("multiplex: NewPoller: %d shards, want at least 1", cfg.shards)
+	}
+	p := &Poller{backend: cfg.backend}
+	for range cfg.shards {
+		sh, err := newShard(cfg.backend)
+		if err != nil {
+			for _, sh := range p.shards {
+				sh.close()
+			}
+			return nil, err
+		}
+		p.shards = append(p.shards, sh)
+	}
+	return p, nil
+}
+
+func newShard(b Backend) (*shard, error) {
 	var sel Selector
 	var err error
-	switch cfg.backend {
+	switch b {
 	case Epoll:
 		sel, err = NewEpoll()
 	case Poll:
@@ -91,14 +127,52 @@ func NewPoller(opts ...PollerOption) (*Poller, error) {
 	case Select:
 		sel, err = NewSelect()
 	default:
-		return nil, fmt.Errorf("multiplex: NewPoller: unknown backend %v", cfg.backend)
+		return nil, fmt.Errorf("multiplex: NewPoller: unknown backend %v", b)
 	}
 	if err != nil {
 		return nil, err
 	}
-	p := &Poller{sel: sel, edge: cfg.backend == Epoll, done: make(chan struct{})}
+	p := &shard{sel: sel, edge: b == Epoll, done: make(chan struct{})}
 	go p.run()
 	return p, nil
+}
+
+// Stats reads the Poller's counters, summed over its shards.
+func (p *Poller) Stats() PollerStats {
+	var st PollerStats
+	for _, sh := range p.shards {
+		sh.add(&st)
+	}
+	return st
+}
+
+// Backend tells which system call the Poller waits in.
+func (p *Poller) Backend() Backend { return p.backend }
+
+// Shards is the number of selectors (and threads) the Poller runs.
+func (p *Poller) Shards() int { return len(p.shards) }
+
+// Close stops the Poller: its goroutines return (and, being locked, take
+// their OS threads with them) and its selectors' fds are closed. Calls
+// waiting on it return an error wrapping ErrPollerClosed, and so does a
+// second Close. Its Conns must still be closed.
+func (p *Poller) Close() error {
+	if p.closed.Swap(true) {
+		return fmt.Errorf("multiplex: Poller.Close: %w", ErrPollerClosed)
+	}
+	var errs []error
+	for _, sh := range p.shards {
+		errs = append(errs, sh.close())
+	}
+	return errors.Join(errs...)
+}
+
+// pick chooses the shard for a new descriptor.
+func (p *Poller) pick() *shard {
+	if len(p.shards) == 1 {
+		return p.shards[0]
+	}
+	return p.shards[p.next.Add(1)%uint32(len(p.shards))]
 }
 
 // PollerStats counts what a Poller has done.
@@ -119,21 +193,18 @@ type PollerStats struct {
 	Stale uint64
 }
 
-// Stats reads the Poller's counters.
-func (p *Poller) Stats() PollerStats {
-	return PollerStats{Waits: p.waits.Load(), Events: p.events.Load(), Changes: p.changes.Load(), Stale: p.stale.Load()}
+// add adds the shard's counters to st.
+func (p *shard) add(st *PollerStats) {
+	st.Waits += p.waits.Load()
+	st.Events += p.events.Load()
+	st.Changes += p.changes.Load()
+	st.Stale += p.stale.Load()
 }
 
-// Backend tells which system call the Poller waits in.
-func (p *Poller) Backend() Backend { return p.sel.Backend() }
-
-// Close stops the Poller: its goroutine returns (and, being locked, takes
-// its OS thread with it) and its selector's fds are closed. Calls waiting on
-// it return an error wrapping ErrPollerClosed, and so does a second Close.
-func (p *Poller) Close() error {
-	if p.closed.Swap(true) {
-		return fmt.Errorf("multiplex: Poller.Close: %w", ErrPollerClosed)
-	}
+// close stops the shard's goroutine (and so its thread), closes its
+// selector and wakes every call waiting on it.
+func (p *shard) close() error {
+	p.closed.Store(true)
 	p.stopped.Store(true)
 	p.sel.Wake()
 	<-p.done
@@ -144,7 +215,7 @@ func (p *Poller) Close() error {
 
 // wakeAll wakes every call waiting on the poller, so it retries and, if it
 // must wait again, learns that the poller is closed.
-func (p *Poller) wakeAll() {
+func (p *shard) wakeAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := range p.slots {
@@ -156,7 +227,7 @@ func (p *Poller) wakeAll() {
 }
 
 // run is the poller thread: wait, then wake whoever the events name.
-func (p *Poller) run() {
+func (p *shard) run() {
 	// Never unlocked: when run returns, the runtime ends the thread
 	// (runtime.LockOSThread), so a stopped Poller leaves no thread behind.
 	// (If it ran on the main thread, which the process cannot lose, the
@@ -196,7 +267,7 @@ func (p *Poller) run() {
 	}
 }
 
-func (p *Poller) dispatch(events []Event) {
+func (p *shard) dispatch(events []Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, ev := range events {
@@ -243,7 +314,7 @@ func (h handle) tag() uint64 { return uint64(h.gen)<<32 | uint64(h.slot) }
 // register adds fd to the selector: for good (edge-triggered) with epoll,
 // watching nothing yet with poll and select. The Conn is attached later
 // (attach), once it exists; on error nothing is left registered.
-func (p *Poller) register(fd int) (handle, error) {
+func (p *shard) register(fd int) (handle, error) {
 	p.mu.Lock()
 	if p.stopped.Load() {
 		p.mu.Unlock()
@@ -278,7 +349,7 @@ func (p *Poller) register(fd int) (handle, error) {
 }
 
 // attach makes events for h wake ifd.
-func (p *Poller) attach(h handle, ifd *iofd.FD) {
+func (p *shard) attach(h handle, ifd *iofd.FD) {
 	p.mu.Lock()
 	if s := &p.slots[h.slot]; s.gen == h.gen {
 		s.ifd = ifd
@@ -289,7 +360,7 @@ func (p *Poller) attach(h handle, ifd *iofd.FD) {
 // unregister removes h's fd from the selector (EPOLL_CTL_DEL) and frees the
 // slot. It must run before the fd is closed: afterwards the number may
 // belong to someone else.
-func (p *Poller) unregister(h handle) error {
+func (p *shard) unregister(h handle) error {
 	p.mu.Lock()
 	s := &p.slots[h.slot]
 	if s.gen != h.gen {
@@ -311,7 +382,7 @@ func (p *Poller) unregister(h handle) error {
 }
 
 // release frees h's slot: events still carrying h's tag are dropped.
-func (p *Poller) release(h handle) {
+func (p *shard) release(h handle) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := &p.slots[h.slot]
@@ -330,7 +401,7 @@ func (p *Poller) release(h handle) {
 // want is what a call does after EAGAIN, before it waits: with poll and
 // select, have the poller watch h's fd for d. With epoll the fd is always
 // watched and this only checks that the poller still runs.
-func (p *Poller) want(h handle, d iofd.Dir) error {
+func (p *shard) want(h handle, d iofd.Dir) error {
 	if p.stopped.Load() {
 		return p.closedError()
 	}
@@ -359,7 +430,7 @@ func (p *Poller) want(h handle, d iofd.Dir) error {
 }
 
 // closedError is the error of a call that finds the poller stopped.
-func (p *Poller) closedError() error {
+func (p *shard) closedError() error {
 	if !p.closed.Load() && p.err != nil { // p.err is written before stopped
 		return fmt.Errorf("%w: %w", ErrPollerClosed, p.err)
 	}

@@ -129,14 +129,23 @@ func TestStress(t *testing.T) {
 		pairs   int
 	}{
 		{multiplex.Epoll, 2000},
+		{multiplex.Epoll, -2000}, // negative: on 4 shards
 		{multiplex.Poll, 2000},
 		{multiplex.Select, 400}, // 800 fds: select stops at FD_SETSIZE
 	} {
-		t.Run(tc.backend.String(), func(t *testing.T) {
+		name, shards := tc.backend.String(), 1
+		if tc.pairs < 0 {
+			tc.pairs, shards = -tc.pairs, 4
+			name += "-4shards"
+		}
+		t.Run(name, func(t *testing.T) {
 			pairs := scale(tc.pairs/10, tc.pairs, tc.pairs)
 			size := scale(64<<10, 128<<10, 1<<20)
 			before := openFDCount(t)
-			p := newPoller(t, tc.backend)
+			p, err := multiplex.NewPoller(multiplex.WithBackend(tc.backend), multiplex.WithShards(shards))
+			if err != nil {
+				t.Fatal(err)
+			}
 			var wg sync.WaitGroup
 			errs := make(chan error, 4*pairs)
 			conns := make([]*multiplex.Conn, 0, 2*pairs)
@@ -163,19 +172,21 @@ func TestStress(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			tid := multiplex.PollerThread(p)
+			tids := multiplex.PollerThreads(p)
 			if err := p.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if got := openFDCount(t); got != before {
 				t.Errorf("after closing everything: %d fds open, want %d", got, before)
 			}
-			// The exception: a poller that ran on the main thread leaves it
-			// parked, as the runtime must keep the main thread (see mexit
-			// in runtime/proc.go): no thread is added, none leaks.
-			if tid != os.Getpid() && (tid == 0 || !threadGone(tid)) {
-				stat, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/stat", tid))
-				t.Errorf("poller thread %d still alive after Close: %s", tid, stat)
+			for _, tid := range tids {
+				// The exception: a poller that ran on the main thread leaves
+				// it parked, as the runtime must keep the main thread (see
+				// mexit in runtime/proc.go): no thread is added, none leaks.
+				if tid != os.Getpid() && (tid == 0 || !threadGone(tid)) {
+					stat, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/stat", tid))
+					t.Errorf("poller thread %d still alive after Close: %s", tid, stat)
+				}
 			}
 			st := p.Stats()
 			t.Logf("%d pairs × %d bytes each way: %d waits, %d events, %d interest changes", pairs, size, st.Waits, st.Events, st.Changes)
