@@ -111,7 +111,7 @@ func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut 
 		return 0, false, err
 	}
 	h.Count(0, 1, 0, 0)
-	q.Spin()
+	c.life.ring.Spin(q)
 	for !q.Completed() {
 		h.WaitOn(c.fd, q.Done(), 0)
 		if q.Completed() {

@@ -17,7 +17,7 @@ func BenchmarkNop(b *testing.B) {
 		if err := r.Submit(&q); err != nil {
 			b.Fatal(err)
 		}
-		if !q.Spin() {
+		if !r.Spin(&q) {
 			for !q.Completed() {
 				<-q.Done()
 			}
@@ -28,8 +28,8 @@ func BenchmarkNop(b *testing.B) {
 	b.ReportMetric(float64(s.Wakeups)/float64(s.Ops), "wakeups/op")
 }
 
-func waitReq(q *Req) {
-	if !q.Spin() {
+func waitReq(r *Ring, q *Req) {
+	if !r.Spin(q) {
 		for !q.Completed() {
 			<-q.Done()
 		}
@@ -49,13 +49,13 @@ func BenchmarkPingPong(b *testing.B) {
 		for {
 			q.PrepRecv(y, buf, 0)
 			r.Submit(&q)
-			waitReq(&q)
+			waitReq(r, &q)
 			if res, _ := q.Result(); res <= 0 {
 				return
 			}
 			q.PrepSend(y, buf, unix.MSG_NOSIGNAL)
 			r.Submit(&q)
-			waitReq(&q)
+			waitReq(r, &q)
 		}
 	}()
 	var q Req
@@ -64,10 +64,10 @@ func BenchmarkPingPong(b *testing.B) {
 	for range b.N {
 		q.PrepSend(x, buf, unix.MSG_NOSIGNAL)
 		r.Submit(&q)
-		waitReq(&q)
+		waitReq(r, &q)
 		q.PrepRecv(x, buf, 0)
 		r.Submit(&q)
-		waitReq(&q)
+		waitReq(r, &q)
 	}
 	b.StopTimer()
 	unix.Shutdown(x, unix.SHUT_WR)

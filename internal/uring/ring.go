@@ -145,14 +145,20 @@ func (q *Req) SetTracker(t *Tracker) { q.tracker = t }
 func (q *Req) Done() <-chan struct{} { return q.done }
 
 // callerSpin is how long Spin polls before the caller parks: most requests
-// on a busy connection complete within it, and a caller still running when
-// its request completes needs no wake-up.
+// on a lightly loaded ring complete within it, and a caller still running
+// when its request completes needs no wake-up.
 var callerSpin = 50 * time.Microsecond
 
 // Spin polls q's completion for a short while, yielding the processor
-// (runtime.Gosched) between polls so other goroutines run meanwhile. It
-// reports whether q completed; if not, park on Done.
-func (q *Req) Spin() bool {
+// (runtime.Gosched) between polls so other goroutines run meanwhile, and
+// reports whether q completed; if not, park on Done. It does not spin when
+// more requests are active on the ring than there are Ps: then the CPU is
+// better spent by the goroutines that have work, and completions come in
+// batches anyway.
+func (r *Ring) Spin(q *Req) bool {
+	if int(r.active.Load()) > r.procs {
+		return q.completed.Load()
+	}
 	var end time.Time
 	for i := 0; ; i++ {
 		if q.completed.Load() {
@@ -234,6 +240,8 @@ type Ring struct {
 	stopping bool         // guarded by mu
 	sleeping atomic.Bool  // the owner is (about to be) blocked in io_uring_enter
 	posted   atomic.Int32 // work handed over since the owner last took it (a hint for spinning)
+	active   atomic.Int32 // requests submitted and not yet completed
+	procs    int          // GOMAXPROCS when the ring started
 
 	efd    int
 	exited chan struct{}
@@ -268,7 +276,7 @@ func New(c Config) (*Ring, error) {
 	if c.CQEntries < 2*c.Entries {
 		c.CQEntries = 2 * c.Entries
 	}
-	r := &Ring{refs: 1, exited: make(chan struct{}), efd: -1}
+	r := &Ring{refs: 1, exited: make(chan struct{}), efd: -1, procs: runtime.GOMAXPROCS(0)}
 	ready := make(chan error, 1)
 	go r.run(c, ready)
 	if err := <-ready; err != nil {
@@ -329,9 +337,11 @@ func (r *Ring) Submit(q *Req) error {
 		q.pin.Pin(q.buf)
 	}
 	seq := q.seq.Add(1)
+	r.active.Add(1)
 	r.mu.Lock()
 	if r.refs == 0 {
 		r.mu.Unlock()
+		r.active.Add(-1)
 		q.pin.Unpin()
 		if q.tracker != nil {
 			q.tracker.done()
@@ -424,6 +434,7 @@ func (r *Ring) run(c Config, ready chan<- error) {
 
 func (r *Ring) loop() {
 	cancelAllSent := false
+	woke := false // callers woken since the last hand-over of the P
 	for {
 		if !r.armed && r.q.sqFree() > 0 {
 			e := r.q.sqe()
@@ -463,6 +474,18 @@ func (r *Ring) loop() {
 
 		toSubmit := r.q.flush()
 		var wait uint32
+		if r.inflight > 0 && toSubmit == 0 && woke {
+			// About to wait with callers just woken sitting in this P's
+			// run queue: io_uring_enter would block holding the P
+			// (syscall.Syscall only marks it "in syscall"), and if every
+			// other P is busy nothing runs them until sysmon retakes it,
+			// 20 µs to 10 ms later. Gosched on a locked goroutine hands
+			// the P, run queue and all, to another thread at once; this
+			// thread resumes when a P is free. Then look again for work.
+			woke = false
+			runtime.Gosched()
+			continue
+		}
 		spun := spinIdle
 		if r.inflight > 0 && toSubmit == 0 {
 			spun = r.spin()
@@ -481,6 +504,9 @@ func (r *Ring) loop() {
 			if len(r.backlog) > 0 && r.q.sqFree() == 0 {
 				wait = 0 // the SQ is full: submit, then fill again
 			}
+			if woke {
+				wait = 0 // submit only; hand the P over before waiting
+			}
 		}
 		n, err := r.q.enter(toSubmit, wait)
 		r.sleeping.Store(false)
@@ -495,21 +521,11 @@ func (r *Ring) loop() {
 		if err != nil && err != unix.EINTR && err != unix.EAGAIN && err != unix.EBUSY {
 			panic("uring: io_uring_enter: " + err.Error())
 		}
-		if r.reap() > 0 && handoff {
-			// Hand this P over before blocking again. The callers just
-			// woken sit in this P's run queue, and io_uring_enter is about
-			// to block holding it (syscall.Syscall only marks the P "in
-			// syscall"): if every other P is busy, nothing runs them until
-			// sysmon retakes the P, 20 µs to 10 ms later. Gosched on a
-			// locked goroutine hands the P, run queue and all, to another
-			// thread at once, and this thread resumes when a P is free.
-			runtime.Gosched()
+		if r.reap() > 0 {
+			woke = true
 		}
 	}
 }
-
-// handoff: see the Gosched in loop.
-const handoff = true
 
 // spinFor is how long the owner polls for new work and completions before
 // it sleeps in io_uring_enter. A caller whose request arrives in that window
@@ -714,6 +730,7 @@ func (r *Ring) finish(q *Req, res int32, timedOut bool) {
 	q.res, q.timedOut = res, timedOut
 	q.state = stateIdle
 	r.users--
+	r.active.Add(-1)
 	r.ops.Add(1)
 	q.pin.Unpin()
 	// Once completed is set the caller may reuse q: read what we need first.
