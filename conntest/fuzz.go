@@ -34,3 +34,21 @@ func CheckStream(t *testing.T, p Pipe, tr Traits, data []byte, seed uint64) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzStream is a model's whole fuzz target: it seeds f and runs
+// CheckStream on a fresh pair from mp for every input.
+//
+//	func FuzzStream(f *testing.F) { conntest.FuzzStream(f, makePipe) }
+func FuzzStream(f *testing.F, mp MakePipe) {
+	f.Add([]byte("hello, world"), uint64(3))
+	f.Add(make([]byte, 100000), uint64(4095))
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64) {
+		p, err := mp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.A.Close()
+		defer p.B.Close()
+		CheckStream(t, p, Traits{}, data, seed)
+	})
+}
