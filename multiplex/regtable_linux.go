@@ -134,3 +134,10 @@ func (t *regTable) close() bool {
 	t.w.kick()
 	return true
 }
+
+// isDirty reports whether the table changed since the last snapshot.
+func (t *regTable) isDirty() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.dirty
+}

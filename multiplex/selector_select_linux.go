@@ -131,6 +131,13 @@ func (s *selectSelector) Wait(events []Event, timeout time.Duration) (int, error
 		if err == unix.EINTR {
 			continue
 		}
+		if err == unix.EBADF && s.t.isDirty() {
+			// An fd was removed and closed between the snapshot and the
+			// call (select(2) checks every fd in the sets on entry):
+			// rebuild without it. Only an fd closed while still
+			// registered fails the Wait.
+			continue
+		}
 		if err != nil {
 			return 0, os.NewSyscallError("select", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -504,5 +505,49 @@ func TestConcurrentUse(t *testing.T) {
 		}
 		close(stop)
 		wg.Wait()
+	})
+}
+
+// TestSelectRemoveCloseRace removes and closes fds while another goroutine
+// waits: select(2) fails with EBADF if a closed fd is still in its sets, so
+// the select backend must retry with the fd gone, never fail the Wait.
+func TestSelectRemoveCloseRace(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s multiplex.Selector) {
+		stop := make(chan struct{})
+		errc := make(chan error, 1)
+		go func() {
+			evs := make([]multiplex.Event, 8)
+			for {
+				select {
+				case <-stop:
+					errc <- nil
+					return
+				default:
+				}
+				if _, err := s.Wait(evs, 0); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+		for i := range 2000 {
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Add(fds[0], multiplex.Readable, uint64(i)); err != nil {
+				t.Fatal(err)
+			}
+			runtime.Gosched() // let Wait take the fd into its sets
+			if err := s.Remove(fds[0]); err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(fds[0])
+			unix.Close(fds[1])
+		}
+		close(stop)
+		if err := <-errc; err != nil {
+			t.Fatalf("Wait while fds were removed and closed: %v", err)
+		}
 	})
 }

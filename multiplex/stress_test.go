@@ -140,7 +140,7 @@ func TestStress(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			pairs := scale(tc.pairs/10, tc.pairs, tc.pairs)
-			size := scale(64<<10, 128<<10, 1<<20)
+			size := scale(32<<10, 64<<10, 1<<20)
 			before := openFDCount(t)
 			p, err := multiplex.NewPoller(multiplex.WithBackend(tc.backend), multiplex.WithShards(shards))
 			if err != nil {
@@ -293,7 +293,7 @@ func TestThreads(t *testing.T) {
 func TestLostWakeups(t *testing.T) {
 	for _, backend := range []multiplex.Backend{multiplex.Epoll, multiplex.Poll, multiplex.Select} {
 		t.Run(backend.String(), func(t *testing.T) {
-			rounds := scale(3000, 10_000, 100_000)
+			rounds := scale(2000, 5000, 100_000)
 			p := newPoller(t, backend)
 			defer p.Close()
 			a, b := connPair(t, p)
