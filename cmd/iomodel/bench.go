@@ -40,6 +40,7 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	format := fs.String("format", "table", "output: "+strings.Join(report.Formats, ", "))
 	svg := fs.String("svg", "", "also write an SVG chart to this file")
 	progress := fs.Bool("progress", true, "show progress on stderr")
+	load := fs.String("load", "", "measure nothing: report the results in this file, written earlier with -format json")
 	isolate := fs.Bool("isolate", true, "measure each model in a process of its own, against an echo peer in another (so that threads and CPU time are the model's alone)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -77,11 +78,19 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		defer svgFile.Close()
 	}
 
-	p := newProgress(std.err, *progress, len(ms))
-	rs, err := measure(ctx, ms, cfg, *isolate, p.phase)
-	p.done()
-	if err != nil {
-		return err
+	var rs []bench.Result
+	if *load != "" {
+		if rs, err = loadResults(*load); err != nil {
+			return usageError{err}
+		}
+		cfg = configOf(rs, cfg)
+	} else {
+		p := newProgress(std.err, *progress, len(ms))
+		rs, err = measure(ctx, ms, cfg, *isolate, p.phase)
+		p.done()
+		if err != nil {
+			return err
+		}
 	}
 	if *format == "table" {
 		fmt.Fprintln(std.out, setup(cfg))
@@ -91,7 +100,7 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		return err
 	}
 	if svgFile != nil {
-		if err := report.SVG(svgFile, "iomodel: "+setup(cfg), rs); err != nil {
+		if err := report.SVG(svgFile, setup(cfg), rs); err != nil {
 			return err
 		}
 		if err := svgFile.Close(); err != nil {
@@ -111,6 +120,34 @@ func parseConns(s string) ([]int, error) {
 		ns = append(ns, n)
 	}
 	return ns, nil
+}
+
+// loadResults reads results written with -format json.
+func loadResults(path string) ([]bench.Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rs []bench.Result
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return nil, fmt.Errorf("%s: not results written by -format json: %v", path, err)
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("%s: no results", path)
+	}
+	return rs, nil
+}
+
+// configOf is the configuration loaded results were measured with.
+func configOf(rs []bench.Result, cfg bench.Config) bench.Config {
+	cfg.Size, cfg.Chunk, cfg.Conns = rs[0].Size, rs[0].Chunk, nil
+	cfg.Duration = time.Duration(rs[0].RunSeconds * float64(time.Second)).Round(time.Millisecond)
+	for _, r := range rs {
+		if !slices.Contains(cfg.Conns, r.Conns) {
+			cfg.Conns = append(cfg.Conns, r.Conns)
+		}
+	}
+	return cfg
 }
 
 // setup says what was measured, where.
@@ -231,7 +268,7 @@ func runWorker(ctx context.Context, self string, m models.Model, cfg bench.Confi
 	fail := func(err error) []bench.Result {
 		var rs []bench.Result
 		for _, n := range cfg.Conns {
-			rs = append(rs, bench.Result{Model: m.Name, Family: m.Family, Size: cfg.Size, Chunk: cfg.Chunk, Conns: n, Error: err.Error()})
+			rs = append(rs, bench.Result{Model: m.Name, Family: m.Family, RunSeconds: cfg.Duration.Seconds(), Size: cfg.Size, Chunk: cfg.Chunk, Conns: n, Error: err.Error()})
 		}
 		return rs
 	}

@@ -215,3 +215,35 @@ func TestReportsWithoutNumbers(t *testing.T) {
 		t.Error("no markdown format")
 	}
 }
+
+// TestBenchLoad: results written as JSON come back as the same table, with
+// no measuring.
+func TestBenchLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	r := runArgs(t, append(tiny, "-format", "json", "-progress=false", "-isolate=false")...)
+	if r.code != 0 {
+		t.Fatalf("status %d: %s", r.code, r.err)
+	}
+	if err := os.WriteFile(path, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var rs []bench.Result
+	json.Unmarshal([]byte(r.stdout), &rs)
+	var want strings.Builder
+	report.Write(&want, "markdown", rs)
+	r = runArgs(t, "bench", "-load", path, "-format", "markdown")
+	if r.code != 0 || r.stdout != want.String() || r.err != "" {
+		t.Errorf("-load: status %d, stderr %q, output:\n%s\nwant:\n%s", r.code, r.err, r.stdout, want.String())
+	}
+	r = runArgs(t, "bench", "-load", path)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "64-byte messages, 2/3 conns, 4 KiB stream sends, TCP loopback, 15ms per run") {
+		t.Errorf("-load table: status %d:\n%s", r.code, r.stdout)
+	}
+	os.WriteFile(path, []byte("[]"), 0o644)
+	if r := runArgs(t, "bench", "-load", path); r.code != 2 || !strings.Contains(r.err, "no results") {
+		t.Errorf("-load of an empty list: status %d, stderr %q", r.code, r.err)
+	}
+	if r := runArgs(t, "bench", "-load", filepath.Join(t.TempDir(), "none.json")); r.code != 2 || !strings.Contains(r.err, "no such file") {
+		t.Errorf("-load of a missing file: status %d, stderr %q", r.code, r.err)
+	}
+}

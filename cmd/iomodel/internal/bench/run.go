@@ -58,6 +58,9 @@ type Result struct {
 	// Error says why a measurement failed.
 	Error string `json:"error,omitempty"`
 
+	// RunSeconds is the length of each run.
+	RunSeconds float64 `json:"run_s"`
+
 	Size       int     `json:"message_bytes"`
 	RTTP50     float64 `json:"rtt_p50_us"`
 	RTTP99     float64 `json:"rtt_p99_us"`
@@ -98,7 +101,7 @@ func Run(m models.Model, cfg Config, phase func(string)) []Result {
 	if phase == nil {
 		phase = func(string) {}
 	}
-	proto := Result{Model: m.Name, Family: m.Family, Size: cfg.Size, Chunk: cfg.Chunk}
+	proto := Result{Model: m.Name, Family: m.Family, Size: cfg.Size, Chunk: cfg.Chunk, RunSeconds: cfg.Duration.Seconds()}
 	fail := func(err error) []Result {
 		var rs []Result
 		for _, n := range cfg.Conns {

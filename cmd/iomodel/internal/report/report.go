@@ -168,7 +168,7 @@ func JSON(w io.Writer, rs []bench.Result) error {
 
 // CSVHeader is the first record of CSV.
 var CSVHeader = []string{
-	"model", "family", "status", "message_bytes", "rtt_p50_us", "rtt_p99_us", "round_trips",
+	"model", "family", "status", "run_s", "message_bytes", "rtt_p50_us", "rtt_p99_us", "round_trips",
 	"stream_chunk_bytes", "stream_mb_s", "conns", "msgs_s", "cpu_us_per_msg", "threads",
 	"syscalls_per_msg", "wakeups_per_msg", "eagains_per_msg", "ctx_switches_per_msg",
 }
@@ -191,7 +191,7 @@ func CSV(w io.Writer, rs []bench.Result) error {
 			st = status(r)
 		}
 		cw.Write([]string{
-			r.Model, r.Family, st, strconv.Itoa(r.Size), f(r.RTTP50), f(r.RTTP99), strconv.Itoa(r.RoundTrips),
+			r.Model, r.Family, st, f(r.RunSeconds), strconv.Itoa(r.Size), f(r.RTTP50), f(r.RTTP99), strconv.Itoa(r.RoundTrips),
 			strconv.Itoa(r.Chunk), f(r.StreamMBps), strconv.Itoa(r.Conns), f(r.MsgsPerSec), f(r.CPUPerMsg), strconv.Itoa(r.Threads),
 			p(r.SyscallsPerMsg), p(r.WakeupsPerMsg), p(r.EAGAINsPerMsg), f(r.CtxSwitchesPerMsg),
 		})

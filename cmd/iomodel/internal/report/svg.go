@@ -62,8 +62,9 @@ func colour(family string) string {
 }
 
 // SVG writes a chart of rs: one small bar chart per figure, two to a row,
-// with title the heading at the top.
-func SVG(w io.Writer, title string, rs []bench.Result) error {
+// under a heading saying what was measured (setup). A dashed line in each
+// chart marks net.Conn's figure.
+func SVG(w io.Writer, setup string, rs []bench.Result) error {
 	const (
 		width   = 1000
 		colW    = 480
@@ -73,7 +74,7 @@ func SVG(w io.Writer, title string, rs []bench.Result) error {
 		barH    = 16
 		rowH    = 22
 		headH   = 44
-		topH    = 86
+		topH    = 104
 		margin  = 10
 		barArea = colW - labelW - valueW - 10
 	)
@@ -113,15 +114,16 @@ func SVG(w io.Writer, title string, rs []bench.Result) error {
 		}
 		height += h + gap
 	}
-	height += 30
+	height += 44
 
 	bw := bufio.NewWriter(w)
 	e := html.EscapeString
 	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">
 <rect width="100%%" height="100%%" fill="#ffffff"/>
-<text x="%d" y="34" font-size="22" font-weight="bold" fill="#222">%s</text>
-`, width, height, width, height, margin+10, e(title))
+<text x="%d" y="32" font-size="22" font-weight="bold" fill="#222">The I/O models of UNP chapter 6, beside net.Conn</text>
+<text x="%d" y="52" font-size="12" fill="#555">%s</text>
+`, width, height, width, height, margin+10, margin+10, e(setup))
 	// Legend: one swatch per family present.
 	x := margin + 10
 	var seen []string
@@ -134,7 +136,7 @@ func SVG(w io.Writer, title string, rs []bench.Result) error {
 		if label == "net" {
 			label = "net.Conn (baseline)"
 		}
-		fmt.Fprintf(bw, `<rect x="%d" y="52" width="14" height="14" rx="2" fill="%s"/><text x="%d" y="64" font-size="13" fill="#333">%s</text>
+		fmt.Fprintf(bw, `<rect x="%d" y="68" width="14" height="14" rx="2" fill="%s"/><text x="%d" y="80" font-size="13" fill="#333">%s</text>
 `, x, colour(r.Family), x+20, e(label))
 		x += 30 + 8*len(label)
 	}
@@ -157,6 +159,14 @@ func SVG(w io.Writer, title string, rs []bench.Result) error {
 		for _, r := range rows {
 			if v, ok := p.value(r); ok && r.OK() {
 				top = max(top, v)
+			}
+		}
+		// net.Conn's figure, as a dashed line across the bars.
+		if i := slices.IndexFunc(rows, func(r bench.Result) bool { return r.Family == "net" && r.OK() }); i >= 0 && top > 0 {
+			if v, ok := p.value(rows[i]); ok {
+				lx := float64(labelW) + v/top*barArea
+				fmt.Fprintf(bw, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#aaa" stroke-width="1" stroke-dasharray="3,3"/>
+`, lx, headH-6, lx, headH+rowH*len(rows)-4)
 			}
 		}
 		for j, r := range rows {
@@ -183,9 +193,10 @@ func SVG(w io.Writer, title string, rs []bench.Result) error {
 		}
 		fmt.Fprintln(bw, `</g>`)
 	}
-	fmt.Fprintf(bw, `<text x="%d" y="%d" font-size="11" fill="#777">Each model's client against the same echo peer (the net package, in its own process) over TCP loopback; per-message figures are over the many-connection run.</text>
+	fmt.Fprintf(bw, `<text x="%d" y="%d" font-size="11" fill="#777">Each model's client, in a process of its own, against the same echo peer (the net package, in another) over TCP loopback.</text>
+<text x="%d" y="%d" font-size="11" fill="#777">Per-message figures are over the many-connection run. The dashed line marks net.Conn.</text>
 </svg>
-`, margin+10, height-12)
+`, margin+10, height-26, margin+10, height-10)
 	return bw.Flush()
 }
 
