@@ -412,13 +412,21 @@ func TestNotifyCoexists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer regA.unregister()
+	defer func() {
+		if regA != nil {
+			regA.unregister()
+		}
+	}()
 	cr := newToken()
 	regC, err := register(c, 0, cr, newToken())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer regC.unregister()
+	defer func() {
+		if regC != nil {
+			regC.unregister()
+		}
+	}()
 
 	for i := 0; i < 50; i++ {
 		unix.Kill(unix.Getpid(), unix.SIGIO)
@@ -435,6 +443,18 @@ func TestNotifyCoexists(t *testing.T) {
 	case <-user:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the broadcast SIGIO did not reach the program's own signal.Notify")
+	}
+
+	// With the dispatcher and the broadcaster gone (signal.Stop of our
+	// channel only), the program's Notify still gets SIGIO.
+	regA.unregister()
+	regC.unregister()
+	regA, regC = nil, nil
+	unix.Kill(unix.Getpid(), unix.SIGIO)
+	select {
+	case <-user:
+	case <-time.After(10 * time.Second):
+		t.Fatal("after the last unregister, SIGIO no longer reaches the program's own signal.Notify")
 	}
 }
 
