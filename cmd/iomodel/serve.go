@@ -1,12 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
@@ -37,28 +38,15 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	if err != nil {
 		return usageError{err}
 	}
+	s := &server{model: m, ln: ln, conns: map[net.Conn]bool{}, log: std.err, session: newEcho}
 	what := "echo"
 	if *welcome {
 		what = "greeting"
+		s.session = func() session { return &welcomeSession{model: m.Name} }
 	}
 	fmt.Fprintf(std.out, "iomodel serve: %s %s server listening on %s\n", m.Name, what, ln.Addr())
 	fmt.Fprintf(std.err, "iomodel serve: %s; Ctrl-C stops it\n", m.Serves)
-	s := &server{model: m, welcome: *welcome, ln: ln, conns: map[net.Conn]bool{}}
-	return s.serve(ctx, std)
-}
 
-type server struct {
-	model   models.Model
-	welcome bool
-	ln      net.Listener
-
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	conns   map[net.Conn]bool // nil once shutting down
-	clients int
-}
-
-func (s *server) serve(ctx context.Context, std stdio) error {
 	stopped := make(chan struct{})
 	go func() {
 		select {
@@ -67,18 +55,97 @@ func (s *server) serve(ctx context.Context, std stdio) error {
 		}
 		s.shutdown()
 	}()
-	var err error
+	if inst.TryAccept != nil {
+		err = s.pollLoop(ctx, inst.TryAccept)
+	} else {
+		err = s.acceptLoop(ctx)
+	}
+	close(stopped)
+	s.shutdown()
+	s.wg.Wait()
+	fmt.Fprintf(std.err, "iomodel serve: stopped after %d clients\n", s.clients)
+	return err
+}
+
+// session is what the server says to one client: out for what came in.
+type session interface {
+	// feed takes bytes from the client and returns the answer so far.
+	feed(in []byte) (out []byte)
+	// end is the last answer, once the client has shut down its side.
+	end() []byte
+}
+
+// echoSession answers every byte with itself.
+type echoSession struct{}
+
+func newEcho() session                    { return echoSession{} }
+func (echoSession) feed(in []byte) []byte { return in }
+func (echoSession) end() []byte           { return nil }
+
+// welcomeSession answers each line with a greeting, the seed's server's way.
+type welcomeSession struct {
+	model string
+	line  []byte
+}
+
+// maxLine bounds a line: a longer one is answered in pieces.
+const maxLine = 4096
+
+func (w *welcomeSession) feed(in []byte) []byte {
+	var out []byte
+	for _, b := range in {
+		if b == '\n' || len(w.line) == maxLine {
+			out = w.greet(out)
+			if b == '\n' {
+				continue
+			}
+		}
+		w.line = append(w.line, b)
+	}
+	return out
+}
+
+func (w *welcomeSession) end() []byte {
+	if len(w.line) == 0 {
+		return nil
+	}
+	return w.greet(nil)
+}
+
+func (w *welcomeSession) greet(out []byte) []byte {
+	name := w.line
+	if n := len(name); n > 0 && name[n-1] == '\r' {
+		name = name[:n-1]
+	}
+	out = fmt.Appendf(out, "Hello, %s! Welcome to the %s server.\n", name, w.model)
+	w.line = w.line[:0]
+	return out
+}
+
+type server struct {
+	model   models.Model
+	ln      net.Listener
+	log     io.Writer
+	session func() session
+
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	conns   map[net.Conn]bool // nil once shutting down
+	clients int
+}
+
+// acceptLoop serves each client on a goroutine of its own, which waits in
+// the model's way in Recv and Send.
+func (s *server) acceptLoop(ctx context.Context) error {
 	for delay := time.Duration(0); ; {
-		var c net.Conn
-		c, err = s.ln.Accept()
+		c, err := s.ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				err = nil
-				break
+				return nil
 			}
 			// Out of descriptors or memory, or a connection that died
 			// in the queue: say so, back off, and go on serving.
-			fmt.Fprintf(std.err, "iomodel serve: accept: %v\n", err)
+			fmt.Fprintf(s.log, "iomodel serve: accept: %v\n", err)
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 			time.Sleep(delay)
 			continue
@@ -86,16 +153,11 @@ func (s *server) serve(ctx context.Context, std stdio) error {
 		delay = 0
 		if !s.track(c) {
 			c.Close()
-			break
+			return nil
 		}
 		s.wg.Add(1)
 		go s.handle(c.(models.Conn))
 	}
-	close(stopped)
-	s.shutdown()
-	s.wg.Wait()
-	fmt.Fprintf(std.err, "iomodel serve: stopped after %d clients\n", s.clients)
-	return err
 }
 
 // track adds c to the open connections, or reports false when shutting down.
@@ -108,6 +170,16 @@ func (s *server) track(c net.Conn) bool {
 	s.conns[c] = true
 	s.clients++
 	return true
+}
+
+// untrack closes c and forgets it.
+func (s *server) untrack(c net.Conn) {
+	s.mu.Lock()
+	if s.conns != nil {
+		delete(s.conns, c)
+	}
+	s.mu.Unlock()
+	c.Close()
 }
 
 // shutdown stops accepting and closes every connection, which unblocks
@@ -124,50 +196,110 @@ func (s *server) shutdown() {
 
 func (s *server) handle(c models.Conn) {
 	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		if s.conns != nil {
-			delete(s.conns, c)
-		}
-		s.mu.Unlock()
-		c.Close()
-	}()
-	if s.welcome {
-		greet(c, s.model.Name)
-		return
-	}
+	defer s.untrack(c)
+	sess := s.session()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := c.Recv(buf)
-		if err != nil {
+		if out := sess.feed(buf[:n]); len(out) > 0 {
+			if _, err := c.Send(out); err != nil {
+				return
+			}
+		}
+		if err == io.EOF {
+			c.Send(sess.end())
 			return
 		}
-		if _, err := c.Send(buf[:n]); err != nil {
+		if err != nil {
 			return
 		}
 	}
 }
 
-// greet answers each line the client sends with one greeting line.
-func greet(c models.Conn, model string) {
-	r := bufio.NewReaderSize(c, 4096)
-	for {
-		line, err := r.ReadSlice('\n')
-		if len(line) > 0 {
-			name := line
-			if line[len(line)-1] == '\n' {
-				name = line[:len(line)-1]
-			}
-			if len(name) > 0 && name[len(name)-1] == '\r' {
-				name = name[:len(name)-1]
-			}
-			reply := fmt.Appendf(nil, "Hello, %s! Welcome to the %s server.\n", name, model)
-			if _, err := c.Send(reply); err != nil {
-				return
-			}
-		}
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			return
-		}
+// Polling back-off: after a sweep in which no client had anything, sleep
+// from minPoll, doubling up to maxPoll, so that an idle server asks the
+// kernel a few hundred times a second instead of spinning a core.
+const (
+	minPoll = 50 * time.Microsecond
+	maxPoll = 2 * time.Millisecond
+)
+
+// pollLoop serves every client from this one goroutine, the non-blocking
+// model's way: sweep the listener and each connection with calls that never
+// wait, and back off when a sweep finds nothing to do.
+func (s *server) pollLoop(ctx context.Context, tryAccept func(net.Listener) (models.TryConn, error)) error {
+	type client struct {
+		c    models.TryConn
+		sess session
+		out  []byte // answer not yet sent
+		eof  bool   // the client has shut down its side
 	}
+	var clients []*client
+	defer func() {
+		for _, cl := range clients {
+			s.untrack(cl.c)
+		}
+	}()
+	wouldBlock := func(err error) bool { return errors.Is(err, syscall.EAGAIN) }
+	buf := make([]byte, 32<<10)
+	for delay := time.Duration(0); ctx.Err() == nil; {
+		busy := false
+		for {
+			c, err := tryAccept(s.ln)
+			if err != nil {
+				if wouldBlock(err) {
+					break
+				}
+				if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+					return nil
+				}
+				fmt.Fprintf(s.log, "iomodel serve: accept: %v\n", err)
+				break
+			}
+			if !s.track(c) {
+				c.Close()
+				return nil
+			}
+			clients = append(clients, &client{c: c, sess: s.session()})
+			busy = true
+		}
+		live := clients[:0]
+		for _, cl := range clients {
+			drop := false
+			if len(cl.out) > 0 {
+				n, err := cl.c.TrySend(cl.out)
+				cl.out = cl.out[n:]
+				busy = busy || n > 0
+				drop = err != nil && !wouldBlock(err)
+			}
+			// Read only once the last answer is out: a client that does
+			// not read its answers is not read from (back-pressure).
+			if !drop && len(cl.out) == 0 && !cl.eof {
+				n, err := cl.c.TryRecv(buf)
+				cl.out = append(cl.out, cl.sess.feed(buf[:n])...)
+				busy = busy || n > 0
+				switch {
+				case err == io.EOF:
+					cl.out = append(cl.out, cl.sess.end()...)
+					cl.eof, busy = true, true
+				case err != nil && !wouldBlock(err):
+					drop = true
+				}
+			}
+			if drop || cl.eof && len(cl.out) == 0 {
+				s.untrack(cl.c)
+				continue
+			}
+			live = append(live, cl)
+		}
+		clear(clients[len(live):])
+		clients = live
+		if busy {
+			delay = 0
+			continue
+		}
+		delay = min(max(2*delay, minPoll), maxPoll)
+		time.Sleep(delay)
+	}
+	return nil
 }

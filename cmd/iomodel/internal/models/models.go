@@ -32,6 +32,15 @@ func StatsOf(c any) (iomodel.Stats, bool) {
 	return s.Stats(), true
 }
 
+// TryConn is a Conn that can also make one attempt without waiting: the
+// non-blocking model's native calls, which return an error wrapping EAGAIN
+// (after the bytes that were taken) when the kernel is not ready.
+type TryConn interface {
+	Conn
+	TrySend(p []byte) (int, error)
+	TryRecv(p []byte) (int, error)
+}
+
 // Instance is a started model: the Conns it makes share its machinery.
 // Close it after the last of them has been closed.
 type Instance struct {
@@ -41,6 +50,10 @@ type Instance struct {
 	Dial func(network, address string) (Conn, error)
 	// Listen listens the model's way; Accept returns Conns.
 	Listen func(network, address string) (net.Listener, error)
+	// TryAccept, when not nil, makes one attempt to accept on a Listener of
+	// this Instance: the model serves by polling every connection from one
+	// loop rather than by a goroutine waiting on each.
+	TryAccept func(ln net.Listener) (TryConn, error)
 	// Machinery counts the system calls made on the Conns' behalf by what
 	// they share (poller waits and interest-list changes, ring enters,
 	// signals read) since Start; nil when the model does not say.

@@ -33,12 +33,19 @@ var table = []Model{
 	{
 		Name: "nonblock", Family: "nonblock", Quick: true,
 		Waits:  "a call that gets EAGAIN asks again: yields, then sleeps that grow",
-		Serves: "one goroutine per client, retrying on EAGAIN under the default back-off policy",
+		Serves: "one goroutine polls the listener and every client with TryAccept, TryRecv and TrySend, and sleeps a little longer each time none had anything",
 		Start: func() (*Instance, error) {
 			return &Instance{
-				New:       func(fd int) (Conn, error) { return conn(nonblock.New(fd)) },
-				Dial:      func(n, a string) (Conn, error) { return conn(nonblock.Dial(n, a)) },
-				Listen:    func(n, a string) (net.Listener, error) { return listener(nonblock.Listen(n, a)) },
+				New:    func(fd int) (Conn, error) { return conn(nonblock.New(fd)) },
+				Dial:   func(n, a string) (Conn, error) { return conn(nonblock.Dial(n, a)) },
+				Listen: func(n, a string) (net.Listener, error) { return listener(nonblock.Listen(n, a)) },
+				TryAccept: func(ln net.Listener) (TryConn, error) {
+					c, err := ln.(*nonblock.Listener).TryAccept()
+					if err != nil {
+						return nil, err
+					}
+					return c, nil
+				},
 				Machinery: noMachinery,
 				Close:     closeNothing,
 			}, nil
