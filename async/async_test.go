@@ -552,3 +552,36 @@ func TestBatching(t *testing.T) {
 		t.Errorf("%d enters for %d ops: no batching", enters, ops)
 	}
 }
+
+// TestDeadlineLinkedTimeout: a Recv with a deadline goes to the kernel with a
+// linked timeout (two SQEs), and the timeout ends it with
+// os.ErrDeadlineExceeded after both completions are reaped.
+func TestDeadlineLinkedTimeout(t *testing.T) {
+	requireRing(t)
+	r, err := NewRing(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a, _ := pair(t, unix.SOCK_STREAM, WithRing(r))
+	before := r.Stats()
+	start := time.Now()
+	a.SetReadDeadline(start.Add(30 * time.Millisecond))
+	_, err = a.Recv(make([]byte, 8))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Recv: %v, want a deadline error", err)
+	}
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("%v is not a net.Error with Timeout() true", err)
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("Recv returned after %v, before its deadline", d)
+	}
+	s := r.Stats()
+	if s.Submitted-before.Submitted < 2 {
+		t.Fatalf("%d SQEs submitted for a Recv with a deadline, want the RECV and its LINK_TIMEOUT", s.Submitted-before.Submitted)
+	}
+	if s.MaxInFlight > s.Size {
+		t.Fatalf("%d completions in flight, ring holds %d", s.MaxInFlight, s.Size)
+	}
+}

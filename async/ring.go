@@ -23,6 +23,10 @@ type RingStats struct {
 	Submitted uint64 // SQEs the kernel took (operations, linked timeouts, cancels, wake-up reads)
 	Ops       uint64 // operations completed
 	Wakeups   uint64 // eventfd writes that woke the ring's thread
+	// MaxInFlight is the most completions the ring has had outstanding at
+	// once; it never exceeds Size, the completion queue's length.
+	MaxInFlight uint64
+	Size        uint64
 }
 
 // OpsPerEnter is operations completed per io_uring_enter(2) call: the batching
@@ -61,5 +65,6 @@ func (r *Ring) Stats() RingStats { return ringStats(r.r) }
 
 func ringStats(r *uring.Ring) RingStats {
 	s := r.Stats()
-	return RingStats{Enters: s.Enters, Submitted: s.Submitted, Ops: s.Ops, Wakeups: s.Wakeups}
+	return RingStats{Enters: s.Enters, Submitted: s.Submitted, Ops: s.Ops, Wakeups: s.Wakeups,
+		MaxInFlight: s.MaxInFlight, Size: s.CQEntries}
 }

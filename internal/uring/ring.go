@@ -212,6 +212,10 @@ type Stats struct {
 	Submitted uint64 // SQEs submitted (requests, linked timeouts, cancels, eventfd reads)
 	Ops       uint64 // requests completed (Req, not counting timeouts or cancels)
 	Wakeups   uint64 // eventfd writes that woke the owner
+	// MaxInFlight is the most CQEs the ring has ever had outstanding (requests,
+	// their linked timeouts, cancels, the eventfd read); never above CQEntries.
+	MaxInFlight uint64
+	CQEntries   uint64 // the CQ size the kernel granted
 }
 
 type cancelReq struct {
@@ -246,7 +250,8 @@ type Ring struct {
 	efd    int
 	exited chan struct{}
 
-	enters, submitted, ops, wakeups atomic.Uint64
+	enters, submitted, ops, wakeups, maxInflight atomic.Uint64
+	cqEntries                                   uint64
 
 	// owner-only
 	q        *queues
@@ -320,7 +325,8 @@ func (r *Ring) Release() {
 
 // Stats returns the ring's counters.
 func (r *Ring) Stats() Stats {
-	return Stats{Enters: r.enters.Load(), Submitted: r.submitted.Load(), Ops: r.ops.Load(), Wakeups: r.wakeups.Load()}
+	return Stats{Enters: r.enters.Load(), Submitted: r.submitted.Load(), Ops: r.ops.Load(), Wakeups: r.wakeups.Load(),
+		MaxInFlight: r.maxInflight.Load(), CQEntries: r.cqEntries}
 }
 
 // Submit hands q to the owner. q's buffer is pinned from now until q
@@ -420,6 +426,7 @@ func (r *Ring) run(c Config, ready chan<- error) {
 		return
 	}
 	r.q, r.efd = q, efd
+	r.cqEntries = uint64(q.cqEntries)
 	r.budget = int(q.cqEntries) - int(q.cqEntries)/8 - 1
 	r.efdBuf = new([8]byte)
 	r.pinner.Pin(r.efdBuf)
@@ -472,6 +479,9 @@ func (r *Ring) loop() {
 			}
 		}
 
+		if uint64(r.inflight) > r.maxInflight.Load() {
+			r.maxInflight.Store(uint64(r.inflight))
+		}
 		toSubmit := r.q.flush()
 		var wait uint32
 		if r.inflight > 0 && toSubmit == 0 && woke {

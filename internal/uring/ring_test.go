@@ -212,6 +212,64 @@ func TestBudget(t *testing.T) {
 			t.Fatalf("req %d res = %d, want 1", i, res)
 		}
 	}
+	if s := r.Stats(); s.MaxInFlight > s.CQEntries || s.MaxInFlight == 0 {
+		t.Fatalf("%d CQEs in flight at most, CQ has %d entries", s.MaxInFlight, s.CQEntries)
+	}
+}
+
+// TestCancelQueued cancels requests that wait in the backlog (the CQ budget
+// is full): they complete with -ECANCELED without reaching the kernel, and
+// the rest still run.
+func TestCancelQueued(t *testing.T) {
+	r := newRing(t, Config{Entries: 4, CQEntries: 8})
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	qs := make([]Req, 20)
+	for i := range qs {
+		qs[i].PrepRecv(a, make([]byte, 1), 0)
+		if err := r.Submit(&qs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range qs {
+		r.Cancel(&qs[i])
+	}
+	for i := range qs {
+		if res, _ := wait(t, &qs[i]); res != -int32(unix.ECANCELED) {
+			t.Fatalf("req %d res = %d, want -ECANCELED", i, res)
+		}
+	}
+	var q Req
+	q.PrepRecv(a, make([]byte, 1), 0)
+	r.Submit(&q)
+	unix.Write(b, []byte("z"))
+	if res, _ := wait(t, &q); res != 1 {
+		t.Fatalf("after the cancels, RECV res = %d, want 1", res)
+	}
+}
+
+func TestTracker(t *testing.T) {
+	r := newRing(t, Config{})
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	var tr Tracker
+	qs := make([]Req, 5)
+	for i := range qs {
+		qs[i].PrepRecv(a, make([]byte, 1), 0)
+		qs[i].SetTracker(&tr)
+		r.Submit(&qs[i])
+	}
+	idle := make(chan struct{})
+	go func() { tr.Wait(); close(idle) }()
+	select {
+	case <-idle:
+		t.Fatal("Tracker.Wait returned with requests in flight")
+	case <-time.After(10 * time.Millisecond):
+	}
+	unix.Write(b, []byte("12345"))
+	select {
+	case <-idle:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Tracker.Wait did not return after every request completed")
+	}
 }
 
 // TestBatching: many goroutines submitting at once share io_uring_enter calls.
