@@ -251,7 +251,7 @@ type Ring struct {
 	exited chan struct{}
 
 	enters, submitted, ops, wakeups, maxInflight atomic.Uint64
-	cqEntries                                   uint64
+	cqEntries                                    uint64
 
 	// owner-only
 	q        *queues
