@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -130,8 +131,15 @@ func (s *running) stop(t *testing.T) {
 		if code != 0 {
 			t.Errorf("serve exited with %d: %s", code, s.stderr.String())
 		}
+		if strings.Contains(s.stderr.String(), "did not return after Close") {
+			// A model's bug, which serve works around: reported, not
+			// failed, so that this package's tests stay about the tool.
+			t.Logf("KNOWN MODEL BUG: %s", s.stderr.String())
+		}
 	case <-time.After(10 * time.Second):
-		t.Errorf("serve did not stop within 10 s")
+		var stacks strings.Builder
+		pprof.Lookup("goroutine").WriteTo(&stacks, 2)
+		t.Errorf("serve did not stop within 10 s; stderr %q; goroutines:\n%s", s.stderr.String(), stacks.String())
 	}
 }
 

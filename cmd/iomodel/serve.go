@@ -48,12 +48,16 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	fmt.Fprintf(std.err, "iomodel serve: %s; Ctrl-C stops it\n", m.Serves)
 
 	stopped := make(chan struct{})
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		select {
 		case <-ctx.Done():
 		case <-stopped:
+			return
 		}
 		s.shutdown()
+		s.poke(stopped)
 	}()
 	if inst.TryAccept != nil {
 		err = s.pollLoop(ctx, inst.TryAccept)
@@ -61,6 +65,7 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 		err = s.acceptLoop(ctx)
 	}
 	close(stopped)
+	<-watched
 	s.shutdown()
 	s.wg.Wait()
 	fmt.Fprintf(std.err, "iomodel serve: stopped after %d clients\n", s.clients)
@@ -192,6 +197,25 @@ func (s *server) shutdown() {
 		c.Close()
 	}
 	s.conns = nil
+}
+
+// poke wakes an Accept that Close failed to unblock, by connecting to the
+// listener (which stays open until that Accept returns), until stopped is
+// closed. Every model's Close should unblock Accept by itself; this keeps
+// Ctrl-C working where one does not (see the warning it prints).
+func (s *server) poke(stopped <-chan struct{}) {
+	addr := s.ln.Addr().String()
+	for wait := 500 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		select {
+		case <-stopped:
+			return
+		case <-time.After(wait):
+		}
+		fmt.Fprintf(s.log, "iomodel serve: warning: %s's Accept did not return after Close; waking it with a connection\n", s.model.Name)
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+		}
+	}
 }
 
 func (s *server) handle(c models.Conn) {
