@@ -116,8 +116,8 @@ func TestBenchTableMarkdownSVG(t *testing.T) {
 		t.Fatalf("status %d: %s", r.code, r.err)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	// Setup line, blank, header, 4 rows, blank, 4 readings.
-	if len(lines) != 12 || !strings.HasPrefix(lines[2], "model ") || !strings.Contains(lines[0], "64-byte messages, 2/3 conns") {
+	// Setup line, blank, header, 4 rows, blank, 4 readings, blank, legend.
+	if len(lines) != 13+strings.Count(report.Legend, "\n") || !strings.HasPrefix(lines[2], "model ") || !strings.Contains(lines[0], "64-byte messages, 2/3 conns") {
 		t.Fatalf("table:\n%s", r.stdout)
 	}
 	for _, l := range lines[3:7] {

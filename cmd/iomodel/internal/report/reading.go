@@ -10,6 +10,14 @@ import (
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 )
 
+// Legend says how the table was measured, for the reader of Table.
+const Legend = `rtt: one message and its echo on one connection (median, 99th percentile); stream: one connection
+sending while it reads the echo back; the rest over the many-connection run, each connection a loop of
+round trips: messages/s, CPU time per message (getrusage, the whole client process), peak OS threads
+(/proc/self/status), and per message the system calls (the Conns' Stats plus the model's poller, signal
+or ring calls) and the times a call went to sleep (Stats Waits). net.Conn keeps no such counts.
+`
+
 // Readings writes one line per model under the table: what its numbers say,
 // in plain words, and why the model behaves so.
 func Readings(w io.Writer, rs []bench.Result) error {
@@ -63,9 +71,9 @@ func Reading(r bench.Result, rs []bench.Result) string {
 	if hasBase && !isBase {
 		switch c := r.CPUPerMsg / base.CPUPerMsg; {
 		case c >= 1.25:
-			costs = append(costs, fmt.Sprintf("%.1f× its CPU per message", c))
+			costs = append(costs, fmt.Sprintf("%.1f× net.Conn's CPU per message", c))
 		case c <= 0.8:
-			goods = append(goods, fmt.Sprintf("%.0f%% of its CPU per message", 100*c))
+			goods = append(goods, fmt.Sprintf("%.0f%% of net.Conn's CPU per message", 100*c))
 		}
 	}
 	switch {

@@ -28,7 +28,11 @@ func Write(w io.Writer, format string, rs []bench.Result) error {
 		if err := Table(w, rs); err != nil {
 			return err
 		}
-		return Readings(w, rs)
+		if err := Readings(w, rs); err != nil {
+			return err
+		}
+		_, err := fmt.Fprint(w, "\n", Legend)
+		return err
 	case "csv":
 		return CSV(w, rs)
 	case "json":
