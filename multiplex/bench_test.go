@@ -35,19 +35,25 @@ var sides = []side{
 			return c
 		}, nil, func() {}
 	}},
-	pollerSide(multiplex.Epoll, 1),
-	pollerSide(multiplex.Epoll, 4),
-	pollerSide(multiplex.Poll, 1),
-	pollerSide(multiplex.Select, 1),
+	pollerSide(multiplex.Epoll, 1, false),
+	pollerSide(multiplex.Epoll, 1, true),
+	pollerSide(multiplex.Epoll, 4, false),
+	pollerSide(multiplex.Poll, 1, false),
+	pollerSide(multiplex.Select, 1, false),
 }
 
-func pollerSide(backend multiplex.Backend, shards int) side {
+func pollerSide(backend multiplex.Backend, shards int, unlocked bool) side {
 	name := backend.String()
+	opts := []multiplex.PollerOption{multiplex.WithBackend(backend), multiplex.WithShards(shards)}
 	if shards > 1 {
 		name += "-shards" + strconv.Itoa(shards)
 	}
+	if unlocked {
+		name += "-unlocked"
+		opts = append(opts, multiplex.WithUnlockedThread())
+	}
 	return side{name, func(b *testing.B) (func(int) io.ReadWriteCloser, func() uint64, func()) {
-		p, err := multiplex.NewPoller(multiplex.WithBackend(backend), multiplex.WithShards(shards))
+		p, err := multiplex.NewPoller(opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -89,13 +95,21 @@ func echo(c io.ReadWriteCloser, size int) {
 // netpoller), each against benchkit's blocking echo thread.
 func impls(b *testing.B) (impls []benchkit.Impl, stop func()) {
 	var pollers []*multiplex.Poller
-	for _, backend := range []multiplex.Backend{multiplex.Epoll, multiplex.Poll, multiplex.Select} {
-		p, err := multiplex.NewPoller(multiplex.WithBackend(backend))
+	for _, c := range []struct {
+		name string
+		opts []multiplex.PollerOption
+	}{
+		{"epoll", nil},
+		{"epoll-unlocked", []multiplex.PollerOption{multiplex.WithUnlockedThread()}},
+		{"poll", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Poll)}},
+		{"select", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Select)}},
+	} {
+		p, err := multiplex.NewPoller(c.opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
 		pollers = append(pollers, p)
-		impls = append(impls, benchkit.Impl{Name: backend.String(), Open: func(tb testing.TB, fd int) (benchkit.SendRecver, func()) {
+		impls = append(impls, benchkit.Impl{Name: c.name, Open: func(tb testing.TB, fd int) (benchkit.SendRecver, func()) {
 			c, err := multiplex.New(fd, multiplex.WithPoller(p))
 			if err != nil {
 				tb.Fatal(err)

@@ -54,3 +54,21 @@ func TestNewBadInput(t *testing.T) {
 		conntest.RunNew(t, func(fd int) (iomodel.Conn, error) { return multiplex.New(fd, opts...) })
 	})
 }
+
+// TestConformanceShardedUnlocked runs the suite on a Poller with four
+// unlocked shards, on a stream socketpair, TCP and a pipe.
+func TestConformanceShardedUnlocked(t *testing.T) {
+	p, err := multiplex.NewPoller(multiplex.WithShards(4), multiplex.WithUnlockedThread())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var pairs []conntest.FDPair
+	for _, pair := range conntest.FDPairs() {
+		switch pair.Name {
+		case "unix-stream", "tcp", "pipe":
+			pairs = append(pairs, pair)
+		}
+	}
+	conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return multiplex.New(fd, multiplex.WithPoller(p)) }, pairs)
+}

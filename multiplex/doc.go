@@ -16,12 +16,25 @@
 // epoll, each fd is registered once, edge-triggered, and never touched again
 // until it is closed; with poll and select, only fds that have a waiter are
 // watched, and a new waiter wakes the poller thread through an eventfd.
+// A Conn (New, Dial, Listener.Accept) tries its system call first and waits
+// on the Poller only after EAGAIN; readiness is latched in a one-slot token
+// per direction, so a wake-up that lands between EAGAIN and the wait is
+// kept. The default Poller starts with the first Conn and stops, thread and
+// fds, with the last; NewPoller makes others, and WithShards spreads one
+// Poller over several threads.
 //
 // Cost: a wait costs one system call on the poller thread for any number of
 // fds, plus a goroutine wake-up per ready Conn, and no OS thread per waiting
-// call (the blocking model's cost). epoll's wait is O(ready fds); poll and
-// select pass and scan every watched fd on each call, O(watched fds), and
-// select cannot hold fd ≥ FD_SETSIZE (1024).
+// call (the blocking model's cost): 5000 Conns waiting in Recv hold one
+// poller thread. epoll's wait is O(ready fds) and a Send or Recv makes no
+// epoll_ctl call; poll and select pass and scan every watched fd on each
+// call, O(watched fds), pay two interest-list changes per wait, and select
+// cannot hold fd ≥ FD_SETSIZE (1024). Against the runtime's own netpoller
+// (net.Conn) the price is one more thread hand-off per wake-up: the poller
+// thread wakes, then hands the woken goroutine to a scheduler thread, where
+// the runtime lets the thread that polled run it at once. That shows in a
+// single connection's round trip; with many busy connections, sharding wins
+// it back (see README.md for the figures).
 //
 // Pick it for many mostly-idle connections, when a thread per connection is
 // too dear, or to see what Go's own runtime does under net.Conn. Regular

@@ -129,20 +129,24 @@ func TestStress(t *testing.T) {
 		pairs   int
 	}{
 		{multiplex.Epoll, 2000},
-		{multiplex.Epoll, -2000}, // negative: on 4 shards
+		{multiplex.Epoll, -2000}, // negative: on 4 unlocked shards
 		{multiplex.Poll, 2000},
 		{multiplex.Select, 400}, // 800 fds: select stops at FD_SETSIZE
 	} {
 		name, shards := tc.backend.String(), 1
 		if tc.pairs < 0 {
 			tc.pairs, shards = -tc.pairs, 4
-			name += "-4shards"
+			name += "-4shards-unlocked"
 		}
 		t.Run(name, func(t *testing.T) {
 			pairs := scale(tc.pairs/10, tc.pairs, tc.pairs)
 			size := scale(32<<10, 64<<10, 1<<20)
 			before := openFDCount(t)
-			p, err := multiplex.NewPoller(multiplex.WithBackend(tc.backend), multiplex.WithShards(shards))
+			opts := []multiplex.PollerOption{multiplex.WithBackend(tc.backend), multiplex.WithShards(shards)}
+			if shards > 1 {
+				opts = append(opts, multiplex.WithUnlockedThread())
+			}
+			p, err := multiplex.NewPoller(opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,6 +187,9 @@ func TestStress(t *testing.T) {
 				// The exception: a poller that ran on the main thread leaves
 				// it parked, as the runtime must keep the main thread (see
 				// mexit in runtime/proc.go): no thread is added, none leaks.
+				if shards > 1 {
+					break // unlocked: its threads go back to the runtime
+				}
 				if tid != os.Getpid() && (tid == 0 || !threadGone(tid)) {
 					stat, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/stat", tid))
 					t.Errorf("poller thread %d still alive after Close: %s", tid, stat)
@@ -291,10 +298,21 @@ func TestThreads(t *testing.T) {
 // readiness lands at every point of the EAGAIN-then-wait window. A lost
 // wake-up would leave a Recv asleep: its deadline turns that into a failure.
 func TestLostWakeups(t *testing.T) {
-	for _, backend := range []multiplex.Backend{multiplex.Epoll, multiplex.Poll, multiplex.Select} {
-		t.Run(backend.String(), func(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []multiplex.PollerOption
+	}{
+		{"epoll", nil},
+		{"epoll-unlocked", []multiplex.PollerOption{multiplex.WithUnlockedThread()}},
+		{"poll", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Poll)}},
+		{"select", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Select)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			rounds := scale(2000, 5000, 100_000)
-			p := newPoller(t, backend)
+			p, err := multiplex.NewPoller(tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
 			defer p.Close()
 			a, b := connPair(t, p)
 			defer a.Close()
