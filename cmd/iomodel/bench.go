@@ -88,6 +88,9 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		p := newProgress(std.err, *progress, len(ms))
 		rs, err = measure(ctx, ms, cfg, *isolate, p.phase)
 		p.done()
+		if ctx.Err() != nil {
+			return errors.New("interrupted")
+		}
 		if err != nil {
 			return err
 		}
@@ -259,6 +262,11 @@ func runWorker(ctx context.Context, self string, m models.Model, cfg bench.Confi
 	for i, n := range cfg.Conns {
 		conns[i] = strconv.Itoa(n)
 	}
+	// A model that hangs must not hang the bench: the worker gets three
+	// times the time its runs take, and some for starting.
+	limit := 3*time.Duration(2+len(cfg.Conns))*cfg.Duration + 15*time.Second
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	cmd := command(ctx, self, "worker", "-model", m.Name, "-addr", cfg.Addr,
 		"-size", strconv.Itoa(cfg.Size), "-chunk", strconv.Itoa(cfg.Chunk),
 		"-conns", strings.Join(conns, ","), "-duration", cfg.Duration.String())
@@ -288,6 +296,9 @@ func runWorker(ctx context.Context, self string, m models.Model, cfg bench.Confi
 		}
 	}
 	werr := cmd.Wait()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fail(fmt.Errorf("no result within %v: the worker was stopped", limit))
+	}
 	var rs []bench.Result
 	if err := json.Unmarshal(out.Bytes(), &rs); err != nil || len(rs) != len(cfg.Conns) {
 		if werr == nil {

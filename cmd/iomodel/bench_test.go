@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -245,5 +249,41 @@ func TestBenchLoad(t *testing.T) {
 	}
 	if r := runArgs(t, "bench", "-load", filepath.Join(t.TempDir(), "none.json")); r.code != 2 || !strings.Contains(r.err, "no such file") {
 		t.Errorf("-load of a missing file: status %d, stderr %q", r.code, r.err)
+	}
+}
+
+// TestBenchInterrupt: SIGINT stops a long bench at once, with its peer and
+// worker processes, and says so.
+func TestBenchInterrupt(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Skipf("cannot find the test binary to run as the program: %v", err)
+	}
+	cmd := exec.Command(self, "bench", "-models", "blocking,net", "-duration", "1m")
+	cmd.Env = append(os.Environ(), "IOMODEL_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "round trip") {
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(rest.String(), "iomodel bench: interrupted") {
+		t.Errorf("after SIGINT: %v, stderr %q", err, rest.String())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v to stop", d)
 	}
 }
