@@ -120,8 +120,9 @@ func TestBenchTableMarkdownSVG(t *testing.T) {
 		t.Fatalf("status %d: %s", r.code, r.err)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	// Setup line, blank, header, 4 rows, blank, 4 readings, blank, legend.
-	if len(lines) != 13+strings.Count(report.Legend, "\n") || !strings.HasPrefix(lines[2], "model ") || !strings.Contains(lines[0], "64-byte messages, 2/3 conns") {
+	// Setup line, blank, header, 4 rows, blank, a reading per model, blank,
+	// legend.
+	if len(lines) != 11+strings.Count(report.Legend, "\n") || !strings.HasPrefix(lines[2], "model ") || !strings.Contains(lines[0], "64-byte messages, 2/3 conns") {
 		t.Fatalf("table:\n%s", r.stdout)
 	}
 	for _, l := range lines[3:7] {
@@ -129,8 +130,11 @@ func TestBenchTableMarkdownSVG(t *testing.T) {
 			t.Errorf("row %q is not as wide as the header %q", l, lines[2])
 		}
 	}
-	if !strings.HasPrefix(lines[8], "blocking:") || !strings.Contains(lines[8], "holds an OS thread") {
+	if !strings.HasPrefix(lines[8], "blocking:") || !strings.Contains(lines[8], "over 3 conns") || !strings.Contains(lines[8], "holds an OS thread") {
 		t.Errorf("reading %q", lines[8])
+	}
+	if !strings.HasPrefix(lines[9], "net:") {
+		t.Errorf("reading %q", lines[9])
 	}
 	checkSVG(t, svg, []string{"blocking", "net", "Round trip, median"})
 

@@ -19,14 +19,20 @@ or ring calls) and the times a call went to sleep (Stats Waits). net.Conn keeps 
 `
 
 // Readings writes one line per model under the table: what its numbers say,
-// in plain words, and why the model behaves so.
+// in plain words, and why the model behaves so. Results are in runs of one
+// model, by growing connection count (as bench.Run makes them).
 func Readings(w io.Writer, rs []bench.Result) error {
 	fmt.Fprintln(w)
 	width := 0
 	for _, r := range rs {
 		width = max(width, len(r.Model))
 	}
-	for _, r := range rs {
+	// One line per model: with several connection counts, the reading of
+	// the largest, where the models differ most.
+	for i, r := range rs {
+		if slices.ContainsFunc(rs[i+1:], func(o bench.Result) bool { return o.Model == r.Model }) {
+			continue
+		}
 		if _, err := fmt.Fprintf(w, "%-*s  %s\n", width+1, r.Model+":", Reading(r, rs)); err != nil {
 			return err
 		}
@@ -76,10 +82,17 @@ func Reading(r bench.Result, rs []bench.Result) string {
 			goods = append(goods, fmt.Sprintf("%.0f%% of net.Conn's CPU per message", 100*c))
 		}
 	}
-	switch {
-	case r.Conns >= 8 && r.Threads >= r.Conns:
+	// Threads: what the model needs beyond what net.Conn (or, without it,
+	// the Go runtime's few) needs.
+	floor := 10
+	if hasBase {
+		floor = base.Threads
+	}
+	switch extra := r.Threads - floor; {
+	case isBase:
+	case extra >= max(8, r.Conns/4):
 		costs = append(costs, fmt.Sprintf("%d OS threads for %d conns", r.Threads, r.Conns))
-	case r.Conns >= 8 && !isBase:
+	case r.Conns >= 50 && extra <= 4:
 		goods = append(goods, fmt.Sprintf("only %d OS threads for %d conns", r.Threads, r.Conns))
 	}
 	if r.SyscallsPerMsg != nil && *r.SyscallsPerMsg < 1.5 {

@@ -66,3 +66,43 @@ func TestTable(t *testing.T) {
 		t.Errorf("Write(yaml) = %v", err)
 	}
 }
+
+// TestSVGLines: with several connection counts, the per-run figures are
+// lines, one per model, with a point per count.
+func TestSVGLines(t *testing.T) {
+	var rs []bench.Result
+	for _, m := range sample {
+		for _, n := range []int{10, 100, 1000} {
+			r := m
+			r.Conns = n
+			r.MsgsPerSec *= float64(n) / 100
+			rs = append(rs, r)
+		}
+	}
+	var b strings.Builder
+	if err := SVG(&b, "setup", rs); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	// Five per-run panels, a line per model in each; wake-ups and system
+	// calls have no line for net.Conn.
+	if got, want := strings.Count(svg, "<polyline"), 5*len(sample)-2; got != want {
+		t.Errorf("%d lines, want %d", got, want)
+	}
+	if !strings.Contains(svg, ">async ×1000: 500.0k</title>") {
+		t.Errorf("no point for async ×1000 at 500.0k messages/s")
+	}
+	for _, tick := range []string{">10</text>", ">100</text>", ">1000</text>", ">connections</text>"} {
+		if !strings.Contains(svg, tick) {
+			t.Errorf("no axis label %q", tick)
+		}
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	for raw, want := range map[float64]float64{0: 1, 0.3: 0.5, 7: 10, 12: 20, 22: 25, 230: 250, 26000: 50000} {
+		if got := niceStep(raw); got != want {
+			t.Errorf("niceStep(%v) = %v, want %v", raw, got, want)
+		}
+	}
+}
