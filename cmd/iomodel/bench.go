@@ -37,6 +37,7 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	chunk := fs.Int("chunk", 64<<10, "bytes per Send in the stream run")
 	connList := fs.String("conns", "100", "connection counts of the many-connection run, comma-separated (one run each)")
 	dur := fs.Duration("duration", time.Second, "length of each run (round trip, stream, each connection count)")
+	count := fs.Int("count", 1, "measure every model this many times, in rounds, and report the median of each figure")
 	format := fs.String("format", "table", "output: "+strings.Join(report.Formats, ", "))
 	svg := fs.String("svg", "", "also write an SVG chart to this file")
 	progress := fs.Bool("progress", true, "show progress on stderr")
@@ -70,6 +71,9 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
+	if *count < 1 {
+		return usagef("-count must be at least 1, not %d", *count)
+	}
 	var svgFile *os.File
 	if *svg != "" {
 		if svgFile, err = os.Create(*svg); err != nil {
@@ -84,9 +88,10 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 			return usageError{err}
 		}
 		cfg = configOf(rs, cfg)
+		*count = max(1, rs[0].Runs)
 	} else {
-		p := newProgress(std.err, *progress, len(ms))
-		rs, err = measure(ctx, ms, cfg, *isolate, p.phase)
+		p := newProgress(std.err, *progress, len(ms)**count)
+		rs, err = measure(ctx, ms, cfg, *count, *isolate, p.phase)
 		p.done()
 		if ctx.Err() != nil {
 			return errors.New("interrupted")
@@ -96,14 +101,14 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		}
 	}
 	if *format == "table" {
-		fmt.Fprintln(std.out, setup(cfg))
+		fmt.Fprintln(std.out, setup(cfg, *count))
 		fmt.Fprintln(std.out)
 	}
 	if err := report.Write(std.out, *format, rs); err != nil {
 		return err
 	}
 	if svgFile != nil {
-		if err := report.SVG(svgFile, setup(cfg), rs); err != nil {
+		if err := report.SVG(svgFile, setup(cfg, *count), rs); err != nil {
 			return err
 		}
 		if err := svgFile.Close(); err != nil {
@@ -154,7 +159,7 @@ func configOf(rs []bench.Result, cfg bench.Config) bench.Config {
 }
 
 // setup says what was measured, where.
-func setup(cfg bench.Config) string {
+func setup(cfg bench.Config, count int) string {
 	var u unix.Utsname
 	kernel := "Linux"
 	if unix.Uname(&u) == nil {
@@ -164,8 +169,12 @@ func setup(cfg bench.Config) string {
 	for i, n := range cfg.Conns {
 		conns[i] = strconv.Itoa(n)
 	}
-	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback, %v per run; %s, %d CPUs, %s",
-		cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), cfg.Duration, kernel, runtime.NumCPU(), runtime.Version())
+	runs := ""
+	if count > 1 {
+		runs = fmt.Sprintf(", median of %d", count)
+	}
+	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback, %v per run%s; %s, %d CPUs, %s",
+		cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), cfg.Duration, runs, kernel, runtime.NumCPU(), runtime.Version())
 }
 
 func bytesize(n int) string {
@@ -179,8 +188,10 @@ func bytesize(n int) string {
 }
 
 // measure runs every model against one echo peer, each in a process of its
-// own when isolate is set (in this one if it cannot start one).
-func measure(ctx context.Context, ms []models.Model, cfg bench.Config, isolate bool, phase func(i int, model, phase string)) ([]bench.Result, error) {
+// own when isolate is set (in this one if it cannot start one), count times
+// in rounds (so that a passing disturbance of the machine spreads over every
+// model rather than landing on one), and keeps the medians.
+func measure(ctx context.Context, ms []models.Model, cfg bench.Config, count int, isolate bool, phase func(i int, model, phase string)) ([]bench.Result, error) {
 	self, err := os.Executable()
 	if err != nil {
 		isolate = false
@@ -202,17 +213,27 @@ func measure(ctx context.Context, ms []models.Model, cfg bench.Config, isolate b
 		addr = p.Addr()
 	}
 	cfg.Addr = addr
+	runs := make([][][]bench.Result, len(ms))
+	for round := range count {
+		for i, m := range ms {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			name := m.Name
+			if count > 1 {
+				name = fmt.Sprintf("%s (round %d/%d)", m.Name, round+1, count)
+			}
+			tell := func(p string) { phase(round*len(ms)+i, name, p) }
+			if isolate {
+				runs[i] = append(runs[i], runWorker(ctx, self, m, cfg, tell))
+			} else {
+				runs[i] = append(runs[i], bench.Run(m, cfg, tell))
+			}
+		}
+	}
 	var rs []bench.Result
-	for i, m := range ms {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		tell := func(p string) { phase(i, m.Name, p) }
-		if isolate {
-			rs = append(rs, runWorker(ctx, self, m, cfg, tell)...)
-		} else {
-			rs = append(rs, bench.Run(m, cfg, tell)...)
-		}
+	for _, r := range runs {
+		rs = append(rs, bench.Median(r)...)
 	}
 	return rs, ctx.Err()
 }
@@ -276,7 +297,7 @@ func runWorker(ctx context.Context, self string, m models.Model, cfg bench.Confi
 	fail := func(err error) []bench.Result {
 		var rs []bench.Result
 		for _, n := range cfg.Conns {
-			rs = append(rs, bench.Result{Model: m.Name, Family: m.Family, RunSeconds: cfg.Duration.Seconds(), Size: cfg.Size, Chunk: cfg.Chunk, Conns: n, Error: err.Error()})
+			rs = append(rs, bench.Result{Model: m.Name, Family: m.Family, RunSeconds: cfg.Duration.Seconds(), Runs: 1, Size: cfg.Size, Chunk: cfg.Chunk, Conns: n, Error: err.Error()})
 		}
 		return rs
 	}

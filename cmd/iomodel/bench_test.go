@@ -291,3 +291,20 @@ func TestBenchInterrupt(t *testing.T) {
 		t.Errorf("took %v to stop", d)
 	}
 }
+
+// TestBenchCount: -count measures in rounds and reports medians.
+func TestBenchCount(t *testing.T) {
+	r := runArgs(t, "bench", "-models", "blocking", "-count", "2", "-conns", "2", "-duration", "10ms", "-chunk", "4096", "-format", "json", "-isolate=false")
+	var rs []bench.Result
+	if err := json.Unmarshal([]byte(r.stdout), &rs); r.code != 0 || err != nil || len(rs) != 1 || rs[0].Runs != 2 || !rs[0].OK() {
+		t.Fatalf("status %d, %v: %s", r.code, err, r.stdout)
+	}
+	if !strings.Contains(r.err, "[2/2] blocking (round 2/2): round trip") {
+		t.Errorf("progress %q", r.err)
+	}
+	path := filepath.Join(t.TempDir(), "r.json")
+	os.WriteFile(path, []byte(r.stdout), 0o644)
+	if r := runArgs(t, "bench", "-load", path); !strings.Contains(r.stdout, "10ms per run, median of 2;") {
+		t.Errorf("setup line of loaded medians:\n%s", r.stdout)
+	}
+}

@@ -25,6 +25,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "-chunk", "-5"}, "stream chunk must be at least 1"},
 		{[]string{"bench", "-duration", "0s"}, "duration must be positive"},
 		{[]string{"bench", "-duration", "soon"}, `invalid value "soon"`},
+		{[]string{"bench", "-count", "0"}, "-count must be at least 1"},
 		{[]string{"bench", "-bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"bench", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"bench", "-svg", "/nonexistent/dir/chart.svg", "-models", "net"}, "no such file or directory"},

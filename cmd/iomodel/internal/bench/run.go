@@ -60,6 +60,9 @@ type Result struct {
 
 	// RunSeconds is the length of each run.
 	RunSeconds float64 `json:"run_s"`
+	// Runs is the number of measurements whose median this is (1 unless
+	// bench -count says more).
+	Runs int `json:"runs"`
 
 	Size       int     `json:"message_bytes"`
 	RTTP50     float64 `json:"rtt_p50_us"`
@@ -101,7 +104,7 @@ func Run(m models.Model, cfg Config, phase func(string)) []Result {
 	if phase == nil {
 		phase = func(string) {}
 	}
-	proto := Result{Model: m.Name, Family: m.Family, Size: cfg.Size, Chunk: cfg.Chunk, RunSeconds: cfg.Duration.Seconds()}
+	proto := Result{Model: m.Name, Family: m.Family, Size: cfg.Size, Chunk: cfg.Chunk, RunSeconds: cfg.Duration.Seconds(), Runs: 1}
 	fail := func(err error) []Result {
 		var rs []Result
 		for _, n := range cfg.Conns {

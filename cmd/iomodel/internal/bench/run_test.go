@@ -61,3 +61,28 @@ func TestRunEveryModel(t *testing.T) {
 		})
 	}
 }
+
+func TestMedian(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	run := func(p50, msgs float64, threads int, sys *float64) []Result {
+		return []Result{{Model: "m", Conns: 10, Runs: 1, RTTP50: p50, MsgsPerSec: msgs, Threads: threads, SyscallsPerMsg: sys}}
+	}
+	got := Median([][]Result{run(10, 300, 9, f(2)), run(30, 100, 11, f(4)), run(20, 200, 100, f(3))})
+	if len(got) != 1 {
+		t.Fatalf("%d results", len(got))
+	}
+	r := got[0]
+	if r.RTTP50 != 20 || r.MsgsPerSec != 200 || r.Threads != 11 || *r.SyscallsPerMsg != 3 || r.Runs != 3 {
+		t.Errorf("median %+v", r)
+	}
+	// A failed run is reported, not averaged away.
+	bad := run(0, 0, 0, nil)
+	bad[0].Error = "reset"
+	if got := Median([][]Result{run(10, 300, 9, f(2)), bad}); got[0].Error != "reset" || got[0].Runs != 2 {
+		t.Errorf("with a failed run: %+v", got[0])
+	}
+	// A figure some run did not count is not counted.
+	if got := Median([][]Result{run(10, 300, 9, f(2)), run(10, 300, 9, nil)}); got[0].SyscallsPerMsg != nil {
+		t.Errorf("syscalls counted in only one run: %v", *got[0].SyscallsPerMsg)
+	}
+}
