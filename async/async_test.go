@@ -585,3 +585,49 @@ func TestDeadlineLinkedTimeout(t *testing.T) {
 		t.Fatalf("%d completions in flight, ring holds %d", s.MaxInFlight, s.Size)
 	}
 }
+
+// TestSendDeadlineMovedKeepsBytes moves the write deadline again and again
+// while a large Send is stalled on a full socket: each move cancels and
+// resubmits the SEND, and the stream must still arrive byte-exact (a
+// cancelled request must never have sent bytes that the Send then sends
+// again).
+func TestSendDeadlineMovedKeepsBytes(t *testing.T) {
+	requireRing(t)
+	a, b := pair(t, unix.SOCK_STREAM)
+	data := make([]byte, 4<<20)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	sent := make(chan error, 1)
+	go func() {
+		_, err := a.Send(data)
+		sent <- err
+	}()
+	for range 50 {
+		a.SetWriteDeadline(time.Now().Add(time.Hour))
+		runtime.Gosched()
+	}
+	got := make([]byte, 0, len(data))
+	buf := make([]byte, 64<<10)
+	for len(got) < len(data) {
+		if len(got) < len(data)/2 {
+			a.SetWriteDeadline(time.Now().Add(time.Hour)) // keep moving it while the Send runs
+		}
+		n, err := b.Recv(buf)
+		if err != nil {
+			t.Fatalf("Recv after %d bytes: %v", len(got), err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		i := 0
+		for i < len(got) && got[i] == data[i] {
+			i++
+		}
+		t.Fatalf("stream differs from byte %d on", i)
+	}
+}

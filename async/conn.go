@@ -223,13 +223,13 @@ func (c *Conn) Send(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *Conn) sendFlags() int {
-	if c.fd.Kind == iofd.Stream {
-		// io_uring retries a short send itself until all is sent (5.19+).
-		return unix.MSG_NOSIGNAL | unix.MSG_WAITALL
-	}
-	return unix.MSG_NOSIGNAL
-}
+// sendFlags are the SEND flags: MSG_NOSIGNAL, so a gone peer is EPIPE and
+// never SIGPIPE. Not MSG_WAITALL: with it io_uring retries a short send
+// internally, and a request cancelled after part of its bytes went (a moved
+// deadline) would complete with -ECANCELED, losing the count of what was
+// sent. One send per request keeps "cancelled" meaning "nothing sent", and
+// the loop in send sends the rest.
+func (c *Conn) sendFlags() int { return unix.MSG_NOSIGNAL }
 
 func (c *Conn) send(h *iofd.Half, p []byte) (int, error) {
 	h.Count(1, 0, 0, 0)

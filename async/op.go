@@ -43,8 +43,9 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 func (c *Conn) RecvAsync(p []byte) *Op { return c.start(true, p) }
 
 // SendAsync starts one IORING_OP_SEND (IORING_OP_WRITE on what is not a
-// socket) of p and returns at once. On a stream the kernel sends all of p
-// unless an error or Cancel stops it (Wait then reports how much went). It
+// socket) of p and returns at once. Like one send(2), on a stream it may
+// send less than all of p when the socket buffer fills: Wait then reports
+// the count with io.ErrShortWrite, and the rest is the caller's to send. It
 // ignores the write deadline: use Cancel.
 func (c *Conn) SendAsync(p []byte) *Op { return c.start(false, p) }
 
