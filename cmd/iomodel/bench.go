@@ -24,9 +24,13 @@ import (
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/report"
 )
 
-// quickDuration is each phase's length in the no-argument comparison: three
-// phases of the quick models fit in about 20 s.
-const quickDuration = time.Second
+// The no-argument comparison: three rounds of short runs (the median of
+// three resists a passing disturbance of a busy machine better than one long
+// run), about 20 s for the quick models on 2 cores.
+const (
+	quickDuration = 300 * time.Millisecond
+	quickCount    = 3
+)
 
 // benchCmd is `iomodel bench`, and with -quick the no-argument comparison.
 func benchCmd(ctx context.Context, args []string, std stdio) error {
@@ -54,6 +58,9 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		if !set["duration"] {
 			*dur = quickDuration
+		}
+		if !set["count"] {
+			*count = quickCount
 		}
 	}
 	ms, err := models.Select(*list)

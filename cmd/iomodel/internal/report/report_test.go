@@ -26,7 +26,7 @@ func TestReading(t *testing.T) {
 	for i, want := range [][]string{
 		{"1.2× net.Conn's messages/s", "the quickest round trip", "but", "1.3× net.Conn's CPU per message", "106 OS threads for 100 conns", "holds an OS thread"},
 		{"only 12 OS threads for 100 conns", "but 40% of net.Conn's messages/s", "a long tail (p99 50× p50)", "38 of its 40 system calls per message wasted on EAGAIN"},
-		{"as many messages/s as net.Conn", "only 9 OS threads", "only 0.3 system calls per message", "io_uring_enter"},
+		{"about as many messages/s as net.Conn", "only 9 OS threads", "only 0.3 system calls per message", "io_uring_enter"},
 		{"the yardstick: 50.0k messages/s over 100 conns at 9.0 µs of CPU each", "netpoller"},
 	} {
 		got := Reading(sample[i], sample)
