@@ -9,6 +9,38 @@
 //	                             a client in one model: sends TEXT, prints the answer
 //	iomodel models               the models and how each one waits
 //
+// # Measuring
+//
+// Each model runs in a process of its own (the program started again as a
+// worker) against one echo peer, the net package in a third process, over TCP
+// loopback: so the CPU time (getrusage) and the OS threads (/proc/self/status)
+// are the model's alone, and threads the Go runtime keeps from one model's run
+// do not count against the next. A worker measures, with the model's own
+// Dial: round trips on one connection (median and 99th percentile), a stream
+// on one connection, and many connections at once each in a loop of round
+// trips (messages per second, and per message: CPU time, system calls and
+// wake-ups from the Conns' Stats and the model's poller, signals or ring).
+// With -count N the models are measured in N rounds and each figure is the
+// median.
+//
+//	iomodel bench -models multiplex/*,sigdriven/* -conns 10,100,1000 -svg chart.svg
+//	iomodel bench -models all -format csv > results.csv
+//	iomodel bench -models all -format json > r.json && iomodel bench -load r.json -format markdown
+//
+// # Serving
+//
+// serve handles many clients at once in the model's own way: the
+// non-blocking model from one loop that polls every connection, the others
+// with a goroutine per client that waits as the model waits (a thread each in
+// read(2), one poller thread, one signal dispatcher, one ring). It echoes
+// bytes, or with -welcome answers each line with a greeting, and stops on
+// SIGINT, closing every connection. send sends its text (with a newline
+// unless -n) and prints the answer; both work with nc and each other:
+//
+//	iomodel serve -model sigdriven :7000 &
+//	echo hello | nc -N localhost 7000
+//	iomodel send -model async localhost:7000 hello
+//
 // Errors in what was asked (an unknown model or flag, a bad address, a port
 // in use) print a message and exit with status 2; a failure after the work
 // started exits with status 1.
@@ -50,7 +82,7 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// errHelp means -h was asked and the usage has been printed.
+// errHelp means -h was asked and the usage has been printed: status 0.
 var errHelp = flag.ErrHelp
 
 // commands maps a subcommand to what runs it.
@@ -102,6 +134,10 @@ func usage(w io.Writer) {
   iomodel serve [flags] ADDR     echo server in one model (iomodel serve -h)
   iomodel send [flags] ADDR TEXT client in one model: sends TEXT, prints the answer
   iomodel models                 the models, and how each one waits
+
+serve and send take -model M (default multiplex); see iomodel models.
+Status 2 means what was asked is wrong (unknown model or flag, bad address,
+port in use); 1, that something failed after the work started.
 `)
 }
 
@@ -147,7 +183,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// modelFlag is the -model flag of serve and send.
+// lookupModel finds the model -model names, as a usage error if none.
 func lookupModel(name string) (models.Model, error) {
 	m, err := models.Lookup(name)
 	if err != nil {
