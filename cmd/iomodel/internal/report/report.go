@@ -61,7 +61,7 @@ func columns(rs []bench.Result) []column {
 	return append(cols,
 		column{"rtt p50", func(r bench.Result) string { return micros(r.RTTP50) }},
 		column{"rtt p99", func(r bench.Result) string { return micros(r.RTTP99) }},
-		column{"stream", func(r bench.Result) string { return fmt.Sprintf("%.0f MB/s", r.StreamMBps) }},
+		column{"stream", func(r bench.Result) string { return mbps(r.StreamMBps) + " MB/s" }},
 		column{conns, func(r bench.Result) string { return rate(r.MsgsPerSec) }},
 		column{"CPU/msg", func(r bench.Result) string { return micros(r.CPUPerMsg) }},
 		column{"threads", func(r bench.Result) string { return strconv.Itoa(r.Threads) }},
@@ -213,6 +213,17 @@ func micros(us float64) string {
 	default:
 		return fmt.Sprintf("%.2f ms", us/1000)
 	}
+}
+
+// mbps keeps two or three significant digits of a throughput.
+func mbps(v float64) string {
+	switch {
+	case v < 1:
+		return fmt.Sprintf("%.2f", v)
+	case v < 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.0f", v)
 }
 
 func rate(v float64) string {

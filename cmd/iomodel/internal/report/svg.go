@@ -38,7 +38,7 @@ func panels(conns string) []panel {
 		{"Round trip, median", "lower is better", false, always(func(r bench.Result) float64 { return r.RTTP50 }), micros},
 		{"Round trip, 99th percentile", "lower is better", false, always(func(r bench.Result) float64 { return r.RTTP99 }), micros},
 		{"Messages per second" + conns, "higher is better", true, always(func(r bench.Result) float64 { return r.MsgsPerSec }), rate},
-		{"Stream throughput (MB/s)", "higher is better", false, always(func(r bench.Result) float64 { return r.StreamMBps }), func(v float64) string { return fmt.Sprintf("%.0f", v) }},
+		{"Stream throughput (MB/s)", "higher is better", false, always(func(r bench.Result) float64 { return r.StreamMBps }), mbps},
 		{"CPU time per message" + conns, "lower is better", true, always(func(r bench.Result) float64 { return r.CPUPerMsg }), micros},
 		{"OS threads" + conns, "lower is better", true, always(func(r bench.Result) float64 { return float64(r.Threads) }), func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 		{"System calls per message" + conns, "lower is better", true, counted(func(r bench.Result) *float64 { return r.SyscallsPerMsg }), one},
