@@ -332,6 +332,9 @@ func runWorker(ctx context.Context, self string, m models.Model, cfg bench.Confi
 		if werr == nil {
 			werr = errors.New("no results")
 		}
+		if len(other) > 3 { // a panic's stack: its first lines say what
+			other = append(other[:3], "…")
+		}
 		return fail(fmt.Errorf("worker: %v %s", werr, strings.Join(other, "; ")))
 	}
 	return rs

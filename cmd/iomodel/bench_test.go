@@ -308,3 +308,27 @@ func TestBenchCount(t *testing.T) {
 		t.Errorf("setup line of loaded medians:\n%s", r.stdout)
 	}
 }
+
+// TestWorkerFailure: a worker that dies is reported as a failed row per
+// connection count, with the first lines it wrote, and the bench goes on.
+func TestWorkerFailure(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "worker")
+	body := "#!/bin/sh\necho 'phase: start' >&2\nfor i in 1 2 3 4 5; do echo \"panic line $i\" >&2; done\nexit 2\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := models.Lookup("blocking")
+	var phases []string
+	rs := runWorker(t.Context(), script, m, bench.Config{Addr: "127.0.0.1:1", Size: 1, Chunk: 1, Conns: []int{1, 2}, Duration: time.Millisecond},
+		func(p string) { phases = append(phases, p) })
+	if len(rs) != 2 || rs[1].Conns != 2 || rs[0].Model != "blocking" {
+		t.Fatalf("results %+v", rs)
+	}
+	want := "worker: exit status 2 panic line 1; panic line 2; panic line 3; …"
+	if rs[0].Error != want || rs[1].Error != want {
+		t.Errorf("error %q, want %q", rs[0].Error, want)
+	}
+	if len(phases) != 1 || phases[0] != "start" {
+		t.Errorf("phases %q", phases)
+	}
+}
