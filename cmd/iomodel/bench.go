@@ -177,11 +177,14 @@ func setup(cfg bench.Config, count int) string {
 		conns[i] = strconv.Itoa(n)
 	}
 	runs := ""
-	if count > 1 {
-		runs = fmt.Sprintf(", median of %d", count)
+	if cfg.Duration > 0 { // unknown in results saved by an older iomodel
+		runs = fmt.Sprintf(", %v per run", cfg.Duration)
 	}
-	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback, %v per run%s; %s, %d CPUs, %s",
-		cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), cfg.Duration, runs, kernel, runtime.NumCPU(), runtime.Version())
+	if count > 1 {
+		runs += fmt.Sprintf(", median of %d", count)
+	}
+	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback%s; %s, %d CPUs, %s",
+		cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), runs, kernel, runtime.NumCPU(), runtime.Version())
 }
 
 func bytesize(n int) string {
