@@ -30,11 +30,12 @@
 // epoll_ctl call; poll and select pass and scan every watched fd on each
 // call, O(watched fds), pay two interest-list changes per wait, and select
 // cannot hold fd ≥ FD_SETSIZE (1024). Against the runtime's own netpoller
-// (net.Conn) the price is one more thread hand-off per wake-up: the poller
-// thread wakes, then hands the woken goroutine to a scheduler thread, where
-// the runtime lets the thread that polled run it at once. That shows in a
-// single connection's round trip; with many busy connections, sharding wins
-// it back (see README.md for the figures).
+// (net.Conn) the price is a thread hand-off per wake-up: the runtime runs
+// the woken goroutine on the thread that polled, while a poller locked to
+// its own thread hands it to another one. A single connection's round trip
+// pays that (2–3 times net's); a thousand busy connections, where one wait
+// serves many, come out ahead of net. WithUnlockedThread removes the
+// hand-off (see README.md for the figures).
 //
 // Pick it for many mostly-idle connections, when a thread per connection is
 // too dear, or to see what Go's own runtime does under net.Conn. Regular
