@@ -20,7 +20,7 @@ import (
 func sendCmd(ctx context.Context, args []string, std stdio) error {
 	fs := newFlags("send", "[-model M] [-n] [-timeout D] ADDR TEXT", std)
 	model := fs.String("model", "multiplex", "the I/O model: "+modelList())
-	noNewline := fs.Bool("n", false, "send TEXT as it is, without adding a newline")
+	noNewline := fs.Bool("n", false, "send TEXT as it is, without adding a newline (the answer is complete once as many lines as TEXT has came back, or, with none, as many bytes)")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
 	if err := parse(fs, args); err != nil {
 		return err
