@@ -209,3 +209,47 @@ func BenchmarkEcho(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSelectorWait is one Wait that finds one ready fd among n idle
+// ones: epoll's cost does not grow with n, poll's and select's does (they
+// pass and scan every watched fd on each call).
+func BenchmarkSelectorWait(b *testing.B) {
+	for _, backend := range []struct {
+		name string
+		open func() (multiplex.Selector, error)
+	}{{"epoll", multiplex.NewEpoll}, {"poll", multiplex.NewPoll}, {"select", multiplex.NewSelect}} {
+		for _, n := range []int{10, 100, 450} { // select: 2n+1 fds stay below FD_SETSIZE
+			b.Run(backend.name+"/fds="+strconv.Itoa(n), func(b *testing.B) {
+				s, err := backend.open()
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				var all []int
+				defer func() {
+					for _, fd := range all {
+						unix.Close(fd)
+					}
+				}()
+				for i := range n {
+					fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+					if err != nil {
+						b.Fatal(err)
+					}
+					all = append(all, fds[0], fds[1])
+					if err := s.Add(fds[0], multiplex.Readable, uint64(i)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				unix.Write(all[len(all)-1], []byte("x")) // the last one is ready
+				events := make([]multiplex.Event, 8)
+				b.ReportAllocs()
+				for b.Loop() {
+					if k, err := s.Wait(events, -1); k != 1 || err != nil {
+						b.Fatalf("Wait = %d, %v", k, err)
+					}
+				}
+			})
+		}
+	}
+}
