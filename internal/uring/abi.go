@@ -85,6 +85,13 @@ type io_uring_probe struct {
 	ops     [256]io_uring_probe_op
 }
 
+// __kernel_timespec (<linux/time_types.h>): 64-bit on every architecture,
+// unlike unix.Timespec on 32-bit ones. IORING_OP_LINK_TIMEOUT reads this.
+type __kernel_timespec struct {
+	tv_sec  int64
+	tv_nsec int64
+}
+
 // sqe->flags
 const (
 	IOSQE_FIXED_FILE       = 1 << 0

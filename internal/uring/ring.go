@@ -195,7 +195,7 @@ type slot struct {
 	gen     uint32
 	pending uint8 // CQEs still to reap: 1, or 2 with a linked timeout
 	req     *Req
-	ts      unix.Timespec
+	ts      __kernel_timespec
 	sa      unix.RawSockaddrAny
 	saLen   uint32
 }
@@ -640,7 +640,7 @@ func (r *Ring) start(q *Req, need int) {
 	e.user_data = userData(idx, s.gen, kindOp)
 	if need == 2 {
 		e.flags |= IOSQE_IO_LINK
-		s.ts = unix.NsecToTimespec(int64(q.timeout))
+		s.ts = __kernel_timespec{tv_sec: int64(q.timeout / time.Second), tv_nsec: int64(q.timeout % time.Second)}
 		t := r.q.sqe()
 		prepLinkTimeout(t, unsafe.Pointer(&s.ts))
 		t.user_data = userData(idx, s.gen, kindTimeout)
