@@ -551,3 +551,54 @@ func TestSelectRemoveCloseRace(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitRetriesEINTR interrupts a Wait with signals: epoll_wait, poll and
+// select fail with EINTR after a signal handler runs, whatever SA_RESTART
+// says (signal(7)). Wait must retry with the time left, not return early
+// and not return the error. SIGURG is the signal the Go runtime itself uses
+// to preempt goroutines, so sending it is harmless.
+func TestWaitRetriesEINTR(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s multiplex.Selector) {
+		a, _ := socketpair(t)
+		if err := s.Add(a, multiplex.Readable, 1); err != nil {
+			t.Fatal(err)
+		}
+		const d = 150 * time.Millisecond
+		tid := make(chan int)
+		type result struct {
+			n       int
+			err     error
+			elapsed time.Duration
+		}
+		done := make(chan result)
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			tid <- unix.Gettid()
+			start := time.Now()
+			n, err := s.Wait(make([]multiplex.Event, 4), d)
+			done <- result{n, err, time.Since(start)}
+		}()
+		target := <-tid
+		signals := 0
+		for {
+			select {
+			case r := <-done:
+				if r.err != nil || r.n != 0 {
+					t.Fatalf("interrupted Wait = %d, %v; want 0, nil", r.n, r.err)
+				}
+				if r.elapsed < d {
+					t.Fatalf("interrupted Wait(%v) returned after %v", d, r.elapsed)
+				}
+				if signals == 0 {
+					t.Fatal("no signal was sent")
+				}
+				return
+			case <-time.After(2 * time.Millisecond):
+				if err := unix.Tgkill(unix.Getpid(), target, unix.SIGURG); err == nil {
+					signals++
+				}
+			}
+		}
+	})
+}
