@@ -631,3 +631,35 @@ func TestSendDeadlineMovedKeepsBytes(t *testing.T) {
 		t.Fatalf("stream differs from byte %d on", i)
 	}
 }
+
+// TestAcceptDeadline: a deadline set while Accept is pending ends it with a
+// timeout; a later Accept still works.
+func TestAcceptDeadline(t *testing.T) {
+	requireRing(t)
+	l, err := Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	errc := make(chan error, 1)
+	go func() { _, err := l.AcceptConn(); errc <- err }()
+	for l.fd.Stats().Read.Syscalls == 0 { // the ACCEPT is in the ring
+		runtime.Gosched()
+	}
+	l.SetDeadline(time.Now().Add(-time.Second))
+	if err := <-errc; !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Accept after the deadline moved into the past: %v", err)
+	}
+	l.SetDeadline(time.Time{})
+	go func() {
+		c, err := Dial("tcp", l.Addr().String())
+		if err == nil {
+			c.Close()
+		}
+	}()
+	c, err := l.AcceptConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}

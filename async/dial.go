@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -163,6 +164,17 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 // Close stops listening; a pending Accept returns an error wrapping
 // net.ErrClosed.
 func (l *Listener) Close() error { return l.fd.Close() }
+
+// SetDeadline sets the deadline of Accept; a pending Accept sees a new
+// deadline at once (its request is cancelled and resubmitted, or ends with
+// os.ErrDeadlineExceeded). The zero time means none.
+func (l *Listener) SetDeadline(t time.Time) error {
+	if l.fd.Closed() {
+		return l.fd.OpError("set", net.ErrClosed)
+	}
+	l.fd.Read.SetDeadline(t)
+	return nil
+}
 
 // Addr is the listening address.
 func (l *Listener) Addr() net.Addr { return l.fd.LocalAddr() }
