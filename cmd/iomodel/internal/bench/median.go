@@ -58,6 +58,8 @@ func Median(runs [][]Result) []Result {
 		r.SyscallsPerMsg = medp(func(c Result) *float64 { return c.SyscallsPerMsg })
 		r.WakeupsPerMsg = medp(func(c Result) *float64 { return c.WakeupsPerMsg })
 		r.EAGAINsPerMsg = medp(func(c Result) *float64 { return c.EAGAINsPerMsg })
+		r.IdleCPU = med(func(c Result) float64 { return c.IdleCPU })
+		r.IdleThreads = int(med(func(c Result) float64 { return float64(c.IdleThreads) }) + 0.5)
 		r.CtxSwitchesPerMsg = med(func(c Result) float64 { return c.CtxSwitchesPerMsg })
 	}
 	return out

@@ -72,6 +72,12 @@ type Result struct {
 	Chunk      int     `json:"stream_chunk_bytes"`
 	StreamMBps float64 `json:"stream_mb_s"`
 
+	// IdleConns connections each waiting in Recv, with nothing coming,
+	// cost IdleCPU percent of one CPU and IdleThreads OS threads.
+	IdleConns   int     `json:"idle_conns"`
+	IdleCPU     float64 `json:"idle_cpu_pct"`
+	IdleThreads int     `json:"idle_threads"`
+
 	Conns      int     `json:"conns"`
 	MsgsPerSec float64 `json:"msgs_s"`
 	CPUPerMsg  float64 `json:"cpu_us_per_msg"`
@@ -135,6 +141,10 @@ func Run(m models.Model, cfg Config, phase func(string)) []Result {
 	phase("stream")
 	if err := stream(inst, cfg, &proto); err != nil {
 		return fail(fmt.Errorf("stream: %w", err))
+	}
+	phase("idle")
+	if err := idle(inst, slices.Max(cfg.Conns), cfg, &proto); err != nil {
+		return fail(fmt.Errorf("idle: %w", err))
 	}
 	var rs []Result
 	for _, n := range cfg.Conns {
@@ -259,6 +269,55 @@ func stream(inst *models.Instance, cfg Config, r *Result) error {
 	}
 	r.StreamMBps = float64(got) / 1e6 / elapsed.Seconds()
 	return nil
+}
+
+// idle opens n connections, has a goroutine wait in Recv on each while
+// nothing comes, and measures what waiting costs: the CPU time the process
+// spends meanwhile, and its threads. Then one byte sent on each comes back
+// and ends its wait.
+func idle(inst *models.Instance, n int, cfg Config, r *Result) error {
+	conns := make([]models.Conn, 0, n)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range n {
+		c, err := inst.Dial("tcp", cfg.Addr)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var b [1]byte
+			_, errs[i] = c.Recv(b[:])
+		}()
+	}
+	// Let the goroutines reach their wait; there is no event to tell it,
+	// and what a model spends getting there is not idling. The process is
+	// left alone meanwhile: sampling it would cost what is measured.
+	time.Sleep(min(50*time.Millisecond, cfg.Duration/4))
+	peak := threads()
+	u0, t0 := getUsage(), time.Now()
+	time.Sleep(cfg.Duration / 2)
+	used, wall := getUsage().sub(u0), time.Since(t0)
+	peak = max(peak, threads())
+	r.IdleConns, r.IdleThreads = n, peak
+	r.IdleCPU = 100 * float64(used.cpu) / float64(wall)
+	// Wake every waiter with its echo rather than by Close, so that the
+	// waits end the ordinary way.
+	one := []byte{0}
+	for _, c := range conns {
+		if _, err := c.Send(one); err != nil {
+			return err
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // concurrent runs cfg.Conns connections at once, each a closed loop of round

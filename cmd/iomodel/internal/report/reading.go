@@ -16,6 +16,7 @@ sending while it reads the echo back; the rest over the many-connection run, eac
 round trips: messages/s, CPU time per message (getrusage, the whole client process), peak OS threads
 (/proc/self/status), and per message the system calls (the Conns' Stats plus the model's poller, signal
 or ring calls) and the times a call went to sleep (Stats Waits). net.Conn keeps no such counts.
+idle CPU: the share of one CPU the process spends while as many connections wait in Recv for nothing.
 `
 
 // Readings writes one line per model under the table: what its numbers say,
@@ -98,6 +99,9 @@ func Reading(r bench.Result, rs []bench.Result) string {
 	}
 	if r.SyscallsPerMsg != nil && *r.SyscallsPerMsg < 1.5 {
 		goods = append(goods, fmt.Sprintf("only %.1f system calls per message", *r.SyscallsPerMsg))
+	}
+	if r.IdleCPU >= 1 {
+		costs = append(costs, fmt.Sprintf("%.0f%% of a CPU while %d conns sit idle", r.IdleCPU, r.IdleConns))
 	}
 	if r.EAGAINsPerMsg != nil && *r.EAGAINsPerMsg >= 1 {
 		costs = append(costs, fmt.Sprintf("%.0f of its %.0f system calls per message wasted on EAGAIN", *r.EAGAINsPerMsg, *r.SyscallsPerMsg))

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
@@ -67,6 +66,7 @@ func columns(rs []bench.Result) []column {
 		column{"threads", func(r bench.Result) string { return strconv.Itoa(r.Threads) }},
 		column{"syscalls/msg", func(r bench.Result) string { return perMsg(r.SyscallsPerMsg) }},
 		column{"wake-ups/msg", func(r bench.Result) string { return perMsg(r.WakeupsPerMsg) }},
+		column{"idle CPU", func(r bench.Result) string { return fmt.Sprintf("%.1f%%", r.IdleCPU) }},
 	)
 }
 
@@ -93,44 +93,52 @@ func status(r bench.Result) string {
 }
 
 // Table writes rs as an aligned table: names to the left, figures to the
-// right.
+// right. A row without figures says why in their place, widening no column.
 func Table(w io.Writer, rs []bench.Result) error {
-	cols := columns(rs)
-	width := utf8.RuneCountInString(cols[0].head)
-	for _, r := range rs {
-		width = max(width, utf8.RuneCountInString(r.Model))
-	}
-	pad := func(s string) string { return s + strings.Repeat(" ", width-utf8.RuneCountInString(s)) }
-	// Right alignment pads on the left, so the gap between columns is
-	// written into each figure's cell, and the names are padded by hand.
 	const gap = "   "
-	tw := tabwriter.NewWriter(w, 0, 0, 0, ' ', tabwriter.AlignRight)
-	var b strings.Builder
+	cols := columns(rs)
+	width := make([]int, len(cols))
 	for i, c := range cols {
-		if i == 0 {
-			b.WriteString(pad(c.head) + "\t")
-		} else {
-			b.WriteString(gap + c.head + "\t")
-		}
-	}
-	fmt.Fprintln(tw, b.String())
-	for _, r := range rs {
-		b.Reset()
-		if !r.OK() {
-			// The status is the line's last cell, so it widens no column.
-			fmt.Fprintf(&b, "%s\t%s%s", pad(r.Model), gap, status(r))
-		} else {
-			for i, c := range cols {
-				if i == 0 {
-					b.WriteString(pad(c.cell(r)) + "\t")
-				} else {
-					b.WriteString(gap + c.cell(r) + "\t")
-				}
+		width[i] = utf8.RuneCountInString(c.head)
+		for _, r := range rs {
+			if i == 0 || r.OK() {
+				width[i] = max(width[i], utf8.RuneCountInString(c.cell(r)))
 			}
 		}
-		fmt.Fprintln(tw, b.String())
 	}
-	return tw.Flush()
+	pad := func(s string, n int) string { return strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s))) }
+	line := func(cells []string) string {
+		var b strings.Builder
+		for i, c := range cells {
+			if i == 0 {
+				b.WriteString(c + pad(c, width[0]))
+			} else {
+				b.WriteString(gap + pad(c, width[i]) + c)
+			}
+		}
+		return b.String()
+	}
+	heads := make([]string, len(cols))
+	for i, c := range cols {
+		heads[i] = c.head
+	}
+	fmt.Fprintln(w, line(heads))
+	for _, r := range rs {
+		var err error
+		if r.OK() {
+			cells := make([]string, len(cols))
+			for i, c := range cols {
+				cells[i] = c.cell(r)
+			}
+			_, err = fmt.Fprintln(w, line(cells))
+		} else {
+			_, err = fmt.Fprintln(w, r.Model+pad(r.Model, width[0])+gap+status(r))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Markdown writes rs as a GitHub table, status rows spanning the figures.
@@ -175,6 +183,7 @@ var CSVHeader = []string{
 	"model", "family", "status", "run_s", "message_bytes", "rtt_p50_us", "rtt_p99_us", "round_trips",
 	"stream_chunk_bytes", "stream_mb_s", "conns", "msgs_s", "cpu_us_per_msg", "threads",
 	"syscalls_per_msg", "wakeups_per_msg", "eagains_per_msg", "ctx_switches_per_msg",
+	"idle_conns", "idle_cpu_pct", "idle_threads",
 }
 
 // CSV writes rs with CSVHeader, plain numbers (empty when not counted), and
@@ -198,6 +207,7 @@ func CSV(w io.Writer, rs []bench.Result) error {
 			r.Model, r.Family, st, f(r.RunSeconds), strconv.Itoa(r.Size), f(r.RTTP50), f(r.RTTP99), strconv.Itoa(r.RoundTrips),
 			strconv.Itoa(r.Chunk), f(r.StreamMBps), strconv.Itoa(r.Conns), f(r.MsgsPerSec), f(r.CPUPerMsg), strconv.Itoa(r.Threads),
 			p(r.SyscallsPerMsg), p(r.WakeupsPerMsg), p(r.EAGAINsPerMsg), f(r.CtxSwitchesPerMsg),
+			strconv.Itoa(r.IdleConns), f(r.IdleCPU), strconv.Itoa(r.IdleThreads),
 		})
 	}
 	cw.Flush()

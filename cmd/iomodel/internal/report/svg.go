@@ -43,6 +43,8 @@ func panels(conns string) []panel {
 		{"OS threads" + conns, "lower is better", true, always(func(r bench.Result) float64 { return float64(r.Threads) }), func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 		{"System calls per message" + conns, "lower is better", true, counted(func(r bench.Result) *float64 { return r.SyscallsPerMsg }), one},
 		{"Wake-ups per message" + conns, "lower is better", true, counted(func(r bench.Result) *float64 { return r.WakeupsPerMsg }), one},
+		{"CPU while idle connections wait (% of a CPU)", "lower is better", false, always(func(r bench.Result) float64 { return r.IdleCPU }), func(v float64) string { return fmt.Sprintf("%.1f%%", v) }},
+		{"OS threads while idle connections wait", "lower is better", false, always(func(r bench.Result) float64 { return float64(r.IdleThreads) }), func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 	}
 }
 
