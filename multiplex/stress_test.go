@@ -26,12 +26,13 @@ import (
 // so not by default (go test ./multiplex -run 'Stress|LostWakeups' -full).
 var full = flag.Bool("full", false, "run the stress tests at full size")
 
-// scale picks a size for -short, the default, or -full.
+// scale picks a size for -short (and -race, which is ten times slower),
+// the default, or -full.
 func scale(short, normal, fullSize int) int {
 	switch {
 	case *full:
 		return fullSize
-	case testing.Short():
+	case testing.Short() || raceEnabled:
 		return short
 	}
 	return normal
