@@ -52,8 +52,10 @@ type lifecycle struct {
 
 // Evict, in Close, cancels every request on the descriptor
 // (IORING_ASYNC_CANCEL_FD|ALL): pending Send and Recv calls, and Ops nobody
-// waits for.
-func (l *lifecycle) Evict(fd *iofd.FD) { l.ring.CancelFD(fd.Sysfd) }
+// waits for. The cancel counts in ops until the kernel has answered it, so
+// Destroy's wait also keeps close(2) from freeing the number while a cancel
+// by that number is still on its way to the ring.
+func (l *lifecycle) Evict(fd *iofd.FD) { l.ring.CancelFD(fd.Sysfd, &l.ops) }
 
 // Destroy, just before close(2), waits until no request on the descriptor is
 // left in the kernel, then lets go of the ring.

@@ -22,10 +22,11 @@ var ErrRingClosed = errors.New("uring: ring closed")
 //	bits 24-31 kind
 //	bits 32-63 generation
 const (
-	kindOp      = 1 // the request itself
-	kindTimeout = 2 // its IORING_OP_LINK_TIMEOUT
-	kindCancel  = 3 // an ASYNC_CANCEL we issued
-	kindWake    = 4 // the READ kept armed on the eventfd
+	kindOp       = 1 // the request itself
+	kindTimeout  = 2 // its IORING_OP_LINK_TIMEOUT
+	kindCancel   = 3 // an ASYNC_CANCEL we issued
+	kindWake     = 4 // the READ kept armed on the eventfd
+	kindCancelFD = 5 // an ASYNC_CANCEL of everything on an fd (it has a slot, for its Tracker)
 
 	maxSlots = 1 << 24
 )
@@ -195,6 +196,7 @@ type slot struct {
 	gen     uint32
 	pending uint8 // CQEs still to reap: 1, or 2 with a linked timeout
 	req     *Req
+	tracker *Tracker // for a kindCancelFD slot
 	ts      __kernel_timespec
 	sa      unix.RawSockaddrAny
 	saLen   uint32
@@ -219,9 +221,10 @@ type Stats struct {
 }
 
 type cancelReq struct {
-	req *Req
-	seq uint64
-	fd  int32 // with req == nil: cancel everything on fd
+	req     *Req
+	seq     uint64
+	fd      int32    // with req == nil: cancel everything on fd
+	tracker *Tracker // with req == nil: counts the cancel until its CQE is reaped
 }
 
 type queued struct {
@@ -378,11 +381,18 @@ func (r *Ring) Cancel(q *Req) {
 }
 
 // CancelFD cancels every request on fd (IORING_ASYNC_CANCEL_FD|ALL), those
-// still queued included. It does not wait: each request still completes.
-func (r *Ring) CancelFD(fd int) {
+// still queued included. It does not wait: each request still completes. If
+// t is not nil, the cancel itself counts in t until the kernel has answered
+// it, so that whoever closes fd can wait for t and be sure no cancel by that
+// number is still on its way (it would hit the next user of the number).
+func (r *Ring) CancelFD(fd int, t *Tracker) {
+	if t != nil {
+		t.add()
+	}
 	r.mu.Lock()
-	r.cancels = append(r.cancels, cancelReq{fd: int32(fd)})
+	r.cancels = append(r.cancels, cancelReq{fd: int32(fd), tracker: t})
 	r.mu.Unlock()
+	r.posted.Add(1)
 	r.wakeIfSleeping()
 }
 
@@ -603,16 +613,7 @@ func (r *Ring) startBacklog() {
 }
 
 func (r *Ring) start(q *Req, need int) {
-	var idx uint32
-	if n := len(r.free); n > 0 {
-		idx = r.free[n-1]
-		r.free = r.free[:n-1]
-	} else {
-		idx = uint32(len(r.slots))
-		s := new(slot)
-		r.pinner.Pin(s) // the kernel reads ts and sa, and writes sa and saLen
-		r.slots = append(r.slots, s)
-	}
+	idx := r.newSlot()
 	s := r.slots[idx]
 	s.req, s.pending = q, uint8(need)
 	q.slot, q.state = idx, stateInflight
@@ -647,6 +648,28 @@ func (r *Ring) start(q *Req, need int) {
 	}
 }
 
+// newSlot takes a free slot, making one if none is free.
+func (r *Ring) newSlot() uint32 {
+	if n := len(r.free); n > 0 {
+		idx := r.free[n-1]
+		r.free = r.free[:n-1]
+		return idx
+	}
+	s := new(slot)
+	r.pinner.Pin(s) // the kernel reads ts and sa, and writes sa and saLen
+	r.slots = append(r.slots, s)
+	return uint32(len(r.slots) - 1)
+}
+
+// freeSlot makes idx reusable; the new generation makes any late completion
+// naming the old one recognisable.
+func (r *Ring) freeSlot(idx uint32) {
+	s := r.slots[idx]
+	s.req, s.tracker = nil, nil
+	s.gen++
+	r.free = append(r.free, idx)
+}
+
 func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 	keep := cs[:0]
 	for _, c := range cs {
@@ -661,9 +684,11 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 					r.finish(w.req, -int32(unix.ECANCELED), false)
 				}
 			}
+			idx := r.newSlot()
+			r.slots[idx].tracker = c.tracker
 			e := r.q.sqe()
 			prepCancelFD(e, c.fd)
-			e.user_data = userData(0, 0, kindCancel)
+			e.user_data = userData(idx, r.slots[idx].gen, kindCancelFD)
 			r.inflight++
 			continue
 		}
@@ -705,6 +730,13 @@ func (r *Ring) reap() (woken int) {
 		case kindWake:
 			r.armed = false
 		case kindCancel:
+		case kindCancelFD:
+			idx := uint32(ud & (maxSlots - 1))
+			t := r.slots[idx].tracker
+			r.freeSlot(idx)
+			if t != nil {
+				t.done()
+			}
 		case kindOp, kindTimeout:
 			idx, gen := uint32(ud&(maxSlots-1)), uint32(ud>>32)
 			s := r.slots[idx]
@@ -722,9 +754,7 @@ func (r *Ring) reap() (woken int) {
 				if q.op == IORING_OP_ACCEPT {
 					q.sa, q.saLen = s.sa, s.saLen
 				}
-				s.req = nil
-				s.gen++
-				r.free = append(r.free, idx)
+				r.freeSlot(idx)
 				r.finish(q, q.res, q.timedOut)
 				woken++
 			}

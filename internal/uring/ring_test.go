@@ -179,11 +179,16 @@ func TestCancelFD(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r.CancelFD(a)
+	var tr Tracker
+	r.CancelFD(a, &tr)
 	for i := range qs {
 		if res, _ := wait(t, &qs[i]); res != -int32(unix.ECANCELED) {
 			t.Fatalf("req %d res = %d, want -ECANCELED", i, res)
 		}
+	}
+	tr.Wait() // the cancel's own completion is reaped
+	if n := r.Stats().Ops; n != uint64(len(qs)) {
+		t.Fatalf("%d ops completed, want %d (the cancel is not an op)", n, len(qs))
 	}
 }
 
