@@ -28,14 +28,14 @@ import (
 // three resists a passing disturbance of a busy machine better than one long
 // run), about 20 s for the quick models on 2 cores.
 const (
-	quickDuration = 300 * time.Millisecond
+	quickDuration = 250 * time.Millisecond
 	quickCount    = 3
 )
 
 // benchCmd is `iomodel bench`, and with -quick the no-argument comparison.
 func benchCmd(ctx context.Context, args []string, std stdio) error {
 	fs := newFlags("bench", "[flags]", std)
-	quick := fs.Bool("quick", false, "the no-argument comparison: one model per family, the median of three rounds of 300ms runs")
+	quick := fs.Bool("quick", false, "the no-argument comparison: one model per family, the median of three rounds of 250ms runs")
 	list := fs.String("models", "quick", "models to measure, comma-separated: names ("+modelList()+"), families, patterns such as multiplex/*, quick (one per family) or all")
 	size := fs.Int("size", 64, "bytes per message in the round-trip and many-connection runs")
 	chunk := fs.Int("chunk", 64<<10, "bytes per Send in the stream run")

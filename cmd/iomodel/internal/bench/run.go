@@ -303,7 +303,7 @@ func idle(inst *models.Instance, n int, cfg Config, r *Result) error {
 	time.Sleep(min(50*time.Millisecond, cfg.Duration/4))
 	peak := threads()
 	u0, t0 := getUsage(), time.Now()
-	time.Sleep(cfg.Duration / 2)
+	time.Sleep(cfg.Duration / 3)
 	used, wall := getUsage().sub(u0), time.Since(t0)
 	peak = max(peak, threads())
 	r.IdleConns, r.IdleThreads = n, peak
