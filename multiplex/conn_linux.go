@@ -166,7 +166,10 @@ var (
 // default Poller unless WithPoller says otherwise. On success the Conn owns
 // fd; on error the caller still does. A regular file is refused: it cannot
 // be multiplexed (see ErrNotPollable); so is fd ≥ FD_SETSIZE on a select
-// Poller (ErrFDSetSize).
+// Poller (ErrFDSetSize), and any fd once the Poller is closed
+// (ErrPollerClosed). Sockets are read and written with MSG_DONTWAIT, so
+// their flags stay as they are; a pipe, FIFO or tty is set O_NONBLOCK,
+// which whoever shares its open file description will see.
 func New(fd int, opts ...Option) (*Conn, error) {
 	c := new(Conn)
 	if err := c.pd.open(fd, opts); err != nil {
@@ -295,3 +298,11 @@ func (l *Listener) Addr() net.Addr { return l.pd.fd.LocalAddr() }
 
 // Stats counts the Listener's accepts (as Read) and waits.
 func (l *Listener) Stats() iomodel.Stats { return l.pd.fd.Stats() }
+
+// SetDeadline sets the deadline for Accept; an Accept already waiting
+// applies it at once and fails with an error wrapping
+// os.ErrDeadlineExceeded when it passes.
+func (l *Listener) SetDeadline(t time.Time) error {
+	l.pd.fd.Read.SetDeadline(t)
+	return nil
+}

@@ -168,3 +168,25 @@ func TestPollerClosedUnderConns(t *testing.T) {
 		})
 	}
 }
+
+func TestListenerDeadline(t *testing.T) {
+	ln, err := multiplex.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan error)
+	go func() {
+		_, err := ln.Accept()
+		done <- err
+	}()
+	// Set while the Accept is (or soon will be) waiting: it applies either way.
+	ln.SetDeadline(time.Now().Add(20 * time.Millisecond))
+	err = <-done
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Accept past its deadline: %v, want os.ErrDeadlineExceeded", err)
+	}
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Errorf("Accept deadline error %v: Timeout() is not true", err)
+	}
+}
