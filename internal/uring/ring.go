@@ -464,7 +464,10 @@ func (r *Ring) loop() {
 		r.posted.Store(0)
 		r.mu.Lock()
 		r.work, r.incoming = r.incoming, r.work[:0]
-		r.cwork, r.cancels = r.cancels, r.cwork[:0]
+		// Cancels kept from the last round (the SQ was full) go first.
+		r.cwork = append(r.cwork, r.cancels...)
+		clear(r.cancels)
+		r.cancels = r.cancels[:0]
 		stopping := r.stopping
 		r.mu.Unlock()
 
