@@ -75,13 +75,6 @@ func TestBenchCSV(t *testing.T) {
 // so that goleak sees any goroutine a model leaves behind.
 func TestBenchJSONEveryModel(t *testing.T) {
 	list := models.All()
-	if raceDetector {
-		// The async model's ring has a data race of its own
-		// (internal/uring: Ring.doCancels vs Req.reset), reported to its
-		// owners; without -race it runs here as every model does.
-		list = slices.DeleteFunc(list, func(m models.Model) bool { return m.Family == "async" })
-		t.Log("async left out under -race: known data race in internal/uring")
-	}
 	var names []string
 	for _, m := range list {
 		names = append(names, m.Name)

@@ -119,7 +119,6 @@ func TestManyClientsAtOnce(t *testing.T) {
 	}
 	for _, m := range available(t) {
 		t.Run(m.Name, func(t *testing.T) {
-			skipKnownBug(t, m, asyncCloseHang)
 			s := startServer(t, "-model", m.Name, "127.0.0.1:0")
 			conns := make([]net.Conn, n)
 			for i := range conns {
@@ -212,25 +211,5 @@ func TestServeInterrupt(t *testing.T) {
 				t.Errorf("read %q after the server stopped", b)
 			}
 		})
-	}
-}
-
-// A knownBug is a bug of a model, not of this tool, that a test of the tool
-// runs into: reported to the model's owners, and skipped here by name so
-// that this package's tests stay about the tool. Remove the entry once the
-// model is fixed.
-type knownBug struct {
-	family, what string
-}
-
-// asyncCloseHang: since 571531c (uring: CancelFD counts in a Tracker),
-// closing async Conns that a Listener accepted, with many clients at once,
-// hangs in async.(*lifecycle).Destroy → uring.(*Tracker).Wait.
-var asyncCloseHang = knownBug{"async", "Close of accepted Conns hangs in uring.(*Tracker).Wait (since 571531c)"}
-
-func skipKnownBug(t *testing.T, m models.Model, b knownBug) {
-	t.Helper()
-	if m.Family == b.family {
-		t.Skipf("known %s bug, reported: %s", b.family, b.what)
 	}
 }

@@ -20,7 +20,6 @@ func TestRunEveryModel(t *testing.T) {
 	cfg := Config{Addr: p.Addr(), Size: 64, Chunk: 16 << 10, Conns: []int{1, 4}, Duration: 30 * time.Millisecond}
 	for _, m := range models.All() {
 		t.Run(m.Name, func(t *testing.T) {
-			skipKnownRace(t, m.Family)
 			var phases []string
 			rs := Run(m, cfg, func(s string) { phases = append(phases, s) })
 			if len(rs) != len(cfg.Conns) {
@@ -88,17 +87,5 @@ func TestMedian(t *testing.T) {
 	// A figure some run did not count is not counted.
 	if got := Median([][]Result{run(10, 300, 9, f(2)), run(10, 300, 9, nil)}); got[0].SyscallsPerMsg != nil {
 		t.Errorf("syscalls counted in only one run: %v", *got[0].SyscallsPerMsg)
-	}
-}
-
-// skipKnownRace skips the async model under the race detector: its ring has
-// a data race of its own (internal/uring: Ring.doCancels reads the fields of
-// requests in its backlog while their owners prepare them again), reported
-// to the async model's owners. Without -race, async runs here as every
-// model does.
-func skipKnownRace(t *testing.T, family string) {
-	t.Helper()
-	if raceDetector && family == "async" {
-		t.Skip("async under -race: known data race in internal/uring (Ring.doCancels vs Req.reset), not this package's")
 	}
 }

@@ -61,7 +61,11 @@ var table = []Model{
 		Waits:  "the kernel does the copy; one ring thread submits and reaps for every call in one io_uring_enter",
 		Serves: "one goroutine per client; their receives and sends are io_uring operations on one ring, whose thread waits for all completions",
 		Start: func() (*Instance, error) {
-			r, err := async.NewRing(0)
+			// A ring of its own, so that its counters are this
+			// Instance's. The size is given: NewRing(0) makes a
+			// submission queue of only 8 entries (its size/8, at least
+			// 8), on which many Conns closing at once hang (reported).
+			r, err := async.NewRing(8192)
 			if err != nil {
 				return nil, err
 			}
