@@ -663,3 +663,39 @@ func TestAcceptDeadline(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestCloseManyOnSmallRing closes hundreds of Conns with pending Recvs at
+// once on a ring whose queues are far smaller: cancels wait for room in the
+// submission queue, Recvs wait for room in the completion queue, and every
+// one still ends with net.ErrClosed.
+func TestCloseManyOnSmallRing(t *testing.T) {
+	requireRing(t)
+	r, err := NewRing(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := scale(300, 100)
+	conns := make([]*Conn, n)
+	errc := make(chan error, n)
+	for i := range conns {
+		a, _ := pair(t, unix.SOCK_STREAM, WithRing(r))
+		conns[i] = a
+		go func() { _, err := a.Recv(make([]byte, 8)); errc <- err }()
+	}
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Go(func() { c.Close() })
+	}
+	wg.Wait()
+	for range conns {
+		if err := <-errc; !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("Recv pending at Close: %v", err)
+		}
+	}
+	if s := r.Stats(); s.MaxInFlight > s.Size {
+		t.Fatalf("%d completions in flight, ring holds %d", s.MaxInFlight, s.Size)
+	} else {
+		t.Logf("ring of %d: at most %d in flight", s.Size, s.MaxInFlight)
+	}
+}

@@ -437,7 +437,10 @@ func (r *Ring) run(c Config, ready chan<- error) {
 	}
 	r.q, r.efd = q, efd
 	r.cqEntries = uint64(q.cqEntries)
-	r.budget = int(q.cqEntries) - int(q.cqEntries)/8 - 1
+	// Requests may fill the CQ but for a reserve kept for cancels (which
+	// must always find room, or a cancel could wait for a completion that
+	// only the cancel would bring) and the eventfd read.
+	r.budget = int(q.cqEntries) - max(int(q.cqEntries)/8, 2) - 1
 	r.efdBuf = new([8]byte)
 	r.pinner.Pin(r.efdBuf)
 	ready <- nil
@@ -485,7 +488,7 @@ func (r *Ring) loop() {
 			if r.users == 0 {
 				return
 			}
-			if !cancelAllSent && r.q.sqFree() > 0 {
+			if !cancelAllSent && r.q.sqFree() > 0 && r.inflight < r.cancelLimit() {
 				prepCancelAll(r.q.sqe())
 				r.inflight++
 				cancelAllSent = true
@@ -651,6 +654,10 @@ func (r *Ring) start(q *Req, need int) {
 	}
 }
 
+// cancelLimit bounds the CQEs in flight when a cancel is issued: the whole
+// CQ but one entry, which stays for the eventfd read.
+func (r *Ring) cancelLimit() int { return int(r.q.cqEntries) - 1 }
+
 // newSlot takes a free slot, making one if none is free.
 func (r *Ring) newSlot() uint32 {
 	if n := len(r.free); n > 0 {
@@ -677,8 +684,8 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 	keep := cs[:0]
 	for _, c := range cs {
 		if c.req == nil {
-			if r.q.sqFree() == 0 {
-				keep = append(keep, c)
+			if r.q.sqFree() == 0 || r.inflight >= r.cancelLimit() {
+				keep = append(keep, c) // no room in the SQ or CQ: next round
 				continue
 			}
 			// Queued requests on fd never reach the kernel.
@@ -706,7 +713,7 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 			if q.cancelSent {
 				continue
 			}
-			if r.q.sqFree() == 0 {
+			if r.q.sqFree() == 0 || r.inflight >= r.cancelLimit() {
 				keep = append(keep, c)
 				continue
 			}
