@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -698,4 +699,69 @@ func TestCloseManyOnSmallRing(t *testing.T) {
 	} else {
 		t.Logf("ring of %d: at most %d in flight", s.Size, s.MaxInFlight)
 	}
+}
+
+// TestDeadlineChurnOnSmallRing: many Conns on a tiny ring receive with short
+// random deadlines while their peers send at random moments. Linked
+// timeouts, cancels and the backlog all run at once; every byte sent must be
+// received exactly once.
+func TestDeadlineChurnOnSmallRing(t *testing.T) {
+	requireRing(t)
+	r, err := NewRing(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	conns, msgs := scale(64, 16), scale(40, 15)
+	var timeouts atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, 2*conns)
+	for i := range conns {
+		a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
+		rng := rand.New(rand.NewPCG(uint64(i), 7))
+		delays := make([]time.Duration, msgs)
+		for j := range delays {
+			delays[j] = time.Duration(rng.IntN(1000)) * time.Microsecond
+		}
+		wg.Go(func() {
+			for j := range msgs {
+				time.Sleep(delays[j]) // pacing, not synchronization
+				if _, err := b.Send([]byte{byte(j)}); err != nil {
+					errc <- err
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			buf := make([]byte, 4)
+			var got []byte
+			for len(got) < msgs {
+				a.SetReadDeadline(time.Now().Add(time.Duration(rng.IntN(500)) * time.Microsecond))
+				n, err := a.Recv(buf)
+				got = append(got, buf[:n]...)
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					timeouts.Add(1)
+				} else if err != nil {
+					errc <- err
+					return
+				}
+			}
+			for j, c := range got {
+				if c != byte(j) {
+					errc <- fmt.Errorf("conn %d: byte %d is %d: lost or duplicated", i, j, c)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	s := r.Stats()
+	if s.MaxInFlight > s.Size {
+		t.Fatalf("%d completions in flight, ring holds %d", s.MaxInFlight, s.Size)
+	}
+	t.Logf("%d Recvs timed out; at most %d of %d completions in flight", timeouts.Load(), s.MaxInFlight, s.Size)
 }
