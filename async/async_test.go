@@ -765,3 +765,61 @@ func TestDeadlineChurnOnSmallRing(t *testing.T) {
 	}
 	t.Logf("%d Recvs timed out; at most %d of %d completions in flight", timeouts.Load(), s.MaxInFlight, s.Size)
 }
+
+// TestOpCancelSafety is TestCancelSafety for the completion API: Op.Cancel
+// races the peer's datagram; once Wait returns the page is read-only, and a
+// cancelled receive must not have taken the datagram.
+func TestOpCancelSafety(t *testing.T) {
+	requireRing(t)
+	a, b := pair(t, unix.SOCK_DGRAM)
+	page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(page)
+	rng := rand.New(rand.NewPCG(5, 6))
+	spare := make([]byte, 16)
+	var cancelled, hits int
+	for i := range scale(2000, 300) {
+		for j := range page {
+			page[j] = 0xAA
+		}
+		want := byte(i)
+		op := a.RecvAsync(page[:64])
+		sendDelay := time.Duration(rng.IntN(100)) * time.Microsecond
+		wrote := make(chan error, 1)
+		go func() {
+			time.Sleep(sendDelay) // jitter the race
+			_, err := b.Send([]byte{want})
+			wrote <- err
+		}()
+		time.Sleep(time.Duration(rng.IntN(100)) * time.Microsecond) // jitter the race
+		op.Cancel()
+		n, err := op.Wait()
+		unix.Mprotect(page, unix.PROT_READ)
+		if werr := <-wrote; werr != nil {
+			t.Fatal(werr)
+		}
+		switch {
+		case err == nil:
+			if n != 1 || page[0] != want {
+				t.Fatalf("round %d: got %d bytes, page[0]=%#x, want %#x", i, n, page[0], want)
+			}
+			hits++
+		case errors.Is(err, ErrCanceled):
+			cancelled++
+			a.SetReadDeadline(time.Now().Add(10 * time.Second))
+			k, err := a.Recv(spare)
+			if err != nil || k != 1 || spare[0] != want {
+				t.Fatalf("round %d: after a cancelled RecvAsync, Recv got %v (%v), want %#x", i, spare[:k], err, want)
+			}
+			if !allAA(page) {
+				t.Fatalf("round %d: the page of a cancelled RecvAsync changed", i)
+			}
+		default:
+			t.Fatalf("round %d: Wait: %v", i, err)
+		}
+		unix.Mprotect(page, unix.PROT_READ|unix.PROT_WRITE)
+	}
+	t.Logf("%d received, %d cancelled", hits, cancelled)
+}
