@@ -9,8 +9,31 @@
 // locked to its thread, makes every io_uring_enter(2) call, batching the
 // requests callers hand it.
 //
-// A Req never travels to the kernel as a pointer: user_data is a slot index
-// and generation. A Req's buffer is pinned (runtime.Pinner) from Submit until
-// every CQE of the request, its linked timeout's included, has been reaped,
-// and only then is its Done channel signalled.
+// A Req never travels to the kernel as a pointer: user_data is a slot index,
+// a kind and the slot's generation. A Req's buffer is pinned (runtime.Pinner)
+// from Submit until every CQE of the request, its linked timeout's included,
+// has been reaped, and only then is it marked completed and its Done channel
+// signalled.
+//
+// The CQEs in flight never exceed the CQ size: requests may use all of it
+// but a reserve (max(CQ/8, 2) entries and the eventfd read's one), which
+// cancels use, so a cancel always finds room; what does not fit waits in the
+// owner's backlog. With IORING_FEAT_NODROP the kernel would not lose an
+// overflowing CQE anyway, but it would have to buffer it.
+//
+// The owner's loop, and what measurement on a shared 2-CPU machine taught:
+//   - take what callers handed over (under a mutex, two slices swapped),
+//     process cancels, move the backlog into the SQ;
+//   - if callers were woken since the last wait, runtime.Gosched before
+//     waiting: a locked goroutine's Gosched hands its P, with the woken
+//     callers in its run queue, to another thread at once, where blocking in
+//     io_uring_enter would leave them to sysmon (20 µs to 10 ms). Without it
+//     a 64-byte round trip took about 150 µs instead of about 33 µs;
+//   - poll for up to 10 µs for new work or completions (IORING_SQ_TASKRUN
+//     says completion work is waiting) before sleeping;
+//   - io_uring_enter(to_submit, 1, GETEVENTS), then reap.
+//
+// Callers that find the ring lightly loaded poll their request for up to
+// 50 µs (Ring.Spin) before they park; a request that completes meanwhile
+// costs no wake-up at all.
 package uring
