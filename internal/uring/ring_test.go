@@ -427,3 +427,32 @@ func TestENOMEMShrinks(t *testing.T) {
 		t.Fatalf("sq entries = %d after ENOMEM retries (tried %v), want 32", r.q.sqEntries, sizes)
 	}
 }
+
+// TestReleaseWithRequestsInFlight: dropping the last reference while a
+// request is still in the kernel cancels it (IORING_ASYNC_CANCEL_ANY|ALL),
+// completes it with -ECANCELED, and only then stops the owner.
+func TestReleaseWithRequestsInFlight(t *testing.T) {
+	r, err := New(Config{})
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err.Error())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := socketpair(t, unix.SOCK_STREAM)
+	var q Req
+	q.PrepRecv(a, make([]byte, 8), 0)
+	if err := r.Submit(&q); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() { r.Release(); close(released) }()
+	if res, _ := wait(t, &q); res != -int32(unix.ECANCELED) {
+		t.Fatalf("res = %d, want -ECANCELED", res)
+	}
+	select {
+	case <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Release did not return")
+	}
+}
