@@ -297,11 +297,21 @@ func idle(inst *models.Instance, n int, cfg Config, r *Result) error {
 			_, errs[i] = c.Recv(b[:])
 		}()
 	}
-	// Let the goroutines reach their wait; there is no event to tell it,
-	// and what a model spends getting there is not idling. The process is
-	// left alone meanwhile: sampling it would cost what is measured.
-	time.Sleep(min(50*time.Millisecond, cfg.Duration/4))
+	// Let the goroutines reach their wait, and the runtime start the
+	// threads that waiting takes (the blocking model's): what a model
+	// spends getting there is not idling. There is no event to tell it, so
+	// wait until the thread count has held still for a while.
 	peak := threads()
+	for settle, still := time.Now().Add(time.Second), 0; still < 3 && time.Now().Before(settle); {
+		time.Sleep(20 * time.Millisecond)
+		if n := threads(); n != peak {
+			peak, still = n, 0
+		} else {
+			still++
+		}
+	}
+	// The process is left alone meanwhile: sampling it would cost what is
+	// measured.
 	u0, t0 := getUsage(), time.Now()
 	time.Sleep(cfg.Duration / 3)
 	used, wall := getUsage().sub(u0), time.Since(t0)
