@@ -43,8 +43,8 @@ func panels(conns string) []panel {
 		{"OS threads" + conns, "lower is better", true, always(func(r bench.Result) float64 { return float64(r.Threads) }), func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 		{"System calls per message" + conns, "lower is better", true, counted(func(r bench.Result) *float64 { return r.SyscallsPerMsg }), one},
 		{"Wake-ups per message" + conns, "lower is better", true, counted(func(r bench.Result) *float64 { return r.WakeupsPerMsg }), one},
-		{"CPU while idle connections wait (% of a CPU)", "lower is better", false, always(func(r bench.Result) float64 { return r.IdleCPU }), func(v float64) string { return fmt.Sprintf("%.1f%%", v) }},
-		{"OS threads while idle connections wait", "lower is better", false, always(func(r bench.Result) float64 { return float64(r.IdleThreads) }), func(v float64) string { return fmt.Sprintf("%.0f", v) }},
+		{"Idle CPU (% of one CPU)", "lower is better", false, always(func(r bench.Result) float64 { return r.IdleCPU }), func(v float64) string { return fmt.Sprintf("%.1f%%", v) }},
+		{"OS threads while idle", "lower is better", false, always(func(r bench.Result) float64 { return float64(r.IdleThreads) }), func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 	}
 }
 
@@ -170,7 +170,7 @@ func SVG(w io.Writer, setup string, rs []bench.Result) error {
 		fmt.Fprintln(bw, `</g>`)
 	}
 	fmt.Fprintf(bw, `<text x="%d" y="%d" font-size="11" fill="#777">Each model's client, in a process of its own, against the same echo peer (the net package, in another) over TCP loopback.</text>
-<text x="%d" y="%d" font-size="11" fill="#777">Per-message figures are over the many-connection run. The dashed line marks net.Conn.</text>
+<text x="%d" y="%d" font-size="11" fill="#777">Per-message figures are over the many-connection run; idle, as many connections each wait in Recv for nothing. The dashed line marks net.Conn.</text>
 </svg>
 `, margin+10, height-26, margin+10, height-10)
 	return bw.Flush()
