@@ -128,6 +128,10 @@ func (pd *pollFD) done() {
 // (a no-op with epoll, where the fd is always watched) and sleep until the
 // poller latches readiness, the deadline passes or Close is called.
 func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+	if attempt < iofd.YieldSpins {
+		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
+		return nil
+	}
 	if err := pd.sh.want(pd.h, h.Dir()); err != nil {
 		return err
 	}

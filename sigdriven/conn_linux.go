@@ -70,7 +70,11 @@ func (s *sigFD) open(sysfd int, opts []Option) error {
 // Close is called: a short spin on the latch, then sleep (see latch). A wait after the first in one call means the wake-up
 // before it found nothing to do: it is counted as spurious.
 func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
-	if attempt > 0 {
+	if attempt < iofd.YieldSpins {
+		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
+		return nil
+	}
+	if attempt > iofd.YieldSpins {
 		s.reg.spurious.Add(1)
 		counters.spurious.Add(1)
 	}

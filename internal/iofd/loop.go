@@ -283,3 +283,26 @@ func (fd *FD) Connect(sa unix.Sockaddr, w Waiter) error {
 		}
 	}
 }
+
+// YieldSpins is how many times a readiness model retries a call that would
+// block, each after YieldThread, before it parks the goroutine to wait for
+// its poller, dispatcher or ring.
+//
+// Why: a send(2) to a peer thread that sleeps in recv(2) wakes that thread,
+// and the kernel likes to put it on the sender's CPU (sched(7), wake
+// affinity). If the sender then parks, the answer has to travel back
+// through another thread (the poller's) and a goroutine hand-off; if it
+// gives up its CPU for a moment instead, the peer runs there at once, and
+// the retry finds the answer. Measured with BenchmarkRoundTrip64 on 2
+// cores: the multiplex round trip went from about 2× net.Conn's to par, and
+// the nonblock one from 4× to par. An idle connection pays YieldSpins extra
+// system calls per wait.
+const YieldSpins = 2
+
+// YieldThread gives this OS thread's CPU to any other runnable thread
+// (sched_yield(2)) and returns. The goroutine keeps its place: it is a
+// pause, not a park. It is a raw system call on purpose: sched_yield never
+// blocks, and telling the runtime about it would let sysmon hand the
+// processor to a new thread meanwhile; with thousands of waiting Conns
+// that grew the process by a thread for each few yields.
+func YieldThread() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
