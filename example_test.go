@@ -9,8 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/async"
 	"github.com/iomodel/iomodel/blocking"
+	"github.com/iomodel/iomodel/multiplex"
 	"github.com/iomodel/iomodel/nonblock"
+	"github.com/iomodel/iomodel/sigdriven"
 )
 
 // socketpair returns two connected AF_UNIX stream sockets.
@@ -80,6 +83,50 @@ func Example_nonblock() {
 	greet(c1, c2)
 	// Output:
 	// nothing yet: true
+	// server got "hello"
+	// server saw the client leave
+}
+
+// The multiplexing model: one poller thread waits in epoll_wait for every
+// Conn on it; here a poll(2) poller instead of the default epoll.
+func Example_multiplex() {
+	p, err := multiplex.NewPoller(multiplex.WithBackend(multiplex.Poll))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	a, b := socketpair()
+	c1, _ := multiplex.New(a, multiplex.WithPoller(p))
+	c2, _ := multiplex.New(b, multiplex.WithPoller(p))
+	greet(c1, c2)
+	// Output:
+	// server got "hello"
+	// server saw the client leave
+}
+
+// The signal-driven model: the kernel sends a real-time signal naming the
+// descriptor when it becomes ready, and a dispatcher thread wakes the Recv.
+func Example_sigdriven() {
+	a, b := socketpair()
+	c1, _ := sigdriven.New(a)
+	c2, _ := sigdriven.New(b)
+	greet(c1, c2)
+	// Output:
+	// server got "hello"
+	// server saw the client leave
+}
+
+// The asynchronous model: each Send and Recv is handed to io_uring, and
+// the kernel reports it done. Where io_uring is unavailable, New says why.
+func Example_async() {
+	a, b := socketpair()
+	c1, err := async.New(a)
+	if err != nil {
+		log.Fatal(err) // wraps errors.ErrUnsupported, with the cause and the fix
+	}
+	c2, _ := async.New(b)
+	greet(c1, c2)
+	// Output:
 	// server got "hello"
 	// server saw the client leave
 }
