@@ -50,15 +50,18 @@ func ipTarget(network string, sotype int, ap netip.AddrPort, noHost, passive boo
 	port := int(ap.Port())
 	if noHost {
 		// An empty host: every address for Listen, the loopback for Dial
-		// (as net.Dial does).
-		switch {
-		case network[len(network)-1] == '6':
+		// (as net.Dial does). Listen on plain "tcp" or "udp" takes IPv6's
+		// any-address, which also accepts IPv4 (ipv6(7), IPV6_V6ONLY off),
+		// as net.Listen does; Listen falls back to IPv4 where the host
+		// has no IPv6.
+		switch last := network[len(network)-1]; {
+		case last == '6' || passive && last != '4':
 			ip = netip.IPv6Unspecified()
 		default:
 			ip = netip.IPv4Unspecified()
 		}
 		if !passive {
-			if ip.Is6() {
+			if network[len(network)-1] == '6' {
 				ip = netip.IPv6Loopback()
 			} else {
 				ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})

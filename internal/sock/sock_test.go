@@ -2,6 +2,7 @@ package sock
 
 import (
 	"net"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,7 +18,9 @@ func TestResolve(t *testing.T) {
 	}{
 		{"tcp", "127.0.0.1:80", false, unix.AF_INET, unix.SOCK_STREAM, &unix.SockaddrInet4{Port: 80, Addr: [4]byte{127, 0, 0, 1}}},
 		{"tcp", ":80", false, unix.AF_INET, unix.SOCK_STREAM, &unix.SockaddrInet4{Port: 80, Addr: [4]byte{127, 0, 0, 1}}},
-		{"tcp", ":80", true, unix.AF_INET, unix.SOCK_STREAM, &unix.SockaddrInet4{Port: 80}},
+		{"tcp", ":80", true, unix.AF_INET6, unix.SOCK_STREAM, &unix.SockaddrInet6{Port: 80}},
+		{"tcp4", ":80", true, unix.AF_INET, unix.SOCK_STREAM, &unix.SockaddrInet4{Port: 80}},
+		{"tcp6", ":80", false, unix.AF_INET6, unix.SOCK_STREAM, &unix.SockaddrInet6{Port: 80, Addr: [16]byte{15: 1}}},
 		{"udp4", "127.0.0.1:53", false, unix.AF_INET, unix.SOCK_DGRAM, &unix.SockaddrInet4{Port: 53, Addr: [4]byte{127, 0, 0, 1}}},
 		{"tcp6", "[::1]:80", false, unix.AF_INET6, unix.SOCK_STREAM, &unix.SockaddrInet6{Port: 80, Addr: [16]byte{15: 1}}},
 		{"unixpacket", "/tmp/x", false, unix.AF_UNIX, unix.SOCK_SEQPACKET, &unix.SockaddrUnix{Name: "/tmp/x"}},
@@ -53,5 +56,38 @@ func TestAddr(t *testing.T) {
 	}
 	if got := Addr(unix.SOCK_STREAM, nil); got != nil {
 		t.Errorf("Addr(nil) = %v", got)
+	}
+}
+
+// TestListenDualStack: Listen("tcp", ":0") accepts IPv4 and IPv6 clients
+// on one port, as net.Listen does.
+func TestListenDualStack(t *testing.T) {
+	tg, err := Resolve("tcp", ":0", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Listen(tg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(l)
+	sa, _ := unix.Getsockname(l)
+	var port int
+	switch a := sa.(type) {
+	case *unix.SockaddrInet6:
+		port = a.Port
+	case *unix.SockaddrInet4:
+		t.Skip("no IPv6 here: Listen fell back to IPv4")
+	}
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		c, err := net.Dial("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+		if err != nil {
+			if addr == "::1" {
+				t.Logf("no IPv6 loopback: %v", err)
+				continue
+			}
+			t.Fatalf("dialing %s: %v", addr, err)
+		}
+		c.Close()
 	}
 }

@@ -1,6 +1,7 @@
 package sock
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -30,6 +31,12 @@ func Socket(t Target, nonblock bool) (int, error) {
 // once. The caller owns the returned fd.
 func Listen(t Target, nonblock bool) (int, error) {
 	fd, err := Socket(t, nonblock)
+	if errors.Is(err, unix.EAFNOSUPPORT) && isDualStackAny(t) {
+		// No IPv6 on this host: "every address" is IPv4's.
+		t.Family = unix.AF_INET
+		t.Addr = &unix.SockaddrInet4{Port: t.Addr.(*unix.SockaddrInet6).Port}
+		fd, err = Socket(t, nonblock)
+	}
 	if err != nil {
 		return -1, err
 	}
@@ -61,4 +68,12 @@ func Type(fd int) (sotype, family int, err error) {
 	}
 	family, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
 	return sotype, family, err
+}
+
+// isDualStackAny reports whether t is the IPv6 any-address that Resolve
+// gives Listen for a plain "tcp" or "udp" with no host.
+func isDualStackAny(t Target) bool {
+	a, ok := t.Addr.(*unix.SockaddrInet6)
+	last := t.Network[len(t.Network)-1]
+	return ok && a.Addr == [16]byte{} && last != '6' && last != '4'
 }
