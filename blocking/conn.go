@@ -89,3 +89,8 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 // Stats reports the Conn's counters. In this model WouldBlock counts only
 // socket timeouts, and Waits stays 0: the waiting happens in the kernel.
 func (c *Conn) Stats() iomodel.Stats { return c.fd.Stats() }
+
+// CloseWrite shuts down the sending side of a socket (shutdown(2)): the
+// peer reads io.EOF after what was sent, and Recv still works. It is what
+// net.TCPConn's CloseWrite does, for half-closing protocols.
+func (c *Conn) CloseWrite() error { return c.fd.CloseWrite() }

@@ -22,6 +22,7 @@ func init() {
 	register("EOFAfterPeerClose", skipNoConn, testEOF)
 	register("SendToClosedPeer", skipNoConn, testSendToClosedPeer)
 	register("ResetByPeer", anyOf(skipNoConn, skipOneWay, skipMessage), testResetByPeer)
+	register("CloseWrite", anyOf(skipNoConn, skipOneWay), testCloseWrite)
 	register("NoDescriptorLeft", nil, testNoDescriptorLeft)
 }
 
@@ -198,4 +199,32 @@ func openFDs() ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// testCloseWrite: after CloseWrite the peer reads io.EOF, and can still
+// answer on the other half.
+func testCloseWrite(t *testing.T, mp MakePipe, tr Traits) {
+	p := open(t, mp)
+	cw, ok := p.A.(interface{ CloseWrite() error })
+	if !ok {
+		t.Skipf("%T has no CloseWrite", p.A)
+	}
+	if _, err := p.A.Send([]byte("request")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cw.CloseWrite(); err != nil {
+		t.Fatalf("CloseWrite: %v", err)
+	}
+	if err := recvExact(p.B, []byte("request")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.B.Recv(make([]byte, 8)); n != 0 || err != io.EOF {
+		t.Fatalf("Recv after the peer's CloseWrite = %d, %s; want 0, io.EOF", n, describe(err))
+	}
+	if _, err := p.B.Send([]byte("reply")); err != nil {
+		t.Fatalf("answering a half-closed peer: %v", err)
+	}
+	if err := recvExact(p.A, []byte("reply")); err != nil {
+		t.Errorf("Recv after CloseWrite: %v", err)
+	}
 }

@@ -310,3 +310,8 @@ func (l *Listener) SetDeadline(t time.Time) error {
 	l.pd.fd.Read.SetDeadline(t)
 	return nil
 }
+
+// CloseWrite shuts down the sending side of a socket (shutdown(2)): the
+// peer reads io.EOF after what was sent, and Recv still works. It is what
+// net.TCPConn's CloseWrite does, for half-closing protocols.
+func (c *Conn) CloseWrite() error { return c.pd.fd.CloseWrite() }

@@ -106,3 +106,8 @@ func (c *Conn) SetWriteDeadline(t time.Time) error { return c.fd.SetWriteDeadlin
 // Stats reports the Conn's counters: WouldBlock counts the "not yet"
 // answers, Waits the back-off sleeps.
 func (c *Conn) Stats() iomodel.Stats { return c.fd.Stats() }
+
+// CloseWrite shuts down the sending side of a socket (shutdown(2)): the
+// peer reads io.EOF after what was sent, and Recv still works. It is what
+// net.TCPConn's CloseWrite does, for half-closing protocols.
+func (c *Conn) CloseWrite() error { return c.fd.CloseWrite() }

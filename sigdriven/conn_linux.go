@@ -262,3 +262,8 @@ func (l *Listener) Stats() iomodel.Stats { return l.s.fd.Stats() }
 
 // SignalStats counts the signals and wake-ups that concerned the Listener.
 func (l *Listener) SignalStats() ConnSignalStats { return l.s.signalStats() }
+
+// CloseWrite shuts down the sending side of a socket (shutdown(2)): the
+// peer reads io.EOF after what was sent, and Recv still works. It is what
+// net.TCPConn's CloseWrite does, for half-closing protocols.
+func (c *Conn) CloseWrite() error { return c.s.fd.CloseWrite() }

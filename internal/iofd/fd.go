@@ -1,6 +1,7 @@
 package iofd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -299,4 +300,21 @@ func (fd *FD) OpError(op string, err error) error {
 		src = nil
 	}
 	return &net.OpError{Op: op, Net: fd.network, Source: src, Addr: dst, Err: err}
+}
+
+// CloseWrite shuts down the sending side of a socket (shutdown(2)
+// SHUT_WR): the peer reads io.EOF once it has read what was sent, and can
+// still answer. It is net.TCPConn's and net.UnixConn's CloseWrite.
+func (fd *FD) CloseWrite() error {
+	if err := fd.Incref(); err != nil {
+		return fd.OpError("close", err)
+	}
+	defer fd.Decref()
+	if !fd.Kind.IsSocket() {
+		return fd.OpError("close", fmt.Errorf("CloseWrite on a %s: %w", fd.Kind, errors.ErrUnsupported))
+	}
+	if err := unix.Shutdown(fd.Sysfd, unix.SHUT_WR); err != nil {
+		return fd.OpError("close", os.NewSyscallError("shutdown", err))
+	}
+	return nil
 }
