@@ -21,6 +21,13 @@
 // owner's backlog. With IORING_FEAT_NODROP the kernel would not lose an
 // overflowing CQE anyway, but it would have to buffer it.
 //
+// A cancel is never dropped: one that finds no room in the SQ or the CQ is
+// held back and tried again every round, before the backlog moves, until its
+// request has completed. A request cancelled while it is still in the
+// backlog completes with -ECANCELED at once, without the kernel, and leaves
+// the backlog, so the owner never reads a Req its caller may be preparing
+// again.
+//
 // The owner's loop, and what measurement on a shared 2-CPU machine taught:
 //   - take what callers handed over (under a mutex, two slices swapped),
 //     process cancels, move the backlog into the SQ;

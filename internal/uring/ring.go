@@ -36,9 +36,14 @@ func userData(idx, gen uint32, kind uint64) uint64 {
 }
 
 // Req states, touched only by the owner.
+//
+// Every backlog entry is a request in stateQueued, of its current
+// submission: a queued request that is cancelled leaves the backlog as it
+// completes. Once a request has completed, its caller may prepare it again
+// at any moment, so the owner must not read it from an entry left behind.
 const (
 	stateIdle     = iota
-	stateQueued   // handed to the owner, waiting for CQ budget or SQ room
+	stateQueued   // handed to the owner, waiting in the backlog for CQ budget or SQ room
 	stateInflight // in the kernel
 )
 
@@ -202,11 +207,23 @@ type slot struct {
 	saLen   uint32
 }
 
-// Config sizes a ring. Zero values pick the defaults.
+// Config sizes a ring. Zero values pick the defaults. New raises sizes too
+// small to work: Entries to 2 (a request with a linked timeout takes two
+// SQEs at once) and CQEntries to twice Entries and at least 8 (a request
+// with its timeout, the reserve kept for cancels and the eventfd read must
+// all fit).
 type Config struct {
 	Entries   uint32 // SQ entries: the most SQEs one io_uring_enter submits (default 256)
 	CQEntries uint32 // CQ entries: the bound on CQEs in flight (default 8192)
 }
+
+// The default and smallest sizes (see Config).
+const (
+	DefaultEntries   = 256
+	DefaultCQEntries = 8192
+	minSQ            = 2
+	minCQ            = 8
+)
 
 // Stats counts a ring's work since it started.
 type Stats struct {
@@ -218,6 +235,7 @@ type Stats struct {
 	// their linked timeouts, cancels, the eventfd read); never above CQEntries.
 	MaxInFlight uint64
 	CQEntries   uint64 // the CQ size the kernel granted
+	SQEntries   uint64 // the SQ size the kernel granted
 }
 
 type cancelReq struct {
@@ -254,7 +272,7 @@ type Ring struct {
 	exited chan struct{}
 
 	enters, submitted, ops, wakeups, maxInflight atomic.Uint64
-	cqEntries                                    uint64
+	cqEntries, sqEntries                         uint64
 
 	// owner-only
 	q        *queues
@@ -276,14 +294,13 @@ type Ring struct {
 // holds one reference, dropped by Release.
 func New(c Config) (*Ring, error) {
 	if c.Entries == 0 {
-		c.Entries = 256
+		c.Entries = DefaultEntries
 	}
 	if c.CQEntries == 0 {
-		c.CQEntries = 8192
+		c.CQEntries = DefaultCQEntries
 	}
-	if c.CQEntries < 2*c.Entries {
-		c.CQEntries = 2 * c.Entries
-	}
+	c.Entries = max(c.Entries, minSQ)
+	c.CQEntries = max(c.CQEntries, 2*c.Entries, minCQ)
 	r := &Ring{refs: 1, exited: make(chan struct{}), efd: -1, procs: runtime.GOMAXPROCS(0)}
 	ready := make(chan error, 1)
 	go r.run(c, ready)
@@ -329,7 +346,7 @@ func (r *Ring) Release() {
 // Stats returns the ring's counters.
 func (r *Ring) Stats() Stats {
 	return Stats{Enters: r.enters.Load(), Submitted: r.submitted.Load(), Ops: r.ops.Load(), Wakeups: r.wakeups.Load(),
-		MaxInFlight: r.maxInflight.Load(), CQEntries: r.cqEntries}
+		MaxInFlight: r.maxInflight.Load(), CQEntries: r.cqEntries, SQEntries: r.sqEntries}
 }
 
 // Submit hands q to the owner. q's buffer is pinned from now until q
@@ -339,6 +356,9 @@ func (r *Ring) Submit(q *Req) error {
 		q.done = make(chan struct{}, 1)
 	}
 	q.completed.Store(false)
+	// Results are per submission: reap only ever sets timedOut, and a
+	// request cancelled in the kernel has no timeout CQE to clear it.
+	q.res, q.timedOut = 0, false
 	if q.tracker != nil {
 		q.tracker.add()
 	}
@@ -436,7 +456,7 @@ func (r *Ring) run(c Config, ready chan<- error) {
 		return
 	}
 	r.q, r.efd = q, efd
-	r.cqEntries = uint64(q.cqEntries)
+	r.cqEntries, r.sqEntries = uint64(q.cqEntries), uint64(q.sqEntries)
 	// Requests may fill the CQ but for a reserve kept for cancels (which
 	// must always find room, or a cancel could wait for a completion that
 	// only the cancel would bring) and the eventfd read.
@@ -482,10 +502,17 @@ func (r *Ring) loop() {
 		}
 		clear(r.work)
 		r.cwork = r.doCancels(r.cwork)
+		if stopping {
+			// Nothing new arrives (Submit refuses once the last reference
+			// is gone) and the kernel's cancel-all below never sees what
+			// is still queued: complete the backlog here.
+			r.cancelQueued(func(*Req) bool { return true })
+		}
 		r.startBacklog()
 
 		if stopping {
 			if r.users == 0 {
+				r.releaseTrackers()
 				return
 			}
 			if !cancelAllSent && r.q.sqFree() > 0 && r.inflight < r.cancelLimit() {
@@ -523,12 +550,21 @@ func (r *Ring) loop() {
 			wait = 1
 			r.sleeping.Store(true)
 			r.mu.Lock()
-			if len(r.incoming) > 0 || len(r.cancels) > 0 || r.stopping != stopping || len(r.cwork) > 0 {
+			if len(r.incoming) > 0 || len(r.cancels) > 0 || r.stopping != stopping {
 				wait = 0
 			}
 			r.mu.Unlock()
-			if len(r.backlog) > 0 && r.q.sqFree() == 0 {
-				wait = 0 // the SQ is full: submit, then fill again
+			// Cancels and requests still held back wait for room. Room in
+			// the SQ comes from this very enter: if it submits anything,
+			// do not wait, fill again (the SQ need not be full: a request
+			// with a linked timeout needs two entries). With nothing to
+			// submit the SQ is empty, so what is held back waits for the
+			// CQ, where room comes only from completions: waiting for one
+			// is right, and one is sure to come, since requests never use
+			// the cancels' reserve, so a cancel is held back for the CQ
+			// only while another cancel is in flight.
+			if (len(r.backlog) > 0 || len(r.cwork) > 0) && toSubmit > 0 {
+				wait = 0
 			}
 			if woke {
 				wait = 0 // submit only; hand the P over before waiting
@@ -573,8 +609,12 @@ func (r *Ring) spin() int {
 		return spinIdle
 	}
 	var end time.Time
+	// Cancels held back for room (r.cwork) are not new work: only a
+	// completion makes room for them, and reaping one takes an enter, so
+	// they must not cut the spin short (the loop would go round without
+	// ever entering the kernel, and never get that completion).
 	for i := 0; ; i++ {
-		if r.posted.Load() != 0 || len(r.cwork) > 0 {
+		if r.posted.Load() != 0 {
 			return spinPosted
 		}
 		if atomic.LoadUint32(r.q.sqFlags)&IORING_SQ_TASKRUN != 0 {
@@ -594,16 +634,13 @@ func (r *Ring) spin() int {
 	}
 }
 
-// startBacklog moves queued requests into the SQ while the CQ budget and the
-// SQ have room, so the CQEs in flight never exceed the CQ size.
+// startBacklog moves queued requests into the SQ, in the order they were
+// submitted, while the CQ budget and the SQ have room, so the CQEs in flight
+// never exceed the CQ size.
 func (r *Ring) startBacklog() {
 	i := 0
 	for ; i < len(r.backlog); i++ {
-		w := r.backlog[i]
-		q := w.req
-		if q.seq.Load() != w.seq || q.state != stateQueued {
-			continue // completed (cancelled) while queued
-		}
+		q := r.backlog[i].req
 		need := 1
 		if q.timeout > 0 {
 			need = 2
@@ -680,19 +717,36 @@ func (r *Ring) freeSlot(idx uint32) {
 	r.free = append(r.free, idx)
 }
 
+// cancelQueued completes, with -ECANCELED and without the kernel, every
+// queued request that match accepts, and takes it out of the backlog.
+// match may read the Req: a request in the backlog is its caller's to touch
+// again only once it has completed.
+func (r *Ring) cancelQueued(match func(*Req) bool) {
+	keep := r.backlog[:0]
+	for _, w := range r.backlog {
+		if match(w.req) {
+			r.finish(w.req, -int32(unix.ECANCELED), false) // w.req is the caller's from here on
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	clear(r.backlog[len(keep):])
+	r.backlog = keep
+}
+
+// doCancels handles the cancels handed over, and those held back before,
+// and returns those that must wait again for room in the SQ or the CQ. None
+// is dropped: a cancel is discarded only once its request has completed.
 func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 	keep := cs[:0]
 	for _, c := range cs {
 		if c.req == nil {
+			// Queued requests on fd never reach the kernel; they
+			// complete now, room for the cancel or not.
+			r.cancelQueued(func(q *Req) bool { return q.fd == c.fd })
 			if r.q.sqFree() == 0 || r.inflight >= r.cancelLimit() {
 				keep = append(keep, c) // no room in the SQ or CQ: next round
 				continue
-			}
-			// Queued requests on fd never reach the kernel.
-			for _, w := range r.backlog {
-				if w.req.fd == c.fd && w.req.state == stateQueued && w.req.seq.Load() == w.seq {
-					r.finish(w.req, -int32(unix.ECANCELED), false)
-				}
 			}
 			idx := r.newSlot()
 			r.slots[idx].tracker = c.tracker
@@ -704,11 +758,11 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 		}
 		q := c.req
 		if q.seq.Load() != c.seq {
-			continue
+			continue // resubmitted since: this submission has completed
 		}
 		switch q.state {
 		case stateQueued:
-			r.finish(q, -int32(unix.ECANCELED), false)
+			r.cancelQueued(func(b *Req) bool { return b == q })
 		case stateInflight:
 			if q.cancelSent {
 				continue
@@ -727,6 +781,25 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 	}
 	clear(cs[len(keep):])
 	return keep
+}
+
+// releaseTrackers, as the owner stops, lets go of the Trackers of cancels by
+// descriptor still held back or in flight: closing the ring ends them, so
+// none can reach the descriptor afterwards.
+func (r *Ring) releaseTrackers() {
+	for _, c := range r.cwork {
+		if c.tracker != nil {
+			c.tracker.done()
+		}
+	}
+	clear(r.cwork)
+	r.cwork = r.cwork[:0]
+	for _, s := range r.slots {
+		if s.tracker != nil {
+			s.tracker.done()
+			s.tracker = nil
+		}
+	}
 }
 
 // reap takes every posted completion and reports how many callers it woke.

@@ -456,3 +456,33 @@ func TestReleaseWithRequestsInFlight(t *testing.T) {
 		t.Fatal("Release did not return")
 	}
 }
+
+// TestReleaseWithBacklog: dropping the last reference while requests still
+// wait in the backlog completes them with -ECANCELED (the kernel's cancel-all
+// never sees them) and then stops.
+func TestReleaseWithBacklog(t *testing.T) {
+	r, err := New(Config{Entries: 4, CQEntries: 8})
+	if err != nil {
+		t.Skip(err.Error())
+	}
+	a, _ := socketpair(t, unix.SOCK_STREAM)
+	qs := make([]Req, 30)
+	for i := range qs {
+		qs[i].PrepRecv(a, make([]byte, 1), 0)
+		if err := r.Submit(&qs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	released := make(chan struct{})
+	go func() { r.Release(); close(released) }()
+	for i := range qs {
+		if res, _ := wait(t, &qs[i]); res != -int32(unix.ECANCELED) {
+			t.Fatalf("req %d: res %d, want -ECANCELED", i, res)
+		}
+	}
+	select {
+	case <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Release did not return")
+	}
+}
