@@ -47,7 +47,7 @@ var (
 // lifecycle is what the ring must do at the end of a descriptor (iofd.Hooks).
 type lifecycle struct {
 	ring *uring.Ring
-	ops  uring.Tracker // SendAsync/RecvAsync/Accept requests in flight
+	ops  uring.Tracker // SendAsync/RecvAsync requests and Close's cancel by fd, until the ring has reaped them
 }
 
 // Evict, in Close, cancels every request on the descriptor
