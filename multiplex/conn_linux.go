@@ -128,7 +128,7 @@ func (pd *pollFD) done() {
 // (a no-op with epoll, where the fd is always watched) and sleep until the
 // poller latches readiness, the deadline passes or Close is called.
 func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
-	if attempt < iofd.YieldSpins {
+	if iofd.ShouldYield(attempt) {
 		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
 		return nil
 	}

@@ -67,22 +67,29 @@ func (s *sigFD) open(sysfd int, opts []Option) error {
 
 // Wait is iofd.Waiter: after EAGAIN, wait until the dispatcher (or the
 // broadcaster) latches a wake-up for this direction, the deadline passes or
-// Close is called: a short spin on the latch, then sleep (see latch). A wait after the first in one call means the wake-up
-// before it found nothing to do: it is counted as spurious.
+// Close is called: a few yields (iofd.ShouldYield), then sleep (see
+// latch). A wake-up after which the call still found nothing to do is
+// counted as spurious.
 func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
-	if attempt < iofd.YieldSpins {
+	l := &s.rl
+	if h.Dir() == iofd.Write {
+		l = &s.wl
+	}
+	if attempt == 0 {
+		l.woke = false
+	}
+	if l.woke {
+		// The last wake-up of this call found nothing to do.
+		s.reg.spurious.Add(1)
+		counters.spurious.Add(1)
+		l.woke = false
+	}
+	if iofd.ShouldYield(attempt) {
 		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
 		return nil
 	}
-	if attempt > iofd.YieldSpins {
-		s.reg.spurious.Add(1)
-		counters.spurious.Add(1)
-	}
-	if h.Dir() == iofd.Read {
-		s.rl.wait(fd)
-	} else {
-		s.wl.wait(fd)
-	}
+	l.wait(fd)
+	l.woke = true
 	return nil
 }
 

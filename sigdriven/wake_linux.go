@@ -15,6 +15,7 @@ import (
 type latch struct {
 	h     *iofd.Half
 	state atomic.Uint32
+	woke  bool // this call slept and was woken; under h's lock
 }
 
 const (

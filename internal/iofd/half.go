@@ -123,6 +123,8 @@ func (h *Half) WaitOn(fd *FD, done <-chan struct{}, max time.Duration) {
 			d = left
 		}
 	}
+	parked.Add(1)
+	defer parked.Add(-1)
 	if d <= 0 {
 		select {
 		case <-h.ready:
