@@ -345,3 +345,8 @@ func (c *Conn) RingStats() RingStats { return ringStats(c.life.ring) }
 // ErrCanceled is what Op.Wait returns (wrapped in a *net.OpError) for an
 // operation Cancel stopped before it moved any byte.
 var ErrCanceled = errors.New("operation canceled")
+
+// CloseWrite shuts down the sending side of a socket (shutdown(2)): the
+// peer reads io.EOF after what was sent, and Recv still works. It is what
+// net.TCPConn's CloseWrite does, for half-closing protocols.
+func (c *Conn) CloseWrite() error { return c.fd.CloseWrite() }
