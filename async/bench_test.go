@@ -6,10 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/async"
 	"github.com/iomodel/iomodel/internal/benchkit"
@@ -121,64 +118,11 @@ func BenchmarkEcho(b *testing.B) {
 				b.Run(s.name, func(b *testing.B) {
 					wrap, metric, stop := s.start(b)
 					defer stop()
-					clients := make([]io.ReadWriteCloser, conns)
-					srvs := make([]io.ReadWriteCloser, conns)
-					var servers sync.WaitGroup
-					for i := range clients {
-						fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-						if err != nil {
-							b.Fatal(err)
+					benchkit.EchoMany(b, conns, size, wrap, func() {
+						if metric != nil {
+							metric(b)
 						}
-						clients[i], srvs[i] = wrap(fds[0]), wrap(fds[1])
-						srv := srvs[i]
-						servers.Go(func() {
-							buf := make([]byte, size)
-							for {
-								n, err := srv.Read(buf)
-								if err != nil {
-									return
-								}
-								if _, err := srv.Write(buf[:n]); err != nil {
-									return
-								}
-							}
-						})
-					}
-					b.SetBytes(2 * size)
-					b.ReportAllocs()
-					b.ResetTimer()
-					var wg sync.WaitGroup
-					for i, c := range clients {
-						n := b.N / conns
-						if i < b.N%conns {
-							n++
-						}
-						wg.Go(func() {
-							msg, buf := make([]byte, size), make([]byte, size)
-							for range n {
-								if _, err := c.Write(msg); err != nil {
-									b.Error(err)
-									return
-								}
-								if _, err := io.ReadFull(c, buf); err != nil {
-									b.Error(err)
-									return
-								}
-							}
-						})
-					}
-					wg.Wait()
-					b.StopTimer()
-					if metric != nil {
-						metric(b)
-					}
-					for _, c := range clients {
-						c.Close()
-					}
-					servers.Wait()
-					for _, c := range srvs {
-						c.Close()
-					}
+					})
 				})
 			}
 		})

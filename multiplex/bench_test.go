@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -66,28 +65,6 @@ func pollerSide(backend multiplex.Backend, shards int, unlocked bool) side {
 			}, func() uint64 { return p.Stats().Changes },
 			func() { p.Close() }
 	}}
-}
-
-func benchPair(b *testing.B, wrap func(int) io.ReadWriteCloser) (io.ReadWriteCloser, io.ReadWriteCloser) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return wrap(fds[0]), wrap(fds[1])
-}
-
-// echo copies what c receives back to it until c ends.
-func echo(c io.ReadWriteCloser, size int) {
-	buf := make([]byte, size)
-	for {
-		n, err := c.Read(buf)
-		if err != nil {
-			return
-		}
-		if _, err := c.Write(buf[:n]); err != nil {
-			return
-		}
-	}
 }
 
 // impls is the multiplex Conn on a Poller of each backend, beside the
@@ -157,53 +134,15 @@ func BenchmarkEcho(b *testing.B) {
 					}
 					wrap, ctl, stop := s.start(b)
 					defer stop()
-					clients := make([]io.ReadWriteCloser, conns)
-					var servers sync.WaitGroup
-					srvs := make([]io.ReadWriteCloser, conns)
-					for i := range clients {
-						clients[i], srvs[i] = benchPair(b, wrap)
-						srv := srvs[i]
-						servers.Go(func() { echo(srv, size) })
-					}
 					var ctl0 uint64
 					if ctl != nil {
 						ctl0 = ctl()
 					}
-					b.SetBytes(2 * size)
-					b.ReportAllocs()
-					b.ResetTimer()
-					var wg sync.WaitGroup
-					for i, c := range clients {
-						n := b.N / conns
-						if i < b.N%conns {
-							n++
+					benchkit.EchoMany(b, conns, size, wrap, func() {
+						if ctl != nil {
+							b.ReportMetric(float64(ctl()-ctl0)/float64(b.N), "ctl/op")
 						}
-						wg.Go(func() {
-							msg, buf := make([]byte, size), make([]byte, size)
-							for range n {
-								if _, err := c.Write(msg); err != nil {
-									b.Error(err)
-									return
-								}
-								if _, err := io.ReadFull(c, buf); err != nil {
-									b.Error(err)
-									return
-								}
-							}
-						})
-					}
-					wg.Wait()
-					b.StopTimer()
-					if ctl != nil {
-						b.ReportMetric(float64(ctl()-ctl0)/float64(b.N), "ctl/op")
-					}
-					for _, c := range clients {
-						c.Close()
-					}
-					servers.Wait()
-					for _, c := range srvs {
-						c.Close()
-					}
+					})
 				})
 			}
 		})

@@ -1,0 +1,76 @@
+package benchkit
+
+import (
+	"io"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// EchoMany measures size-byte ping-pongs over conns connections at once,
+// both ends of each made by wrap from an AF_UNIX socketpair: a server
+// goroutine echoes on one end, a client goroutine sends and reads back on
+// the other. b.N is the total number of round trips, spread over the
+// connections. measured, if not nil, runs right after the timed part,
+// before anything is closed (for metrics such as system calls per op).
+func EchoMany(b *testing.B, conns, size int, wrap func(fd int) io.ReadWriteCloser, measured func()) {
+	clients := make([]io.ReadWriteCloser, conns)
+	servers := make([]io.ReadWriteCloser, conns)
+	var echoes sync.WaitGroup
+	for i := range clients {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients[i], servers[i] = wrap(fds[0]), wrap(fds[1])
+		srv := servers[i]
+		echoes.Go(func() {
+			buf := make([]byte, size)
+			for {
+				n, err := srv.Read(buf)
+				if err != nil {
+					return
+				}
+				if _, err := srv.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+		})
+	}
+	b.SetBytes(2 * int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		n := b.N / conns
+		if i < b.N%conns {
+			n++
+		}
+		wg.Go(func() {
+			msg, buf := make([]byte, size), make([]byte, size)
+			for range n {
+				if _, err := c.Write(msg); err != nil {
+					b.Error(err)
+					return
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if measured != nil {
+		measured()
+	}
+	for _, c := range clients {
+		c.Close()
+	}
+	echoes.Wait()
+	for _, c := range servers {
+		c.Close()
+	}
+}
