@@ -19,6 +19,14 @@
 //     MSG_NOSIGNAL, turn a 0-byte stream read into io.EOF, and on EAGAIN ask
 //     the model's Waiter how to wait.
 //
+// Errors are built as package net builds them (OpError): a *net.OpError
+// whose Err is net.ErrClosed, an *os.SyscallError, or os.ErrDeadlineExceeded
+// itself. The design asked for a timeout type of our own wrapping
+// os.ErrDeadlineExceeded; the standard one already is a concrete type that
+// implements net.Error with Timeout() true, and using it means code written
+// against net.Conn (errors.Is, ==, type assertions) behaves the same on our
+// Conns.
+//
 // A model package is then only what is particular to its model: how it
 // waits (a Waiter), what it must undo before close(2) (Hooks), and its own
 // API beside Conn.
