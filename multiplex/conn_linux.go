@@ -2,7 +2,6 @@ package multiplex
 
 import (
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -75,13 +74,10 @@ type pollFD struct {
 // open registers sysfd with the poller and takes it as an iofd.FD. On error
 // the caller still owns sysfd and nothing is left registered.
 func (pd *pollFD) open(sysfd int, opts []Option) error {
-	if sysfd < 0 {
-		return iofd.NewError(model, sysfd, iofd.ErrNegativeFD)
-	}
-	// Check that sysfd is open before a default Poller is started: its
-	// epoll fd could otherwise take a closed sysfd's number.
-	if _, err := unix.FcntlInt(uintptr(sysfd), unix.F_GETFD, 0); err != nil {
-		return iofd.NewError(model, sysfd, os.NewSyscallError("fcntl", err))
+	// Before a default Poller is started: its epoll fd could otherwise
+	// take a closed sysfd's number.
+	if err := iofd.CheckOpen(model, sysfd); err != nil {
+		return err
 	}
 	var cfg connConfig
 	for _, o := range opts {

@@ -80,3 +80,17 @@ func probe(sysfd int) (k Kind, family int, network string, err error) {
 	}
 	return Other, 0, "fd", nil
 }
+
+// CheckOpen fails as New would for a negative or closed sysfd. A model that
+// opens descriptors of its own on first use (a default poller or ring)
+// calls it before doing so: its own descriptor could otherwise take a
+// closed sysfd's number and make it look open.
+func CheckOpen(model string, sysfd int) error {
+	if sysfd < 0 {
+		return NewError(model, sysfd, ErrNegativeFD)
+	}
+	if _, err := unix.FcntlInt(uintptr(sysfd), unix.F_GETFD, 0); err != nil {
+		return NewError(model, sysfd, os.NewSyscallError("fcntl", err))
+	}
+	return nil
+}
