@@ -41,15 +41,15 @@ var sides = []side{
 	pollerSide(multiplex.Select, 1, false),
 }
 
-func pollerSide(backend multiplex.Backend, shards int, unlocked bool) side {
+func pollerSide(backend multiplex.Backend, shards int, locked bool) side {
 	name := backend.String()
 	opts := []multiplex.PollerOption{multiplex.WithBackend(backend), multiplex.WithShards(shards)}
 	if shards > 1 {
 		name += "-shards" + strconv.Itoa(shards)
 	}
-	if unlocked {
-		name += "-unlocked"
-		opts = append(opts, multiplex.WithUnlockedThread())
+	if locked {
+		name += "-locked"
+		opts = append(opts, multiplex.WithLockedThread())
 	}
 	return side{name, func(b *testing.B) (func(int) io.ReadWriteCloser, func() uint64, func()) {
 		p, err := multiplex.NewPoller(opts...)
@@ -77,7 +77,7 @@ func impls(b *testing.B) (impls []benchkit.Impl, stop func()) {
 		opts []multiplex.PollerOption
 	}{
 		{"epoll", nil},
-		{"epoll-unlocked", []multiplex.PollerOption{multiplex.WithUnlockedThread()}},
+		{"epoll-locked", []multiplex.PollerOption{multiplex.WithLockedThread()}},
 		{"poll", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Poll)}},
 		{"select", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Select)}},
 	} {

@@ -55,20 +55,30 @@ func TestNewBadInput(t *testing.T) {
 	})
 }
 
-// TestConformanceShardedUnlocked runs the suite on a Poller with four
-// unlocked shards, on a stream socketpair, TCP and a pipe.
-func TestConformanceShardedUnlocked(t *testing.T) {
-	p, err := multiplex.NewPoller(multiplex.WithShards(4), multiplex.WithUnlockedThread())
-	if err != nil {
-		t.Fatal(err)
+// TestConformanceOptions runs the suite on a Poller with four shards, and on
+// one whose thread is locked, on a stream socketpair, TCP and a pipe.
+func TestConformanceOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opt  multiplex.PollerOption
+	}{
+		{"shards4", multiplex.WithShards(4)},
+		{"locked", multiplex.WithLockedThread()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := multiplex.NewPoller(tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			var pairs []conntest.FDPair
+			for _, pair := range conntest.FDPairs() {
+				switch pair.Name {
+				case "unix-stream", "tcp", "pipe":
+					pairs = append(pairs, pair)
+				}
+			}
+			conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return multiplex.New(fd, multiplex.WithPoller(p)) }, pairs)
+		})
 	}
-	defer p.Close()
-	var pairs []conntest.FDPair
-	for _, pair := range conntest.FDPairs() {
-		switch pair.Name {
-		case "unix-stream", "tcp", "pipe":
-			pairs = append(pairs, pair)
-		}
-	}
-	conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return multiplex.New(fd, multiplex.WithPoller(p)) }, pairs)
 }

@@ -11,11 +11,12 @@
 // backends give the same level-triggered answers; the differences are listed
 // on Selector.
 //
-// Poller runs one Selector on one goroutine locked to its OS thread (never
-// the Go runtime's netpoller) and wakes the Conns that wait on it. With
-// epoll, each fd is registered once, edge-triggered, and never touched again
-// until it is closed; with poll and select, only fds that have a waiter are
-// watched, and a new waiter wakes the poller thread through an eventfd.
+// Poller runs one Selector on a goroutine of its own, which blocks one OS
+// thread at a time in the selector's wait (never the Go runtime's
+// netpoller), and wakes the Conns that wait on it. With epoll, each fd is
+// registered once, edge-triggered, and never touched again until it is
+// closed; with poll and select, only fds that have a waiter are watched,
+// and a new waiter wakes the poller thread through an eventfd.
 // A Conn (New, Dial, Listener.Accept) tries its system call first and waits
 // on the Poller only after EAGAIN; readiness is latched in a one-slot token
 // per direction, so a wake-up that lands between EAGAIN and the wait is
@@ -29,13 +30,12 @@
 // poller thread. epoll's wait is O(ready fds) and a Send or Recv makes no
 // epoll_ctl call; poll and select pass and scan every watched fd on each
 // call, O(watched fds), pay two interest-list changes per wait, and select
-// cannot hold fd ≥ FD_SETSIZE (1024). Against the runtime's own netpoller
-// (net.Conn) the price is a thread hand-off per wake-up: the runtime runs
-// the woken goroutine on the thread that polled, while a poller locked to
-// its own thread hands it to another one. A single connection's round trip
-// pays that (2–3 times net's); a thousand busy connections, where one wait
-// serves many, come out ahead of net. WithUnlockedThread removes the
-// hand-off (see README.md for the figures).
+// cannot hold fd ≥ FD_SETSIZE (1024). The goroutines a wake-up readies run
+// on the thread that polled, as under the runtime's own netpoller, so a
+// thousand busy connections, where one wait serves many, come out ahead of
+// net.Conn. WithLockedThread pins the poller to one thread, the textbook's
+// drawing, at the price of a thread hand-off per wake-up (see README.md for
+// the figures).
 //
 // Pick it for many mostly-idle connections, when a thread per connection is
 // too dear, or to see what Go's own runtime does under net.Conn. Regular

@@ -18,8 +18,12 @@ import (
 var ErrPollerClosed = errors.New("multiplex: poller closed")
 
 // A Poller waits for many descriptors on one OS thread and wakes the Conns
-// waiting on them. It runs one Selector on one goroutine locked to its
-// thread; the Go runtime's netpoller never sees the descriptors.
+// waiting on them. It runs one Selector on one goroutine of its own, which
+// blocks one thread at a time in the selector's wait; the Go runtime's
+// netpoller never sees the descriptors. By default that goroutine may move
+// between threads from one wait to the next, so the goroutines it wakes run
+// at once on the thread that polled; WithLockedThread pins it to one thread
+// for good.
 //
 // With epoll, each fd is added once, edge-triggered for reading, writing and
 // peer shutdown (EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET), and the epoll set is
@@ -51,8 +55,8 @@ type Poller struct {
 	closed  atomic.Bool
 }
 
-// A shard is one selector and the goroutine, locked to its thread, that
-// waits in it; a Poller has one or more (WithShards).
+// A shard is one selector and the goroutine that waits in it; a Poller has
+// one or more (WithShards).
 type shard struct {
 	sel     Selector
 	edge    bool          // epoll: registered once, edge-triggered; no wants
@@ -83,9 +87,9 @@ type slot struct {
 type PollerOption func(*pollerConfig)
 
 type pollerConfig struct {
-	backend  Backend
-	shards   int
-	unlocked bool
+	backend Backend
+	shards  int
+	locked  bool
 }
 
 // WithBackend makes the Poller use b (Epoll by default).
@@ -101,21 +105,25 @@ func WithShards(n int) PollerOption {
 	return func(c *pollerConfig) { c.shards = n }
 }
 
-// WithUnlockedThread lets the Poller's goroutine move between OS threads
-// instead of holding one locked (runtime.LockOSThread). It still blocks one
-// thread at a time in its selector, so no thread is added either way; but
-// after a wake-up, the goroutine it woke runs at once on the thread that
-// polled, as with the runtime's own netpoller, where a locked poller must
-// hand it to another thread and wait to get its own back. Measured on two
-// cores: a one-connection echo 3 to 4 times faster (see README.md). The
-// default is a locked thread, the model as the textbook draws it, and the
-// one to keep when the thread must stay the same (CPU affinity, priority).
-func WithUnlockedThread() PollerOption {
-	return func(c *pollerConfig) { c.unlocked = true }
+// WithLockedThread makes the Poller's goroutine hold one OS thread for its
+// whole life (runtime.LockOSThread), the model exactly as the textbook draws
+// it, for when that thread must stay the same (CPU affinity, scheduling
+// priority, a thread-directed signal). It costs a thread hand-off per
+// wake-up: the goroutines a locked poller wakes cannot run on its thread,
+// so it must pass them, with its processor, to another thread and wait for
+// one back. On two cores that made a thousand-connection echo about 1.4
+// times slower, and a one-connection echo 4 times (see README.md).
+//
+// Without it (the default) the poller's goroutine still blocks one thread
+// at a time in its selector, so neither way adds a thread; the difference is
+// only who runs the goroutines it wakes: the thread that polled, as with
+// the runtime's own netpoller.
+func WithLockedThread() PollerOption {
+	return func(c *pollerConfig) { c.locked = true }
 }
 
-// NewPoller starts a Poller: its selector, and its goroutine locked to a
-// new OS thread (one of each per shard). Close stops them.
+// NewPoller starts a Poller: its selector and its goroutine (one of each
+// per shard). Close stops them.
 func NewPoller(opts ...PollerOption) (*Poller, error) {
 	cfg := pollerConfig{shards: 1}
 	for _, o := range opts {
@@ -126,7 +134,7 @@ func NewPoller(opts ...PollerOption) (*Poller, error) {
 	}
 	p := &Poller{backend: cfg.backend}
 	for range cfg.shards {
-		sh, err := newShard(cfg.backend, !cfg.unlocked)
+		sh, err := newShard(cfg.backend, cfg.locked)
 		if err != nil {
 			for _, sh := range p.shards {
 				sh.close()
@@ -174,8 +182,8 @@ func (p *Poller) Backend() Backend { return p.backend }
 // Shards is the number of selectors (and threads) the Poller runs.
 func (p *Poller) Shards() int { return len(p.shards) }
 
-// Close stops the Poller: its goroutines return (and, being locked, take
-// their OS threads with them) and its selectors' fds are closed. Calls
+// Close stops the Poller: its goroutines return (with WithLockedThread,
+// taking their OS threads with them) and its selectors' fds are closed. Calls
 // waiting on it return an error wrapping ErrPollerClosed, and so does a
 // second Close. Its Conns must still be closed.
 func (p *Poller) Close() error {
@@ -250,7 +258,8 @@ func (p *shard) wakeAll() {
 
 // run is the poller thread: wait, then wake whoever the events name.
 func (p *shard) run() {
-	// Locked, and never unlocked: when run returns, the runtime ends the
+	// With WithLockedThread: locked, and never unlocked, so when run
+	// returns, the runtime ends the
 	// thread (runtime.LockOSThread), so a stopped Poller leaves no thread
 	// behind. (If it ran on the main thread, which the process cannot
 	// lose, the runtime parks that thread instead: still none is added.)

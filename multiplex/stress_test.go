@@ -126,26 +126,24 @@ func threadGone(tid int) bool {
 // Poller, byte-exact; afterwards every fd and the poller thread are gone.
 func TestStress(t *testing.T) {
 	for _, tc := range []struct {
+		name    string
 		backend multiplex.Backend
 		pairs   int
+		opt     multiplex.PollerOption
 	}{
-		{multiplex.Epoll, 2000},
-		{multiplex.Epoll, -2000}, // negative: on 4 unlocked shards
-		{multiplex.Poll, 2000},
-		{multiplex.Select, 400}, // 800 fds: select stops at FD_SETSIZE
+		{"epoll", multiplex.Epoll, 2000, nil},
+		{"epoll-locked", multiplex.Epoll, 2000, multiplex.WithLockedThread()},
+		{"epoll-4shards", multiplex.Epoll, 2000, multiplex.WithShards(4)},
+		{"poll", multiplex.Poll, 2000, nil},
+		{"select", multiplex.Select, 400, nil}, // 800 fds: select stops at FD_SETSIZE
 	} {
-		name, shards := tc.backend.String(), 1
-		if tc.pairs < 0 {
-			tc.pairs, shards = -tc.pairs, 4
-			name += "-4shards-unlocked"
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			pairs := scale(tc.pairs/10, tc.pairs, tc.pairs)
 			size := scale(32<<10, 64<<10, 1<<20)
 			before := openFDCount(t)
-			opts := []multiplex.PollerOption{multiplex.WithBackend(tc.backend), multiplex.WithShards(shards)}
-			if shards > 1 {
-				opts = append(opts, multiplex.WithUnlockedThread())
+			opts := []multiplex.PollerOption{multiplex.WithBackend(tc.backend)}
+			if tc.opt != nil {
+				opts = append(opts, tc.opt)
 			}
 			p, err := multiplex.NewPoller(opts...)
 			if err != nil {
@@ -185,11 +183,14 @@ func TestStress(t *testing.T) {
 				t.Errorf("after closing everything: %d fds open, want %d", got, before)
 			}
 			for _, tid := range tids {
-				// The exception: a poller that ran on the main thread leaves
-				// it parked, as the runtime must keep the main thread (see
-				// mexit in runtime/proc.go): no thread is added, none leaks.
-				if shards > 1 {
-					break // unlocked: its threads go back to the runtime
+				// Only a locked poller's thread ends with it; an unlocked
+				// one's goes back to the runtime (goleak checks that its
+				// goroutine is gone). The exception: a poller that ran on
+				// the main thread leaves it parked, as the runtime must
+				// keep the main thread (see mexit in runtime/proc.go): no
+				// thread is added, none leaks.
+				if tid == -1 {
+					break
 				}
 				if tid != os.Getpid() && (tid == 0 || !threadGone(tid)) {
 					stat, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/stat", tid))
@@ -304,7 +305,7 @@ func TestLostWakeups(t *testing.T) {
 		opts []multiplex.PollerOption
 	}{
 		{"epoll", nil},
-		{"epoll-unlocked", []multiplex.PollerOption{multiplex.WithUnlockedThread()}},
+		{"epoll-locked", []multiplex.PollerOption{multiplex.WithLockedThread()}},
 		{"poll", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Poll)}},
 		{"select", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Select)}},
 	} {
