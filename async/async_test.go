@@ -364,7 +364,7 @@ func TestWithRing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
+	a, b := pair(t, unix.SOCK_STREAM, WithRing(r), WithRingOnly())
 	r.Close()
 	if _, err := a.Send([]byte("hi")); err != nil {
 		t.Fatal(err)
@@ -425,18 +425,15 @@ func TestIdleRecvs(t *testing.T) {
 			}
 		})
 	}
-	// Wait until every Recv is in the ring.
+	// Wait until every Recv is in the ring (they share the default ring).
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var calls uint64
-		for _, c := range as {
-			calls += c.Stats().Read.Syscalls
-		}
-		if calls == uint64(n) {
+		active := as[0].RingStats().Active
+		if active == uint64(n) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d Recvs submitted after 30s", calls, n)
+			t.Fatalf("only %d of %d Recvs in the ring after 30s", active, n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -526,7 +523,7 @@ func TestBatching(t *testing.T) {
 	errc := make(chan error, conns)
 	before := r.Stats()
 	for range conns {
-		a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
+		a, b := pair(t, unix.SOCK_STREAM, WithRing(r), WithRingOnly())
 		wg.Go(func() {
 			buf := make([]byte, 64)
 			for range rounds {
@@ -822,4 +819,67 @@ func TestOpCancelSafety(t *testing.T) {
 		unix.Mprotect(page, unix.PROT_READ|unix.PROT_WRITE)
 	}
 	t.Logf("%d received, %d cancelled", hits, cancelled)
+}
+
+// TestSpeculation: on a socket, a Send that fits and a Recv whose data is
+// already there complete on the caller's own system call, without the ring;
+// a Recv that must wait goes to the ring, and the kernel completes it when
+// the peer writes. WithRingOnly puts every call on the ring.
+func TestSpeculation(t *testing.T) {
+	requireRing(t)
+	r, err := NewRing(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
+	s0 := r.Stats()
+	if _, err := a.Send([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(b, buf); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Stats(); s.Ops != s0.Ops || s.Active != 0 {
+		t.Errorf("a Send with room and a Recv with data made %d ring operations (%d active), want none", s.Ops-s0.Ops, s.Active)
+	}
+
+	got := make(chan error, 1)
+	go func() {
+		n, err := b.Recv(buf)
+		if err == nil && string(buf[:n]) != "pong" {
+			err = fmt.Errorf("Recv got %q, want %q", buf[:n], "pong")
+		}
+		got <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); r.Stats().Active == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a Recv with nothing to read never reached the ring")
+		}
+	}
+	if _, err := a.Send([]byte("pong")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Stats(); s.Ops != s0.Ops+1 {
+		t.Errorf("the waiting Recv made %d ring operations, want 1", s.Ops-s0.Ops)
+	}
+	if st := b.Stats().Read; st.WouldBlock == 0 || st.Bytes != 8 {
+		t.Errorf("b's read stats %+v: want a would-block and 8 bytes", st)
+	}
+
+	c, d := pair(t, unix.SOCK_STREAM, WithRing(r), WithRingOnly())
+	s1 := r.Stats()
+	if _, err := c.Send([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Recv(buf); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Stats(); s.Ops != s1.Ops+2 {
+		t.Errorf("WithRingOnly: a Send and a Recv made %d ring operations, want 2", s.Ops-s1.Ops)
+	}
 }

@@ -22,21 +22,32 @@ const maxIO = 1 << 30
 type Option func(*options)
 
 type options struct {
-	ring *Ring
+	ring     *Ring
+	ringOnly bool
 }
 
 // WithRing makes the Conn use r instead of the shared default ring.
 func WithRing(r *Ring) Option { return func(o *options) { o.ring = r } }
 
-// Conn is a descriptor whose I/O the kernel performs: each Send and Recv is
-// an io_uring request, and the call sleeps until its completion has been
-// reaped. It satisfies iomodel.Conn, and net.Conn on sockets. All methods are
+// WithRingOnly makes every Send and Recv of a socket Conn a request on the
+// ring, even when the kernel could complete it at once: the model exactly as
+// the textbook draws it, at the price of a hand-off to the ring's thread and
+// back on every call. Without it, a call on a socket first tries the copy
+// itself (see the package doc, "Speculation").
+func WithRingOnly() Option { return func(o *options) { o.ringOnly = true } }
+
+// Conn is a descriptor whose I/O the kernel performs: a Send or Recv that
+// cannot finish at once is an io_uring request, and the call sleeps until its
+// completion has been reaped (on a socket, a call the kernel can finish at
+// once is done on the caller's thread first; see the package doc,
+// "Speculation"). It satisfies iomodel.Conn, and net.Conn on sockets. All methods are
 // safe for concurrent use.
 type Conn struct {
-	fd   *iofd.FD
-	life lifecycle
-	rq   uring.Req // the Recv request, used under fd.Read's lock
-	wq   uring.Req // the Send request, used under fd.Write's lock
+	fd        *iofd.FD
+	life      lifecycle
+	speculate bool      // try Send and Recv with MSG_DONTWAIT before the ring
+	rq        uring.Req // the Recv request, used under fd.Read's lock
+	wq        uring.Req // the Send request, used under fd.Write's lock
 }
 
 var (
@@ -101,6 +112,7 @@ func New(sysfd int, opts ...Option) (*Conn, error) {
 		return nil, iofd.NewError("async", sysfd, err) // fd is dropped unclosed: sysfd is still the caller's
 	}
 	c.fd, c.life.ring = fd, r
+	c.speculate = fd.Kind.IsSocket() && !o.ringOnly
 	return c, nil
 }
 
@@ -156,8 +168,10 @@ func (c *Conn) check(h *iofd.Half) error {
 	return nil
 }
 
-// Recv reads into p with one IORING_OP_RECV (IORING_OP_READ on what is not a
-// socket): at least one byte, or io.EOF once the peer has shut down a stream.
+// Recv reads into p: at least one byte, or io.EOF once the peer has shut
+// down a stream. On a socket it first tries recv(2) with MSG_DONTWAIT, and
+// if nothing is there it hands the kernel one IORING_OP_RECV; on what is not
+// a socket it is one IORING_OP_READ.
 func (c *Conn) Recv(p []byte) (int, error) {
 	h := &c.fd.Read
 	if err := c.fd.Lock(h); err != nil {
@@ -177,9 +191,26 @@ func (c *Conn) recv(h *iofd.Half, p []byte) (int, error) {
 		p = p[:maxIO]
 	}
 	q := &c.rq
-	for {
+	for attempt := 0; ; attempt++ {
 		if err := c.check(h); err != nil {
 			return 0, c.fd.OpError("read", err)
+		}
+		if c.speculate {
+			n, err := c.fd.RecvNow(p)
+			switch {
+			case err == nil && n == 0 && c.fd.Kind != iofd.Datagram:
+				return 0, io.EOF
+			case err == nil:
+				h.Count(0, 0, 0, uint64(n))
+				return n, nil
+			case err != unix.EAGAIN:
+				return 0, c.fd.OpError("read", os.NewSyscallError("recvfrom", err))
+			}
+			h.Count(0, 0, 1, 0)
+			if iofd.ShouldYield(attempt) {
+				iofd.YieldThread() // the answer is often a moment away
+				continue
+			}
 		}
 		if c.fd.Kind.IsSocket() {
 			q.PrepRecv(c.fd.Sysfd, p, 0)
@@ -212,9 +243,10 @@ func (c *Conn) recv(h *iofd.Half, p []byte) (int, error) {
 	}
 }
 
-// Send writes p with IORING_OP_SEND (IORING_OP_WRITE on what is not a
-// socket), with MSG_NOSIGNAL: all of p on a stream, one message on a datagram
-// or seqpacket socket.
+// Send writes p, with MSG_NOSIGNAL: all of p on a stream, one message on a
+// datagram or seqpacket socket. On a socket it first tries send(2) with
+// MSG_DONTWAIT, and what does not fit goes as IORING_OP_SEND requests; on
+// what is not a socket it is IORING_OP_WRITE.
 func (c *Conn) Send(p []byte) (int, error) {
 	h := &c.fd.Write
 	if err := c.fd.Lock(h); err != nil {
@@ -240,13 +272,33 @@ func (c *Conn) send(h *iofd.Half, p []byte) (int, error) {
 	}
 	q := &c.wq
 	nn := 0
-	for {
+	for attempt := 0; ; attempt++ {
 		if err := c.check(h); err != nil {
 			return nn, c.fd.OpError("write", err)
 		}
 		chunk := p[nn:]
 		if len(chunk) > maxIO && !c.fd.Kind.Messages() {
 			chunk = chunk[:maxIO]
+		}
+		if c.speculate {
+			n, err := c.fd.SendNow(chunk)
+			if err == nil {
+				nn += n
+				h.Count(0, 0, 0, uint64(n))
+				if nn == len(p) || c.fd.Kind.Messages() {
+					return nn, nil
+				}
+				attempt = -1 // a short write: the rest goes at once
+				continue
+			}
+			if err != unix.EAGAIN {
+				return nn, c.fd.OpError("write", os.NewSyscallError("sendto", err))
+			}
+			h.Count(0, 0, 1, 0)
+			if iofd.ShouldYield(attempt) {
+				iofd.YieldThread()
+				continue
+			}
 		}
 		if c.fd.Kind.IsSocket() {
 			q.PrepSend(c.fd.Sysfd, chunk, c.sendFlags())
@@ -334,8 +386,10 @@ func (c *Conn) setDeadline(t time.Time, read, write bool) error {
 	return nil
 }
 
-// Stats returns the Conn's counters. Syscalls counts requests submitted to
-// the ring (the system calls are the ring's: see RingStats).
+// Stats returns the Conn's counters. Syscalls counts the speculative
+// send(2) and recv(2) calls made on the caller's thread plus the requests
+// submitted to the ring (whose system calls are the ring's: see RingStats);
+// WouldBlock counts the speculative calls that found EAGAIN.
 func (c *Conn) Stats() iomodel.Stats { return c.fd.Stats() }
 
 // RingStats returns the counters of the ring this Conn uses, shared with

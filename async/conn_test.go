@@ -56,6 +56,8 @@ func requireRing(t testing.TB) {
 
 func newConn(fd int) (iomodel.Conn, error) { return New(fd) }
 
+// TestConformance runs the suite on the default Conn, which tries each call
+// itself before the ring, and on one that puts every call on the ring.
 func TestConformance(t *testing.T) {
 	requireRing(t)
 	var pairs []conntest.FDPair
@@ -65,7 +67,10 @@ func TestConformance(t *testing.T) {
 			pairs = append(pairs, p)
 		}
 	}
-	conntest.RunFDs(t, newConn, pairs)
+	t.Run("speculative", func(t *testing.T) { conntest.RunFDs(t, newConn, pairs) })
+	t.Run("ring-only", func(t *testing.T) {
+		conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return New(fd, WithRingOnly()) }, pairs)
+	})
 }
 
 func TestNetwork(t *testing.T) {

@@ -34,36 +34,53 @@
 // collect them with Op.Wait or Op.Done. Dial and Listener.Accept use
 // IORING_OP_CONNECT and IORING_OP_ACCEPT.
 //
+// # Speculation
+//
+// On a socket, a Conn's Send and Recv first try the copy on the caller's own
+// thread: one send(2) or recv(2) with MSG_DONTWAIT. Only a call that would
+// wait (EAGAIN) becomes a request on the ring, and then the kernel finishes
+// it: when the caller wakes, its bytes are already in its buffer, with no
+// second system call. This is the attempt io_uring itself makes when it is
+// handed a request (it tries the operation at once and arms a poll only if
+// it would block), made before the hand-off instead of after it, because
+// for a call the kernel can finish at once, the hand-off to the ring's
+// thread and back costs several times the copy. SendAsync and RecvAsync
+// never speculate: they always go to the ring. WithRingOnly turns
+// speculation off for a Conn, for the textbook model or to measure the ring
+// alone; pipes and files always use the ring.
+//
 // # Cost
 //
-// A call costs a hand-off to the ring's thread and back. The ring makes one
-// io_uring_enter per batch, so with many busy Conns many operations share a
-// system call (RingStats.OpsPerEnter; about 0.13 enters per operation with
-// 64 or more busy Conns, 1 with one). No thread sleeps per waiting call:
-// 5000 idle Recvs cost memory, not threads. Send and Recv allocate nothing
-// in steady state.
+// A call the kernel can finish at once costs one system call, as in the
+// non-blocking model. A call that must wait costs that attempt, a hand-off
+// to the ring's thread and a wake-up when its completion is reaped; the ring
+// makes one io_uring_enter per batch, so with many busy Conns many
+// operations share a system call (RingStats.OpsPerEnter). No thread sleeps
+// per waiting call: 5000 idle Recvs cost memory, not threads. Send and Recv
+// allocate nothing in steady state.
 //
 // What makes the hand-off cheap, measured on a loaded 2-CPU machine:
 //   - After waking callers, the ring's goroutine yields its P
 //     (runtime.Gosched hands a locked goroutine's P to another thread)
 //     before it blocks in io_uring_enter; otherwise the woken callers wait in
 //     that P's run queue for sysmon to retake it. This alone took the 64-byte
-//     round trip from about 150 µs to about 33 µs.
+//     round trip (ring only) from about 150 µs to about 33 µs.
 //   - While fewer requests than Ps are active, a caller polls its
 //     completion for up to 50 µs (yielding between polls) before it parks,
 //     and the ring's thread polls for new work for up to 10 µs before it
 //     sleeps; a request that completes within that window costs no wake-up.
 //
-// The hand-off is why one connection doing ping-pong is slower here than
-// with net.Conn (a 64-byte round trip about 2.5 times as long); with 100
-// connections busy at once the batching wins (see the benchmarks).
+// With speculation, a one-connection 64-byte round trip costs about what
+// the non-blocking model's does, well under net.Conn's; through the ring
+// alone (WithRingOnly) it is several times net.Conn's, the price of two
+// hand-offs. See README.md for the figures.
 //
 // # When to pick it
 //
-// Many connections with traffic on many of them at once, where batching
-// pays; or a program that wants many operations in flight without a
-// goroutine each (SendAsync, RecvAsync). For one connection doing ping-pong,
-// the blocking model or net.Conn is faster.
+// Many connections with traffic on many of them at once, where the ring
+// batches the waits; or a program that wants many operations in flight
+// without a goroutine each (SendAsync, RecvAsync); or reads and writes of
+// regular files that must not block a thread per call.
 //
 // # When io_uring is unavailable
 //

@@ -23,6 +23,7 @@ type RingStats struct {
 	Submitted uint64 // SQEs the kernel took (operations, linked timeouts, cancels, wake-up reads)
 	Ops       uint64 // operations completed
 	Wakeups   uint64 // eventfd writes that woke the ring's thread
+	Active    uint64 // operations handed to the ring and not yet completed, now
 	// MaxInFlight is the most completions the ring has had outstanding at
 	// once; it never exceeds Size, the completion queue's length.
 	MaxInFlight uint64
@@ -79,5 +80,5 @@ func (r *Ring) Stats() RingStats { return ringStats(r.r) }
 func ringStats(r *uring.Ring) RingStats {
 	s := r.Stats()
 	return RingStats{Enters: s.Enters, Submitted: s.Submitted, Ops: s.Ops, Wakeups: s.Wakeups,
-		MaxInFlight: s.MaxInFlight, Size: s.CQEntries}
+		Active: s.Active, MaxInFlight: s.MaxInFlight, Size: s.CQEntries}
 }

@@ -325,3 +325,23 @@ var yieldLimit = int64(runtime.GOMAXPROCS(0))
 // processor to a new thread meanwhile; with thousands of waiting Conns
 // that grew the process by a thread for each few yields.
 func YieldThread() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
+
+// RecvNow is one recvfrom(2) on a socket with MSG_DONTWAIT, whatever the
+// descriptor's mode: what is there now, or the bare EAGAIN. It counts one
+// system call in the read half (the caller counts bytes and would-blocks)
+// and is for a model that tries the copy before it hands the call to
+// something that waits (the async model's speculative attempt).
+func (fd *FD) RecvNow(p []byte) (int, error) {
+	n, err := recvfrom(fd.Sysfd, p, fd.recvFlags|unix.MSG_DONTWAIT)
+	fd.Read.syscalls.Add(1)
+	return n, err
+}
+
+// SendNow is one sendto(2) on a socket with MSG_DONTWAIT|MSG_NOSIGNAL: what
+// fits now (perhaps part of p on a stream), or the bare EAGAIN. It counts one
+// system call in the write half, as RecvNow does.
+func (fd *FD) SendNow(p []byte) (int, error) {
+	n, err := sendto(fd.Sysfd, p, fd.sendFlags|unix.MSG_DONTWAIT)
+	fd.Write.syscalls.Add(1)
+	return n, err
+}

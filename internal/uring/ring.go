@@ -231,6 +231,7 @@ type Stats struct {
 	Submitted uint64 // SQEs submitted (requests, linked timeouts, cancels, eventfd reads)
 	Ops       uint64 // requests completed (Req, not counting timeouts or cancels)
 	Wakeups   uint64 // eventfd writes that woke the owner
+	Active    uint64 // requests submitted and not yet completed, now
 	// MaxInFlight is the most CQEs the ring has ever had outstanding (requests,
 	// their linked timeouts, cancels, the eventfd read); never above CQEntries.
 	MaxInFlight uint64
@@ -346,7 +347,7 @@ func (r *Ring) Release() {
 // Stats returns the ring's counters.
 func (r *Ring) Stats() Stats {
 	return Stats{Enters: r.enters.Load(), Submitted: r.submitted.Load(), Ops: r.ops.Load(), Wakeups: r.wakeups.Load(),
-		MaxInFlight: r.maxInflight.Load(), CQEntries: r.cqEntries, SQEntries: r.sqEntries}
+		Active: uint64(max(r.active.Load(), 0)), MaxInFlight: r.maxInflight.Load(), CQEntries: r.cqEntries, SQEntries: r.sqEntries}
 }
 
 // Submit hands q to the owner. q's buffer is pinned from now until q
