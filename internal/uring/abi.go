@@ -92,6 +92,16 @@ type __kernel_timespec struct {
 	tv_nsec int64
 }
 
+// io_uring_getevents_arg is io_uring_enter(2)'s argument with
+// IORING_ENTER_EXT_ARG: here, a timeout for the wait (ts points to a
+// __kernel_timespec).
+type io_uring_getevents_arg struct {
+	sigmask    uint64
+	sigmask_sz uint32
+	pad        uint32
+	ts         uint64
+}
+
 // sqe->flags
 const (
 	IOSQE_FIXED_FILE       = 1 << 0

@@ -155,3 +155,14 @@ func (q *queues) consumed(tail uint32) { atomic.StoreUint32(q.cqHead, tail) }
 func (q *queues) enter(toSubmit, minComplete uint32) (int, error) {
 	return sysEnter(q.fd, toSubmit, minComplete, IORING_ENTER_GETEVENTS)
 }
+
+// canNap reports whether the kernel takes a timeout for the wait
+// (IORING_FEAT_EXT_ARG, Linux 5.11).
+func (q *queues) canNap() bool { return q.features&IORING_FEAT_EXT_ARG != 0 }
+
+// enterTimed is enter whose wait also ends when the timeout in arg passes
+// (the error is then ETIME). arg, and the timespec it points to, must not
+// move: they live in memory pinned for the ring's lifetime.
+func (q *queues) enterTimed(toSubmit, minComplete uint32, arg *io_uring_getevents_arg) (int, error) {
+	return sysEnterArg(q.fd, toSubmit, minComplete, IORING_ENTER_GETEVENTS, unsafe.Pointer(arg), unsafe.Sizeof(*arg))
+}

@@ -71,6 +71,16 @@ func sysEnter(fd int, toSubmit, minComplete, flags uint32) (int, error) {
 	return int(n), nil
 }
 
+// sysEnterArg is io_uring_enter(2) with IORING_ENTER_EXT_ARG: arg is an
+// io_uring_getevents_arg of size argSize.
+func sysEnterArg(fd int, toSubmit, minComplete, flags uint32, arg unsafe.Pointer, argSize uintptr) (int, error) {
+	n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags|IORING_ENTER_EXT_ARG), uintptr(arg), argSize)
+	if errno != 0 {
+		return int(n), errno
+	}
+	return int(n), nil
+}
+
 func sysRegister(fd int, op uint32, arg unsafe.Pointer, nargs uint32) error {
 	_, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(fd), uintptr(op), uintptr(arg), uintptr(nargs), 0, 0)
 	if errno != 0 {
