@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/internal/iofd"
 	"github.com/iomodel/iomodel/internal/uring"
 )
 
@@ -881,5 +883,83 @@ func TestSpeculation(t *testing.T) {
 	}
 	if s := r.Stats(); s.Ops != s1.Ops+2 {
 		t.Errorf("WithRingOnly: a Send and a Recv made %d ring operations, want 2", s.Ops-s1.Ops)
+	}
+}
+
+// TestSpeculationCrowded: while more calls are parked than there are Ps, a
+// Recv whose previous Recv had to wait goes straight to the ring, without a
+// speculative recv(2); once the crowd is gone it speculates again.
+func TestSpeculationCrowded(t *testing.T) {
+	requireRing(t)
+	r, err := NewRing(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
+	buf := make([]byte, 8)
+
+	// recvWaiting receives on b once its Recv is in the ring, by sending
+	// on a when the ring's active count has grown by one.
+	recvWaiting := func(msg string) iomodel.DirStats {
+		t.Helper()
+		before := b.Stats().Read
+		active := r.Stats().Active
+		got := make(chan error, 1)
+		go func() {
+			n, err := b.Recv(buf)
+			if err == nil && string(buf[:n]) != msg {
+				err = fmt.Errorf("Recv got %q, want %q", buf[:n], msg)
+			}
+			got <- err
+		}()
+		for deadline := time.Now().Add(10 * time.Second); r.Stats().Active <= active; time.Sleep(100 * time.Microsecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the Recv never reached the ring")
+			}
+		}
+		if _, err := a.Send([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-got; err != nil {
+			t.Fatal(err)
+		}
+		after := b.Stats().Read
+		return iomodel.DirStats{Syscalls: after.Syscalls - before.Syscalls, WouldBlock: after.WouldBlock - before.WouldBlock}
+	}
+
+	// A crowd: more Recvs parked than there are Ps.
+	crowd := runtime.GOMAXPROCS(0) + 2
+	var wg sync.WaitGroup
+	peers := make([]*Conn, crowd)
+	for i := range crowd {
+		c, d := pair(t, unix.SOCK_STREAM, WithRing(r))
+		peers[i] = d
+		wg.Go(func() { c.Recv(make([]byte, 1)) })
+	}
+	for deadline := time.Now().Add(10 * time.Second); !iofd.Crowded(); time.Sleep(100 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d parked Recvs do not make a crowd", crowd)
+		}
+	}
+	recvWaiting("one") // served by the ring: the next may skip speculation
+	if d := recvWaiting("two"); d.Syscalls != 1 || d.WouldBlock != 0 {
+		t.Errorf("crowded, after a Recv that waited: %d syscalls and %d would-blocks, want 1 (the ring request) and 0", d.Syscalls, d.WouldBlock)
+	}
+
+	for _, d := range peers {
+		d.Send([]byte("x"))
+	}
+	wg.Wait()
+	// No crowd: data already there is read on the caller's thread.
+	ops := r.Stats().Ops
+	if _, err := a.Send([]byte("three")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(b, buf[:5]); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Stats().Ops - ops; got != 0 {
+		t.Errorf("uncrowded, with data waiting: %d ring operations, want 0 (speculation)", got)
 	}
 }

@@ -45,9 +45,12 @@ func WithRingOnly() Option { return func(o *options) { o.ringOnly = true } }
 type Conn struct {
 	fd        *iofd.FD
 	life      lifecycle
-	speculate bool      // try Send and Recv with MSG_DONTWAIT before the ring
-	rq        uring.Req // the Recv request, used under fd.Read's lock
-	wq        uring.Req // the Send request, used under fd.Write's lock
+	speculate bool // try Send and Recv with MSG_DONTWAIT before the ring
+	// recvWaited: the last Recv was served by the ring (used under
+	// fd.Read's lock); while many calls wait, the next goes straight there.
+	recvWaited bool
+	rq         uring.Req // the Recv request, used under fd.Read's lock
+	wq         uring.Req // the Send request, used under fd.Write's lock
 }
 
 var (
@@ -195,12 +198,18 @@ func (c *Conn) recv(h *iofd.Half, p []byte) (int, error) {
 		if err := c.check(h); err != nil {
 			return 0, c.fd.OpError("read", err)
 		}
-		if c.speculate {
+		// Speculate, unless the last Recv had to wait too and many calls
+		// are waiting now: then this one most likely waits as well, and
+		// the kernel's own first attempt at submission replaces ours.
+		speculated := c.speculate && !(c.recvWaited && iofd.Crowded())
+		if speculated {
 			n, err := c.fd.RecvNow(p)
 			switch {
 			case err == nil && n == 0 && c.fd.Kind != iofd.Datagram:
+				c.recvWaited = false
 				return 0, io.EOF
 			case err == nil:
+				c.recvWaited = false
 				h.Count(0, 0, 0, uint64(n))
 				return n, nil
 			case err != unix.EAGAIN:
@@ -217,6 +226,10 @@ func (c *Conn) recv(h *iofd.Half, p []byte) (int, error) {
 		} else {
 			q.PrepRead(c.fd.Sysfd, p)
 		}
+		if speculated {
+			q.SetPollFirst() // we just saw EAGAIN: no point trying again
+		}
+		c.recvWaited = c.speculate
 		dl := h.Deadline()
 		if !arm(q, dl) {
 			continue // check reports the deadline
@@ -300,10 +313,14 @@ func (c *Conn) send(h *iofd.Half, p []byte) (int, error) {
 				continue
 			}
 		}
+		pollFirst := c.speculate
 		if c.fd.Kind.IsSocket() {
 			q.PrepSend(c.fd.Sysfd, chunk, c.sendFlags())
 		} else {
 			q.PrepWrite(c.fd.Sysfd, chunk)
+		}
+		if pollFirst {
+			q.SetPollFirst() // the speculative send just saw EAGAIN
 		}
 		dl := h.Deadline()
 		if !arm(q, dl) {

@@ -49,6 +49,14 @@
 // speculation off for a Conn, for the textbook model or to measure the ring
 // alone; pipes and files always use the ring.
 //
+// The attempt adapts to load. A request that follows an EAGAIN is marked
+// IORING_RECVSEND_POLL_FIRST, so the kernel arms its poll without trying a
+// second time. And while more calls wait than there are Ps (many busy
+// connections), a Recv whose previous Recv also had to wait skips the
+// attempt and goes straight to the ring, where the kernel's own attempt at
+// submission stands in for it: one system call fewer per message, on the
+// connections that wait anyway.
+//
 // # Cost
 //
 // A call the kernel can finish at once costs one system call, as in the

@@ -26,9 +26,9 @@ func waitSleep(t *testing.T, r *Ring, mode int32) {
 func TestNap(t *testing.T) {
 	old := napFor
 	napFor = 50 * time.Millisecond // long enough to catch the owner napping
-	defer func() { napFor = old }()
-	r := newRing(t, Config{})
-	if !r.q.canNap() {
+	t.Cleanup(func() { napFor = old })
+	r := newRing(t, Config{}) // reads napFor as it starts
+	if r.nap == nil {
 		t.Skip("the kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11): every wait is deep")
 	}
 	a, b := socketpair(t, unix.SOCK_STREAM)

@@ -59,8 +59,10 @@ type Req struct {
 	off     uint64
 	opFlags uint32
 	timeout time.Duration
-	sa      unix.RawSockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
-	saLen   uint32
+	// pollFirst: IORING_RECVSEND_POLL_FIRST on a RECV or SEND
+	pollFirst bool
+	sa        unix.RawSockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
+	saLen     uint32
 
 	oneshot   bool          // Done is closed (and a fresh channel made per Submit)
 	done      chan struct{} // signalled once per Submit (a hint; completed is the truth)
@@ -128,7 +130,14 @@ func (q *Req) PrepNop() { q.reset(IORING_OP_NOP, -1) }
 
 func (q *Req) reset(op uint8, fd int) {
 	q.op, q.fd, q.buf, q.n, q.off, q.opFlags, q.timeout, q.saLen = op, int32(fd), nil, 0, 0, 0, 0, 0
+	q.pollFirst = false
 }
+
+// SetPollFirst tells the kernel that a RECV or SEND prepared last would
+// block right now (the caller has just seen EAGAIN), so it arms the poll
+// without trying the operation first (IORING_RECVSEND_POLL_FIRST, Linux
+// 5.19; older kernels ignore it). Prep methods clear it.
+func (q *Req) SetPollFirst() { q.pollFirst = true }
 
 // SetTimeout bounds the request by a linked timeout (IORING_OP_LINK_TIMEOUT)
 // of d, counted from submission; d <= 0 means none.
@@ -287,7 +296,7 @@ type Ring struct {
 	users    int // requests (not cancels or the eventfd read) in flight or queued
 	armed    bool
 	busy     bool     // the last wait reaped completions: the next may be a nap
-	nap      *napArgs // the timeout of a nap, pinned
+	nap      *napArgs // the timeout of a nap, pinned; nil: no naps
 	efdBuf   *[8]byte
 	pinner   runtime.Pinner
 }
@@ -492,9 +501,11 @@ func (r *Ring) run(c Config, ready chan<- error) {
 	r.budget = int(q.cqEntries) - max(int(q.cqEntries)/8, 2) - 1
 	r.efdBuf = new([8]byte)
 	r.pinner.Pin(r.efdBuf)
-	r.nap = &napArgs{ts: __kernel_timespec{tv_nsec: int64(napFor)}}
-	r.nap.arg.ts = uint64(uintptr(unsafe.Pointer(&r.nap.ts)))
-	r.pinner.Pin(r.nap)
+	if napFor > 0 && q.canNap() {
+		r.nap = &napArgs{ts: __kernel_timespec{tv_sec: int64(napFor / time.Second), tv_nsec: int64(napFor % time.Second)}}
+		r.nap.arg.ts = uint64(uintptr(unsafe.Pointer(&r.nap.ts)))
+		r.pinner.Pin(r.nap)
+	}
 	ready <- nil
 
 	r.loop()
@@ -581,7 +592,7 @@ func (r *Ring) loop() {
 		nap := false
 		if r.inflight > 0 && spun != spinKernel {
 			wait = 1
-			nap = r.busy && napFor > 0 && r.q.canNap()
+			nap = r.busy && r.nap != nil
 			if nap {
 				r.sleep.Store(sleepNap)
 			} else {
@@ -714,8 +725,14 @@ func (r *Ring) start(q *Req, need int) {
 	switch q.op {
 	case IORING_OP_RECV:
 		prepRecv(e, q.fd, q.buf, q.n, q.opFlags)
+		if q.pollFirst {
+			e.ioprio |= IORING_RECVSEND_POLL_FIRST
+		}
 	case IORING_OP_SEND:
 		prepSend(e, q.fd, q.buf, q.n, q.opFlags)
+		if q.pollFirst {
+			e.ioprio |= IORING_RECVSEND_POLL_FIRST
+		}
 	case IORING_OP_READ:
 		prepRead(e, q.fd, q.buf, q.n, q.off)
 	case IORING_OP_WRITE:
