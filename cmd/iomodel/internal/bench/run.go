@@ -380,9 +380,12 @@ func concurrent(inst *models.Instance, n int, cfg Config, r *Result) error {
 		}()
 	}
 	ready.Wait()
-	var mach0 uint64
+	var mach0, handed0 uint64
 	if inst.Machinery != nil {
 		mach0 = inst.Machinery()
+	}
+	if inst.Handed != nil {
+		handed0 = inst.Handed()
 	}
 	peak := threads()
 	u0 := getUsage()
@@ -433,8 +436,8 @@ sample:
 		eagain += s.Read.WouldBlock + s.Write.WouldBlock - before[i].Read.WouldBlock - before[i].Write.WouldBlock
 	}
 	if counted {
-		if inst.OpsNotSyscalls {
-			sys = 0
+		if inst.Handed != nil {
+			sys -= min(inst.Handed()-handed0, sys)
 		}
 		if inst.Machinery != nil {
 			sys += inst.Machinery() - mach0

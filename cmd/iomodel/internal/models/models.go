@@ -58,10 +58,11 @@ type Instance struct {
 	// they share (poller waits and interest-list changes, ring enters,
 	// signals read) since Start; nil when the model does not say.
 	Machinery func() uint64
-	// OpsNotSyscalls says that the Conns' Stats count operations handed to
-	// the kernel, not system calls (async: requests submitted to the ring),
-	// so that only Machinery counts system calls.
-	OpsNotSyscalls bool
+	// Handed counts, since Start, the operations the Conns' Stats count
+	// among their Syscalls that were in fact handed to shared machinery and
+	// cost no system call of their own (async: requests submitted to the
+	// ring, whose enters Machinery counts); nil when there are none.
+	Handed func() uint64
 	// Close releases the machinery.
 	Close func() error
 }

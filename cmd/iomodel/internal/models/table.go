@@ -76,13 +76,14 @@ var table = []Model{
 				Listen: func(n, a string) (net.Listener, error) { return listener(async.Listen(n, a, opt)) },
 				// The Conns' requests cost no system call of their own: the
 				// ring's thread enters the kernel for all of them, and a
-				// caller writes its eventfd when the thread must wake.
+				// caller writes its eventfd when the thread must wake. Their
+				// speculative send(2) and recv(2) calls are their own.
 				Machinery: func() uint64 {
 					s := r.Stats()
 					return s.Enters + s.Wakeups
 				},
-				OpsNotSyscalls: true,
-				Close:          r.Close,
+				Handed: func() uint64 { return r.Stats().Ops },
+				Close:  r.Close,
 			}, nil
 		},
 	},
