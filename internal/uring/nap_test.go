@@ -1,6 +1,7 @@
 package uring
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -34,16 +35,21 @@ func TestNap(t *testing.T) {
 	a, b := socketpair(t, unix.SOCK_STREAM)
 	_, idle := socketpair(t, unix.SOCK_STREAM)
 
-	// A request that stays pending keeps the owner waiting in the kernel.
-	var pending Req
+	// Requests that stay pending keep the owner waiting in the kernel; more
+	// of them than Ps make the ring crowded enough to nap.
+	pending := make([]Req, runtime.GOMAXPROCS(0)+1)
 	buf := make([]byte, 8)
-	pending.PrepRecv(idle, buf, 0)
-	if err := r.Submit(&pending); err != nil {
-		t.Fatal(err)
+	for i := range pending {
+		pending[i].PrepRecv(idle, buf, 0)
+		if err := r.Submit(&pending[i]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	defer func() {
-		r.Cancel(&pending)
-		wait(t, &pending)
+		for i := range pending {
+			r.Cancel(&pending[i])
+			wait(t, &pending[i])
+		}
 	}()
 
 	// A completion makes the ring busy: the next wait is a nap.
