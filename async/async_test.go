@@ -514,12 +514,7 @@ func TestStress(t *testing.T) {
 // TestBatching: with many busy Conns, many operations share one
 // io_uring_enter.
 func TestBatching(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 0)
 	const conns, rounds = 64, 200
 	var wg sync.WaitGroup
 	errc := make(chan error, conns)
@@ -557,17 +552,12 @@ func TestBatching(t *testing.T) {
 // linked timeout (two SQEs), and the timeout ends it with
 // os.ErrDeadlineExceeded after both completions are reaped.
 func TestDeadlineLinkedTimeout(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 64)
 	a, _ := pair(t, unix.SOCK_STREAM, WithRing(r))
 	before := r.Stats()
 	start := time.Now()
 	a.SetReadDeadline(start.Add(30 * time.Millisecond))
-	_, err = a.Recv(make([]byte, 8))
+	_, err := a.Recv(make([]byte, 8))
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("Recv: %v, want a deadline error", err)
 	}
@@ -669,12 +659,7 @@ func TestAcceptDeadline(t *testing.T) {
 // submission queue, Recvs wait for room in the completion queue, and every
 // one still ends with net.ErrClosed.
 func TestCloseManyOnSmallRing(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 16)
 	n := scale(300, 100)
 	conns := make([]*Conn, n)
 	errc := make(chan error, n)
@@ -705,12 +690,7 @@ func TestCloseManyOnSmallRing(t *testing.T) {
 // timeouts, cancels and the backlog all run at once; every byte sent must be
 // received exactly once.
 func TestDeadlineChurnOnSmallRing(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 16)
 	conns, msgs := scale(64, 16), scale(40, 15)
 	var timeouts atomic.Int64
 	var wg sync.WaitGroup
@@ -828,12 +808,7 @@ func TestOpCancelSafety(t *testing.T) {
 // a Recv that must wait goes to the ring, and the kernel completes it when
 // the peer writes. WithRingOnly puts every call on the ring.
 func TestSpeculation(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 0)
 	a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
 	s0 := r.Stats()
 	if _, err := a.Send([]byte("ping")); err != nil {
@@ -890,12 +865,7 @@ func TestSpeculation(t *testing.T) {
 // Recv whose previous Recv had to wait goes straight to the ring, without a
 // speculative recv(2); once the crowd is gone it speculates again.
 func TestSpeculationCrowded(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 0)
 	a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
 	buf := make([]byte, 8)
 

@@ -54,6 +54,19 @@ func requireRing(t testing.TB) {
 	r.Close()
 }
 
+// ownRing starts a ring of the given size for one test, closed when the
+// test ends, or skips the test with the reason io_uring is unavailable.
+func ownRing(t testing.TB, size int) *Ring {
+	t.Helper()
+	requireRing(t)
+	r, err := NewRing(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 func newConn(fd int) (iomodel.Conn, error) { return New(fd) }
 
 // TestConformance runs the suite on the default Conn, which tries each call

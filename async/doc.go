@@ -79,16 +79,31 @@
 //     sleeps; a request that completes within that window costs no wake-up.
 //
 // With speculation, a one-connection 64-byte round trip costs about what
-// the non-blocking model's does, well under net.Conn's; through the ring
-// alone (WithRingOnly) it is several times net.Conn's, the price of two
-// hand-offs. See README.md for the figures.
+// the blocking model's does, under half of net.Conn's; through the ring
+// alone (WithRingOnly) it is two to three times net.Conn's, the price of
+// two hand-offs. See README.md for the figures.
+//
+// With many busy connections the ring's thread is the limit. io_uring runs
+// a request's completion work (for a RECV, the copy out of the socket) on
+// the thread that owns the ring, so one thread receives for every
+// connection, where under multiplex or net.Conn each receiver copies its own
+// data on whatever CPU it runs on. Measured at 1000 echoing connections on
+// two CPUs: the owner spent about 90 µs per io_uring_enter running that
+// work and about 65 µs per hand-over of its P (a goroutine locked to its
+// thread cannot run the callers it wakes), and was busy all the time; async
+// delivered 1.04 times net.Conn's messages per second and 0.78 times the
+// multiplex model's. Two rings, one thread each, measured worse: twice the
+// hand-overs. A machine with more CPUs than busy goroutines changes the
+// balance; two vCPUs shared with the benchmark's own goroutines does not.
 //
 // # When to pick it
 //
-// Many connections with traffic on many of them at once, where the ring
-// batches the waits; or a program that wants many operations in flight
-// without a goroutine each (SendAsync, RecvAsync); or reads and writes of
-// regular files that must not block a thread per call.
+// A program that wants many operations in flight without a goroutine each
+// (SendAsync, RecvAsync); reads and writes of regular files that must not
+// hold a thread per call; or many connections where system calls are dear
+// (one per message or fewer, where multiplex makes three), given CPUs to
+// spare for the ring's thread. For raw throughput over many connections on
+// a small machine, multiplex is faster (see Cost).
 //
 // # When io_uring is unavailable
 //

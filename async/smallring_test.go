@@ -22,12 +22,7 @@ var tinyRings = []int{0, 2, 16}
 // TestNewRingZeroIsDefault: NewRing(0) is the default ring's size, not the
 // 8-entry submission queue that size/8 used to give it.
 func TestNewRingZeroIsDefault(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 0)
 	s := r.r.Stats()
 	if s.CQEntries != DefaultRingSize || s.SQEntries != uring.DefaultEntries {
 		t.Fatalf("NewRing(0): CQ %d, SQ %d entries; want %d and %d", s.CQEntries, s.SQEntries, DefaultRingSize, uring.DefaultEntries)
@@ -232,12 +227,7 @@ func TestListenerCloseOnBusyTinyRing(t *testing.T) {
 // there, and prepared again at once, while cancels by descriptor scan that
 // backlog. Nothing may race, hang or lose a result.
 func TestDialCloseRace(t *testing.T) {
-	requireRing(t)
-	r, err := NewRing(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := ownRing(t, 2)
 	l, err := Listen("tcp", "127.0.0.1:0", WithRing(r))
 	if err != nil {
 		t.Fatal(err)
