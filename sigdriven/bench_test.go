@@ -63,21 +63,7 @@ func BenchmarkRoundTrip64(b *testing.B) {
 // to SIGIO, which the overflow test covers.)
 func BenchmarkSpread1000(b *testing.B) {
 	const conns, size = 1000, 64
-	b.Run("net", func(b *testing.B) {
-		spread(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
-			c := benchkit.NetConn(b, fd)
-			return benchkit.NetSendRecv{Conn: c}, func() { c.Close() }
-		})
-	})
-	b.Run("multiplex", func(b *testing.B) {
-		spread(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
-			c, err := multiplex.New(fd)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return c, func() { c.Close() }
-		})
-	})
+	baselines(b, func(b *testing.B, open opener) { spread(b, conns, size, open) })
 	for _, m := range modes {
 		b.Run(m.name, func(b *testing.B) {
 			var cs []*Conn
@@ -107,7 +93,7 @@ func BenchmarkSpread1000(b *testing.B) {
 
 // spread runs b.N messages over conns pairs: raw blocking writers on one
 // end, the Conns made by wrap on the other, each read by its own goroutine.
-func spread(b *testing.B, conns, size int, wrap func(fd int) (benchkit.SendRecver, func())) {
+func spread(b *testing.B, conns, size int, wrap opener) {
 	writers := make([]int, conns)
 	readers := make([]benchkit.SendRecver, conns)
 	closers := make([]func(), conns)
@@ -172,21 +158,7 @@ func spread(b *testing.B, conns, size int, wrap func(fd int) (benchkit.SendRecve
 // them (both directions), and all but one find nothing: the thundering herd.
 func BenchmarkHerd1000(b *testing.B) {
 	const conns, size = 1000, 64
-	b.Run("net", func(b *testing.B) {
-		herd(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
-			c := benchkit.NetConn(b, fd)
-			return benchkit.NetSendRecv{Conn: c}, func() { c.Close() }
-		})
-	})
-	b.Run("multiplex", func(b *testing.B) {
-		herd(b, conns, size, func(fd int) (benchkit.SendRecver, func()) {
-			c, err := multiplex.New(fd)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return c, func() { c.Close() }
-		})
-	})
+	baselines(b, func(b *testing.B, open opener) { herd(b, conns, size, open) })
 	for _, m := range modes {
 		b.Run(m.name, func(b *testing.B) {
 			before := Signals()
@@ -205,7 +177,7 @@ func BenchmarkHerd1000(b *testing.B) {
 	}
 }
 
-func herd(b *testing.B, conns, size int, wrap func(fd int) (benchkit.SendRecver, func())) {
+func herd(b *testing.B, conns, size int, wrap opener) {
 	writers := make([]int, conns)
 	closers := make([]func(), conns)
 	got := make(chan error, conns)
@@ -246,4 +218,29 @@ func herd(b *testing.B, conns, size int, wrap func(fd int) (benchkit.SendRecver,
 	for _, w := range writers {
 		unix.Close(w)
 	}
+}
+
+// An opener makes a connection of one end of a socketpair, and a function
+// that closes it.
+type opener = func(fd int) (benchkit.SendRecver, func())
+
+// baselines runs body as the sub-benchmarks "net" (net.Conn on the
+// runtime's netpoller) and "multiplex" (the default epoll Poller), the
+// yardsticks beside the signal-driven modes.
+func baselines(b *testing.B, body func(b *testing.B, open opener)) {
+	b.Run("net", func(b *testing.B) {
+		body(b, func(fd int) (benchkit.SendRecver, func()) {
+			c := benchkit.NetConn(b, fd)
+			return benchkit.NetSendRecv{Conn: c}, func() { c.Close() }
+		})
+	})
+	b.Run("multiplex", func(b *testing.B) {
+		body(b, func(fd int) (benchkit.SendRecver, func()) {
+			c, err := multiplex.New(fd)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return c, func() { c.Close() }
+		})
+	})
 }
