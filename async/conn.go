@@ -37,11 +37,11 @@ func WithRing(r *Ring) Option { return func(o *options) { o.ring = r } }
 func WithRingOnly() Option { return func(o *options) { o.ringOnly = true } }
 
 // Conn is a descriptor whose I/O the kernel performs: a Send or Recv that
-// cannot finish at once is an io_uring request, and the call sleeps until its
-// completion has been reaped (on a socket, a call the kernel can finish at
-// once is done on the caller's thread first; see the package doc,
-// "Speculation"). It satisfies iomodel.Conn, and net.Conn on sockets. All methods are
-// safe for concurrent use.
+// cannot finish at once is an io_uring request, and the call sleeps until
+// its completion has been reaped (on a socket, a call the kernel can finish
+// at once is done on the caller's thread first; see the package doc,
+// "Speculation"). It satisfies iomodel.Conn, and net.Conn on sockets. All
+// methods are safe for concurrent use.
 type Conn struct {
 	fd        *iofd.FD
 	life      lifecycle

@@ -438,15 +438,15 @@ const (
 // napFor bounds how long work handed to a busy ring may wait for the owner
 // without an eventfd write. While completions keep coming (the last wait
 // reaped some) and more requests are active than there are Ps, the owner
-// waits at most napFor, and callers do not wake it:
-// on a busy ring the eventfd write, the READ it completes and the READ's
-// re-arm cost more than the request itself (measured before naps: 1.6
-// wake-ups per echo message with 100 busy Conns). A wait that reaps nothing
-// makes the next one deep, so an idle ring pays one nap, not a timer every
-// napFor; and a lightly used ring never naps, since there a caller would
-// wait for the nap to end (measured: a one-connection round trip through
-// the ring 76 µs without naps, 136 µs with them). Needs IORING_FEAT_EXT_ARG
-// (Linux 5.11); without it, every wait is deep.
+// waits at most napFor, and callers do not wake it: on a busy ring, the
+// eventfd write, the READ it completes and the READ's re-arm cost more than
+// the request itself (measured before naps: 1.6 wake-ups per echo message
+// with 100 busy Conns). A wait that reaps nothing makes the next one deep,
+// so an idle ring pays one nap, not a timer every napFor; and a lightly used
+// ring never naps, since there a caller would wait for the nap to end
+// (measured: a one-connection round trip through the ring 76 µs without
+// naps, 136 µs with them). Needs IORING_FEAT_EXT_ARG (Linux 5.11); without
+// it, every wait is deep.
 var napFor = 20 * time.Microsecond
 
 // napArgs is io_uring_enter's timeout argument for a nap; the kernel reads
