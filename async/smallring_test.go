@@ -71,11 +71,7 @@ func TestCloseDialedWithPendingRecvs(t *testing.T) {
 	defer l.Close()
 	for _, size := range tinyRings {
 		t.Run(fmt.Sprint("NewRing(", size, ")"), func(t *testing.T) {
-			r, err := NewRing(size)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := ownRing(t, size)
 			n := scale(100, 40)
 			conns := make([]*Conn, n)
 			for i := range conns {
@@ -135,11 +131,7 @@ func TestCloseAcceptedOnTinyRing(t *testing.T) {
 	requireRing(t)
 	for _, size := range tinyRings {
 		t.Run(fmt.Sprint("NewRing(", size, ")"), func(t *testing.T) {
-			r, err := NewRing(size)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := ownRing(t, size)
 			l, err := Listen("tcp", "127.0.0.1:0", WithRing(r))
 			if err != nil {
 				t.Fatal(err)
@@ -188,11 +180,7 @@ func TestListenerCloseOnBusyTinyRing(t *testing.T) {
 	requireRing(t)
 	for _, size := range tinyRings {
 		t.Run(fmt.Sprint("NewRing(", size, ")"), func(t *testing.T) {
-			r, err := NewRing(size)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := ownRing(t, size)
 			for range scale(40, 20) { // more Recvs than the tiny CQ holds
 				a, _ := pair(t, unix.SOCK_STREAM, WithRing(r))
 				go a.Recv(make([]byte, 1)) // ends at the test's cleanup Close
