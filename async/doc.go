@@ -90,7 +90,9 @@
 // data on whatever CPU it runs on. Measured at 1000 echoing connections on
 // two CPUs: the owner spent about 90 µs per io_uring_enter running that
 // work and about 65 µs per hand-over of its P (a goroutine locked to its
-// thread cannot run the callers it wakes), and was busy all the time; async
+// thread cannot run the callers it wakes), and was busy all the time (perf:
+// its thread took 44% of all samples, the receives' copies 18% of all, the
+// submissions 8%, reaping and waking callers 11%); async
 // delivered 1.04 times net.Conn's messages per second and 0.78 times the
 // multiplex model's. Two rings, one thread each, measured worse: twice the
 // hand-overs. A machine with more CPUs than busy goroutines changes the
