@@ -94,8 +94,11 @@
 // its thread took 44% of all samples, the receives' copies 18% of all, the
 // submissions 8%, reaping and waking callers 11%); async
 // delivered 1.04 times net.Conn's messages per second and 0.78 times the
-// multiplex model's. Two rings, one thread each, measured worse: twice the
-// hand-overs. A machine with more CPUs than busy goroutines changes the
+// multiplex model's. Measured worse on the same machine: two rings, one
+// thread each (twice the hand-overs); an unlocked owner on a plain ring
+// (completion work then interrupts whichever thread submitted); and
+// IORING_SETUP_SQPOLL (a kernel thread that polls the queue competes for
+// the same two CPUs). A machine with more CPUs than busy goroutines changes the
 // balance; two vCPUs shared with the benchmark's own goroutines does not.
 //
 // # When to pick it
