@@ -27,7 +27,7 @@ func WithPoller(p *Poller) Option {
 }
 
 // The default Poller: started by the first New that needs it, closed (its
-// thread gone, its fds closed) when the last descriptor on it is closed.
+// goroutine gone, its fds closed) when the last descriptor on it is closed.
 var defaultPoller struct {
 	mu   sync.Mutex
 	p    *Poller

@@ -20,7 +20,7 @@
 // A Conn (New, Dial, Listener.Accept) tries its system call first and waits
 // on the Poller only after EAGAIN; readiness is latched in a one-slot token
 // per direction, so a wake-up that lands between EAGAIN and the wait is
-// kept. The default Poller starts with the first Conn and stops, thread and
+// kept. The default Poller starts with the first Conn and stops, goroutine and
 // fds, with the last; NewPoller makes others, and WithShards spreads one
 // Poller over several threads.
 //

@@ -11,7 +11,7 @@ import (
 )
 
 // A Conn on the default Poller: New takes a descriptor, the first New
-// starts the poller thread and the last Close stops it.
+// starts the poller and the last Close stops it.
 func ExampleNew() {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
