@@ -3,8 +3,6 @@ package async_test
 import (
 	"errors"
 	"io"
-	"net"
-	"os"
 	"strconv"
 	"testing"
 
@@ -82,15 +80,7 @@ type side struct {
 
 var sides = []side{
 	{"net", func(b *testing.B) (func(int) io.ReadWriteCloser, func(*testing.B), func()) {
-		return func(fd int) io.ReadWriteCloser {
-			f := os.NewFile(uintptr(fd), "socketpair")
-			c, err := net.FileConn(f) // the baseline only
-			f.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			return c
-		}, nil, func() {}
+		return func(fd int) io.ReadWriteCloser { return benchkit.NetConn(b, fd) }, nil, func() {}
 	}},
 	{"epoll", func(b *testing.B) (func(int) io.ReadWriteCloser, func(*testing.B), func()) {
 		p, err := multiplex.NewPoller(multiplex.WithBackend(multiplex.Epoll))

@@ -2,8 +2,6 @@ package multiplex_test
 
 import (
 	"io"
-	"net"
-	"os"
 	"strconv"
 	"testing"
 
@@ -24,15 +22,7 @@ type side struct {
 
 var sides = []side{
 	{"net", func(b *testing.B) (func(int) io.ReadWriteCloser, func() uint64, func()) {
-		return func(fd int) io.ReadWriteCloser {
-			f := os.NewFile(uintptr(fd), "socketpair")
-			c, err := net.FileConn(f) // the baseline only: net.FileConn dups fd
-			f.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			return c
-		}, nil, func() {}
+		return func(fd int) io.ReadWriteCloser { return benchkit.NetConn(b, fd) }, nil, func() {}
 	}},
 	pollerSide(multiplex.Epoll, 1, false),
 	pollerSide(multiplex.Epoll, 1, true),
