@@ -15,8 +15,8 @@
 //	                      or epoll_wait for many fds    of fds                 step and a wake-up per wait
 //	sigdriven  sigdriven  a real-time signal per        "ready", by signal     a signal and a hand-off per            when nothing may block or poll; to see
 //	                      readiness, read on one thread (si_fd, si_band)       readiness; queue limits                why this model is rare
-//	async      async      io_uring: the kernel does     "done", by completion  a ring per process; batched            many busy connections, fewest syscalls
-//	                      the copy                                             submissions, pinned buffers
+//	async      async      io_uring: the kernel does     "done", by completion  a ring per process; batched            many operations in flight, fewest
+//	                      the copy                                             submissions, pinned buffers            syscalls per message
 //
 // Stevens tells it as five people fishing. The blocking fisher holds the
 // rod and waits. The non-blocking one checks the line, walks off, and comes
