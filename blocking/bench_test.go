@@ -10,13 +10,8 @@ import (
 // impls is this model beside the baselines: raw unix.Read/Write and net.Conn
 // on the same kind of socketpair, against the same blocking echo peer.
 func impls() []benchkit.Impl {
-	return append([]benchkit.Impl{{Name: "blocking", Open: func(tb testing.TB, fd int) (benchkit.SendRecver, func()) {
-		c, err := blocking.New(fd)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return c, func() { c.Close() }
-	}}}, benchkit.Baselines()...)
+	open := func(fd int) (*blocking.Conn, error) { return blocking.New(fd) }
+	return append([]benchkit.Impl{benchkit.ConnImpl("blocking", open)}, benchkit.Baselines()...)
 }
 
 // BenchmarkRoundTrip64 sends 64 bytes to an echo thread and reads them back.

@@ -3,11 +3,10 @@ package nonblock_test
 import (
 	"errors"
 	"os"
+	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"testing"
 
 	"github.com/iomodel/iomodel/internal/benchkit"
 	"github.com/iomodel/iomodel/nonblock"
@@ -16,13 +15,8 @@ import (
 // impls is this model beside the baselines: raw unix.Read/Write and net.Conn
 // on the same kind of socketpair, against the same blocking echo peer.
 func impls() []benchkit.Impl {
-	return append([]benchkit.Impl{{Name: "nonblock", Open: func(tb testing.TB, fd int) (benchkit.SendRecver, func()) {
-		c, err := nonblock.New(fd)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return c, func() { c.Close() }
-	}}}, benchkit.Baselines()...)
+	open := func(fd int) (*nonblock.Conn, error) { return nonblock.New(fd) }
+	return append([]benchkit.Impl{benchkit.ConnImpl("nonblock", open)}, benchkit.Baselines()...)
 }
 
 // BenchmarkRoundTrip64 sends 64 bytes to an echo thread and reads them back.

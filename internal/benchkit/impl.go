@@ -15,6 +15,21 @@ type Impl struct {
 	Open func(tb testing.TB, fd int) (SendRecver, func())
 }
 
+// ConnImpl is the contender name, a Conn that open makes of the
+// descriptor and Close closes: the usual shape of a model's entry.
+func ConnImpl[C interface {
+	SendRecver
+	Close() error
+}](name string, open func(fd int) (C, error)) Impl {
+	return Impl{Name: name, Open: func(tb testing.TB, fd int) (SendRecver, func()) {
+		c, err := open(fd)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c, func() { c.Close() }
+	}}
+}
+
 // Baselines are the contenders every model is set beside: plain blocking
 // unix.Read/Write on the same descriptor (the floor), and the standard
 // library's net.Conn.
