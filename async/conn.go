@@ -121,23 +121,30 @@ func New(sysfd int, opts ...Option) (*Conn, error) {
 
 // await submits q and sleeps until it completes. If the descriptor is closed
 // or the deadline dl moves or passes meanwhile, it cancels q
-// (IORING_OP_ASYNC_CANCEL) and still waits for the completion: when await
-// returns, the kernel is done with q and its buffer.
+// (IORING_OP_ASYNC_CANCEL) and still waits for the completion: when await returns, the kernel is
+// done with q and its buffer.
+//
+// The completion is signalled on h's wake-up token, which Close and
+// SetDeadline signal too: without a deadline the sleep is on that one
+// channel. With one, a timer runs beside the linked timeout, which starts
+// only when q reaches the kernel: a request still held in the ring's
+// backlog (the CQ is full) must end at its deadline too.
 func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut bool, err error) {
+	q.SetDone(h.Token())
 	if err := c.life.ring.Submit(q); err != nil {
 		return 0, false, err
 	}
 	h.Count(0, 1, 0, 0)
 	c.life.ring.Spin(q)
 	for !q.Completed() {
-		h.WaitOn(c.fd, q.Done(), 0)
+		h.WaitToken(c.fd)
 		if q.Completed() {
 			break
 		}
 		if c.fd.Closed() || h.Deadline() != dl || h.Expired() {
 			c.life.ring.Cancel(q)
 			for !q.Completed() {
-				<-q.Done()
+				<-h.Token()
 			}
 		}
 	}

@@ -178,6 +178,10 @@ func (fd *FD) Close() error {
 		return fd.OpError("close", net.ErrClosed)
 	}
 	close(fd.closing)
+	// And a token each, for a caller that sleeps on the token alone
+	// (WaitToken).
+	fd.Read.Ready()
+	fd.Write.Ready()
 	if fd.hooks != nil {
 		fd.hooks.Evict(fd)
 	}

@@ -109,8 +109,29 @@ func (h *Half) Expired() bool {
 // Wait must be called with h's lock held (inside a call on fd).
 func (h *Half) Wait(fd *FD, max time.Duration) { h.WaitOn(fd, nil, max) }
 
-// WaitOn is Wait that also returns when done is closed or receives; the
-// async model waits for its completion this way.
+// Token is h's wake-up token channel, for a model that signals its own
+// completions there (with a non-blocking send, as Ready does) and waits with
+// WaitToken: one channel to wait on instead of three.
+func (h *Half) Token() chan struct{} { return h.ready }
+
+// WaitToken is Wait that sleeps on the wake-up token and h's deadline
+// alone, not on the FD's closing: Close and SetDeadline leave a token
+// (Ready), so they end the wait all the same. It is for a model that
+// signals its own completions on Token: with no deadline, its callers then
+// sleep on one channel. Like Wait it counts a wait and a parked caller
+// (Crowded), and must be called with h's lock held.
+func (h *Half) WaitToken(fd *FD) {
+	if h.deadline.Load() != 0 {
+		h.WaitOn(fd, nil, 0)
+		return
+	}
+	h.waits.Add(1)
+	parked.Add(1)
+	<-h.ready
+	parked.Add(-1)
+}
+
+// WaitOn is Wait that also returns when done is closed or receives.
 func (h *Half) WaitOn(fd *FD, done <-chan struct{}, max time.Duration) {
 	h.waits.Add(1)
 	d := max

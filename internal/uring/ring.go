@@ -147,6 +147,12 @@ func (q *Req) SetTimeout(d time.Duration) { q.timeout = d }
 // of goroutines can wait on it; Submit then allocates a channel each time.
 func (q *Req) SetOneshot() { q.oneshot = true }
 
+// SetDone makes ch the channel Done signals, in place of one of q's own:
+// a caller that already waits on a wake-up token channel (capacity 1) can
+// then wait for its completion there too. A token left over in ch wakes the
+// caller early, so, as always, Completed is the truth. Not with SetOneshot.
+func (q *Req) SetDone(ch chan struct{}) { q.done = ch }
+
 // SetTracker makes the request count in t from Submit until completion.
 func (q *Req) SetTracker(t *Tracker) { q.tracker = t }
 
