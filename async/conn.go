@@ -131,6 +131,7 @@ func New(sysfd int, opts ...Option) (*Conn, error) {
 // backlog (the CQ is full) must end at its deadline too.
 func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut bool, err error) {
 	q.SetDone(h.Token())
+	q.KeepPinned() // unpinned below, off the ring's thread
 	if err := c.life.ring.Submit(q); err != nil {
 		return 0, false, err
 	}
@@ -148,6 +149,7 @@ func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut 
 			}
 		}
 	}
+	q.Unpin()
 	res, timedOut = q.Result()
 	return res, timedOut, nil
 }

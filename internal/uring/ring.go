@@ -65,6 +65,7 @@ type Req struct {
 	saLen     uint32
 
 	oneshot   bool          // Done is closed (and a fresh channel made per Submit)
+	keepPin   bool          // the caller unpins after completion (KeepPinned)
 	done      chan struct{} // signalled once per Submit (a hint; completed is the truth)
 	completed atomic.Bool   // set by the owner, before done is signalled
 	pin       runtime.Pinner
@@ -152,6 +153,17 @@ func (q *Req) SetOneshot() { q.oneshot = true }
 // then wait for its completion there too. A token left over in ch wakes the
 // caller early, so, as always, Completed is the truth. Not with SetOneshot.
 func (q *Req) SetDone(ch chan struct{}) { q.done = ch }
+
+// KeepPinned makes the caller, not the ring's owner, unpin q's buffer: at
+// completion the owner leaves it pinned, and the caller must call Unpin once
+// Completed reports true, before it submits q again. For a caller that
+// always waits for its requests, this takes the unpinning off the owner's
+// thread, which every completion goes through.
+func (q *Req) KeepPinned() { q.keepPin = true }
+
+// Unpin unpins q's buffer after a completion, for a request made with
+// KeepPinned. It must not be called while q is submitted.
+func (q *Req) Unpin() { q.pin.Unpin() }
 
 // SetTracker makes the request count in t from Submit until completion.
 func (q *Req) SetTracker(t *Tracker) { q.tracker = t }
@@ -301,6 +313,7 @@ type Ring struct {
 	budget   int // bound on inflight for requests: CQ size minus a reserve for cancels and the eventfd read
 	users    int // requests (not cancels or the eventfd read) in flight or queued
 	armed    bool
+	finished []*Req   // completed since the last signal, to be told (signal)
 	busy     bool     // the last wait reaped completions: the next may be a nap
 	nap      *napArgs // the timeout of a nap, pinned; nil: no naps
 	efdBuf   *[8]byte
@@ -560,6 +573,7 @@ func (r *Ring) loop() {
 			// is still queued: complete the backlog here.
 			r.cancelQueued(func(*Req) bool { return true })
 		}
+		r.signal() // requests cancelled before they reached the kernel
 		r.startBacklog()
 
 		if stopping {
@@ -799,7 +813,7 @@ func (r *Ring) cancelQueued(match func(*Req) bool) {
 	keep := r.backlog[:0]
 	for _, w := range r.backlog {
 		if match(w.req) {
-			r.finish(w.req, -int32(unix.ECANCELED), false) // w.req is the caller's from here on
+			r.finish(w.req, -int32(unix.ECANCELED), false) // w.req is the caller's from the next signal on
 		} else {
 			keep = append(keep, w)
 		}
@@ -913,37 +927,55 @@ func (r *Ring) reap() (woken int) {
 				}
 				r.freeSlot(idx)
 				r.finish(q, q.res, q.timedOut)
-				woken++
 			}
 		}
 	}
 	r.q.consumed(tail)
-	return woken
+	return r.signal()
 }
 
 // finish completes q: the kernel is done with it, so its buffer is unpinned
-// before the caller is told.
+// (unless its caller does that, KeepPinned). The caller is told by the next
+// signal, which the owner runs before it waits or submits again.
 func (r *Ring) finish(q *Req, res int32, timedOut bool) {
 	q.res, q.timedOut = res, timedOut
 	q.state = stateIdle
 	r.users--
-	r.active.Add(-1)
-	r.ops.Add(1)
-	q.pin.Unpin()
-	// Once completed is set the caller may reuse q: read what we need first.
-	t, done, oneshot := q.tracker, q.done, q.oneshot
-	q.completed.Store(true)
-	if oneshot {
-		close(done)
-	} else {
-		select {
-		case done <- struct{}{}:
-		default: // a stale token is there already: it wakes the caller just as well
+	if !q.keepPin {
+		q.pin.Unpin()
+	}
+	r.finished = append(r.finished, q)
+}
+
+// signal tells the callers of the requests finished since the last signal.
+// The shared counters are updated once for all of them, before any caller
+// is told, so a caller that sees its completion sees it counted.
+func (r *Ring) signal() (woken int) {
+	if len(r.finished) == 0 {
+		return 0
+	}
+	r.active.Add(-int32(len(r.finished)))
+	r.ops.Add(uint64(len(r.finished)))
+	for _, q := range r.finished {
+		// Once completed is set the caller may reuse q: read what we need first.
+		t, done, oneshot := q.tracker, q.done, q.oneshot
+		q.completed.Store(true)
+		if oneshot {
+			close(done)
+		} else {
+			select {
+			case done <- struct{}{}:
+			default: // a stale token is there already: it wakes the caller just as well
+			}
+		}
+		if t != nil {
+			t.done()
 		}
 	}
-	if t != nil {
-		t.done()
-	}
+	woken = len(r.finished)
+	clear(r.finished)
+	r.finished = r.finished[:0]
+	return woken
 }
 
 // Tracker counts requests in flight, so that whoever must outlive them (the
