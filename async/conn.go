@@ -121,13 +121,13 @@ func New(sysfd int, opts ...Option) (*Conn, error) {
 
 // await submits q and sleeps until it completes. If the descriptor is closed
 // or the deadline dl moves or passes meanwhile, it cancels q
-// (IORING_OP_ASYNC_CANCEL) and still waits for the completion: when await returns, the kernel is
-// done with q and its buffer.
+// (IORING_OP_ASYNC_CANCEL) and still waits for the completion: when await
+// returns, the kernel is done with q and its buffer.
 //
-// The completion is signalled on h's wake-up token, which Close and
-// SetDeadline signal too: without a deadline the sleep is on that one
-// channel. With one, a timer runs beside the linked timeout, which starts
-// only when q reaches the kernel: a request still held in the ring's
+// The ring signals the completion on h's wake-up token, which Close and
+// SetDeadline signal too, so without a deadline the caller sleeps on that
+// one channel. With one, Wait's timer runs beside q's linked timeout, which
+// starts only when q reaches the kernel: a request still held in the ring's
 // backlog (the CQ is full) must end at its deadline too.
 func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut bool, err error) {
 	q.SetDone(h.Token())
@@ -138,7 +138,7 @@ func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut 
 	h.Count(0, 1, 0, 0)
 	c.life.ring.Spin(q)
 	for !q.Completed() {
-		h.WaitToken(c.fd)
+		h.Wait(0)
 		if q.Completed() {
 			break
 		}

@@ -131,7 +131,7 @@ func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	if err := pd.sh.want(pd.h, h.Dir()); err != nil {
 		return err
 	}
-	h.Wait(fd, 0)
+	h.Wait(0)
 	return nil
 }
 

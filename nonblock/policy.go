@@ -57,6 +57,6 @@ func (p *Policy) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	if d <= 0 {
 		d = time.Millisecond
 	}
-	h.Wait(fd, d)
+	h.Wait(d)
 	return nil
 }

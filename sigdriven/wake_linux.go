@@ -53,7 +53,7 @@ func (l *latch) wait(fd *iofd.FD) {
 			break
 		}
 	}
-	l.h.Wait(fd, 0)
+	l.h.Wait(0)
 	// A Ready that saw latchParked after the wake-up left a token in h:
 	// the next wait returns at once, and the call just tries again.
 	l.state.Store(0)

@@ -178,8 +178,8 @@ func (fd *FD) Close() error {
 		return fd.OpError("close", net.ErrClosed)
 	}
 	close(fd.closing)
-	// And a token each, for a caller that sleeps on the token alone
-	// (WaitToken).
+	// A token in each Half: a call parked in Wait sleeps on its token
+	// alone, and must wake to see the FD closed.
 	fd.Read.Ready()
 	fd.Write.Ready()
 	if fd.hooks != nil {

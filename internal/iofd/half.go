@@ -107,32 +107,12 @@ func (h *Half) Expired() bool {
 // It does not say which: the caller re-checks closed and deadline and retries
 // its system call, so a spurious return costs one syscall and nothing more.
 // Wait must be called with h's lock held (inside a call on fd).
-func (h *Half) Wait(fd *FD, max time.Duration) { h.WaitOn(fd, nil, max) }
-
-// Token is h's wake-up token channel, for a model that signals its own
-// completions there (with a non-blocking send, as Ready does) and waits with
-// WaitToken: one channel to wait on instead of three.
-func (h *Half) Token() chan struct{} { return h.ready }
-
-// WaitToken is Wait that sleeps on the wake-up token and h's deadline
-// alone, not on the FD's closing: Close and SetDeadline leave a token
-// (Ready), so they end the wait all the same. It is for a model that
-// signals its own completions on Token: with no deadline, its callers then
-// sleep on one channel. Like Wait it counts a wait and a parked caller
-// (Crowded), and must be called with h's lock held.
-func (h *Half) WaitToken(fd *FD) {
-	if h.deadline.Load() != 0 {
-		h.WaitOn(fd, nil, 0)
-		return
-	}
-	h.waits.Add(1)
-	parked.Add(1)
-	<-h.ready
-	parked.Add(-1)
-}
-
-// WaitOn is Wait that also returns when done is closed or receives.
-func (h *Half) WaitOn(fd *FD, done <-chan struct{}, max time.Duration) {
+//
+// Close and SetDeadline leave a token (FD.Close readies both Halves), so
+// with neither deadline nor max the sleep is on the token alone: one
+// channel, the cheapest park there is. A model may signal its own
+// completions there too (Token).
+func (h *Half) Wait(max time.Duration) {
 	h.waits.Add(1)
 	d := max
 	if dl := h.deadline.Load(); dl != 0 {
@@ -147,11 +127,7 @@ func (h *Half) WaitOn(fd *FD, done <-chan struct{}, max time.Duration) {
 	parked.Add(1)
 	defer parked.Add(-1)
 	if d <= 0 {
-		select {
-		case <-h.ready:
-		case <-fd.closing:
-		case <-done:
-		}
+		<-h.ready
 		return
 	}
 	if h.timer == nil {
@@ -161,13 +137,17 @@ func (h *Half) WaitOn(fd *FD, done <-chan struct{}, max time.Duration) {
 	}
 	select {
 	case <-h.ready:
-	case <-fd.closing:
-	case <-done:
 	case <-h.timer.C:
 	}
 	// Since Go 1.23 Stop guarantees no stale value is left in timer.C.
 	h.timer.Stop()
 }
+
+// Token is h's wake-up token channel, for a model that signals its own
+// completions there with a non-blocking send, as Ready does (the async
+// model: the ring signals a request's completion on its caller's token),
+// and waits for them with Wait.
+func (h *Half) Token() chan struct{} { return h.ready }
 
 // Stats reads h's counters.
 func (h *Half) Stats() iomodel.DirStats {

@@ -85,12 +85,12 @@ func TestReadyIsLatchedAndCoalesced(t *testing.T) {
 	h.Ready()
 	h.Ready()
 	start := time.Now()
-	h.Wait(fd, 10*time.Second) // the latched token: returns at once
+	h.Wait(10 * time.Second) // the latched token: returns at once
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("Wait with a latched token took %v", d)
 	}
 	start = time.Now()
-	h.Wait(fd, 30*time.Millisecond) // the three folded into one: this one times out
+	h.Wait(30 * time.Millisecond) // the three folded into one: this one times out
 	if d := time.Since(start); d < 30*time.Millisecond {
 		t.Fatalf("second Wait returned after %v: the Readys were not coalesced", d)
 	}
@@ -107,7 +107,7 @@ func TestWaitWakesOnCloseAndDeadline(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() {
-		fd.Read.Wait(fd, 0)
+		fd.Read.Wait(0)
 		close(done)
 	}()
 	fd.Read.SetDeadline(time.Now().Add(10 * time.Millisecond)) // wakes it, or it sees it
@@ -117,7 +117,7 @@ func TestWaitWakesOnCloseAndDeadline(t *testing.T) {
 		t.Fatal("a deadline set while waiting did not end the Wait")
 	}
 	go func() {
-		fd.Write.Wait(fd, 0)
+		fd.Write.Wait(0)
 		close(done)
 	}()
 	done = make(chan struct{})
