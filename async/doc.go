@@ -77,6 +77,13 @@
 //     completion for up to 50 µs (yielding between polls) before it parks,
 //     and the ring's thread polls for new work for up to 10 µs before it
 //     sleeps; a request that completes within that window costs no wake-up.
+//   - A parked caller sleeps on one channel, its direction's wake-up token,
+//     on which the ring signals its completion and Close and SetDeadline
+//     signal theirs (a three-way select before, whose channel locks were 7%
+//     of all samples at 1000 connections).
+//   - The ring's thread does as little per completion as it can: the caller
+//     unpins its own buffer, and the shared counters are updated once per
+//     batch (its time reaping fell by about a third at 1000 connections).
 //
 // With speculation, a one-connection 64-byte round trip costs about what
 // the blocking model's does, under half of net.Conn's; through the ring
@@ -88,17 +95,24 @@
 // the thread that owns the ring, so one thread receives for every
 // connection, where under multiplex or net.Conn each receiver copies its own
 // data on whatever CPU it runs on. Measured at 1000 echoing connections on
-// two CPUs: the owner spent about 90 µs per io_uring_enter running that
-// work and about 65 µs per hand-over of its P (a goroutine locked to its
-// thread cannot run the callers it wakes), and was busy all the time (perf:
-// its thread took 44% of all samples, the receives' copies 18% of all, the
-// submissions 8%, reaping and waking callers 11%); async
-// delivered 1.04 times net.Conn's messages per second and 0.78 times the
-// multiplex model's. Measured worse on the same machine: two rings, one
+// two CPUs (perf, 200 000 messages): the owner's thread took 43% of all
+// samples and was never idle but while it waited for its P (a goroutine
+// locked to its thread cannot run the callers it wakes, so after waking
+// them it hands its P over, and waits in the scheduler's global queue,
+// which is looked at once every 61 goroutines run or when a run queue
+// empties: about 180 µs a time); of its system time, two
+// thirds is the socket receive itself (unix_stream_recvmsg) and one third
+// io_uring's submission, poll and completion work. Over several runs async
+// delivered 1.3 to 1.5 times net.Conn's messages per second there, and 0.9
+// to 1.05 times the multiplex model's: level with it, within this
+// machine's drift. Measured worse on the same machine: two rings, one
 // thread each (twice the hand-overs); an unlocked owner on a plain ring
-// (completion work then interrupts whichever thread submitted); and
+// (completion work then interrupts whichever thread submitted);
 // IORING_SETUP_SQPOLL (a kernel thread that polls the queue competes for
-// the same two CPUs). A machine with more CPUs than busy goroutines changes the
+// the same two CPUs); a timed sleep in place of the hand-over (the
+// one-connection echo went from 13 to 32 µs); and, under load, trying
+// every Recv before the ring (more system calls, and the ring still does
+// the copy). A machine with more CPUs than busy goroutines changes the
 // balance; two vCPUs shared with the benchmark's own goroutines does not.
 //
 // # When to pick it
@@ -108,7 +122,7 @@
 // hold a thread per call; or many connections where system calls are dear
 // (one per message or fewer, where multiplex makes three), given CPUs to
 // spare for the ring's thread. For raw throughput over many connections on
-// a small machine, multiplex is faster (see Cost).
+// a small machine, multiplex is as fast and steadier (see Cost).
 //
 // # When io_uring is unavailable
 //
