@@ -170,6 +170,36 @@ func TestCancelSafetyClose(t *testing.T) {
 	}
 }
 
+// TestCloseBeforeSubmit: Close runs to its end, its cancel by descriptor
+// answered by the kernel, after a Recv has checked the Conn open but before
+// its request reaches the ring, so nothing cancels that request. The Recv
+// must still see the Close (Close leaves a token in each direction, and a
+// waiting call cancels its own request) and return net.ErrClosed, and not
+// sleep until the peer writes.
+func TestCloseBeforeSubmit(t *testing.T) {
+	requireRing(t)
+	a, _ := pair(t, unix.SOCK_STREAM, WithRingOnly())
+	testHookSubmit = func(c *Conn) {
+		if c != a {
+			return
+		}
+		a.Close()
+		a.life.ops.Wait() // the kernel has answered Close's cancel
+	}
+	defer func() { testHookSubmit = nil }()
+	errc := make(chan error, 1)
+	go func() { _, err := a.Recv(make([]byte, 1)); errc <- err }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("Recv closed before its request reached the ring: %v, want net.ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		// The peer's Close at cleanup ends the request, and the Recv.
+		t.Fatal("Recv still pending 10 s after a Close that ran before its request reached the ring")
+	}
+}
+
 func TestOp(t *testing.T) {
 	requireRing(t)
 	a, b := pair(t, unix.SOCK_SEQPACKET)

@@ -132,6 +132,9 @@ func New(sysfd int, opts ...Option) (*Conn, error) {
 func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut bool, err error) {
 	q.SetDone(h.Token())
 	q.KeepPinned() // unpinned below, off the ring's thread
+	if testHookSubmit != nil {
+		testHookSubmit(c)
+	}
 	if err := c.life.ring.Submit(q); err != nil {
 		return 0, false, err
 	}
@@ -153,6 +156,10 @@ func (c *Conn) await(h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut 
 	res, timedOut = q.Result()
 	return res, timedOut, nil
 }
+
+// testHookSubmit, when set (by tests only), runs in await just before the
+// request is handed to the ring.
+var testHookSubmit func(*Conn)
 
 // arm prepares the deadline part of one request: the linked timeout for the
 // time left. It reports false if the deadline has already passed.
