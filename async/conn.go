@@ -216,7 +216,9 @@ func (c *Conn) recv(h *iofd.Half, p []byte) (int, error) {
 		}
 		// Speculate, unless the last Recv had to wait too and many calls
 		// are waiting now: then this one most likely waits as well, and
-		// the kernel's own first attempt at submission replaces ours.
+		// goes to the ring without an attempt of ours or of the kernel's
+		// (poll first, below): a doomed attempt at submission would run on
+		// the ring's thread, the busiest one.
 		speculated := c.speculate && !(c.recvWaited && iofd.Crowded())
 		if speculated {
 			n, err := c.fd.RecvNow(p)
@@ -242,8 +244,10 @@ func (c *Conn) recv(h *iofd.Half, p []byte) (int, error) {
 		} else {
 			q.PrepRead(c.fd.Sysfd, p)
 		}
-		if speculated {
-			q.SetPollFirst() // we just saw EAGAIN: no point trying again
+		if c.speculate {
+			// We just saw EAGAIN, or skipped the attempt because the last
+			// Recv waited under load: no point trying before the poll.
+			q.SetPollFirst()
 		}
 		c.recvWaited = c.speculate
 		dl := h.Deadline()

@@ -53,9 +53,10 @@
 // IORING_RECVSEND_POLL_FIRST, so the kernel arms its poll without trying a
 // second time. And while more calls wait than there are Ps (many busy
 // connections), a Recv whose previous Recv also had to wait skips the
-// attempt and goes straight to the ring, where the kernel's own attempt at
-// submission stands in for it: one system call fewer per message, on the
-// connections that wait anyway.
+// attempt and goes straight to the ring, marked poll-first as well: one
+// system call fewer per message on the connections that wait anyway, and no
+// doomed attempt on the ring's thread, the busiest one (perf at 1000
+// connections: its share of all samples fell from 43% to 41.5%).
 //
 // # Cost
 //
