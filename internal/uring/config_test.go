@@ -2,7 +2,6 @@ package uring
 
 import (
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,14 +16,7 @@ func TestSmallestConfig(t *testing.T) {
 	}
 	a, _ := socketpair(t, unix.SOCK_STREAM)
 	var q Req
-	q.PrepRecv(a, make([]byte, 1), 0)
-	q.SetTimeout(time.Millisecond)
-	if err := r.Submit(&q); err != nil {
-		t.Fatal(err)
-	}
-	if _, timedOut := wait(t, &q); !timedOut {
-		t.Fatal("RECV with a 1 ms linked timeout did not time out")
-	}
+	recvTimesOut(t, r, &q, a)
 }
 
 // TestDefaultConfig: zero values pick the documented defaults.

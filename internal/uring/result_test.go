@@ -13,14 +13,7 @@ func TestTimedOutIsPerSubmission(t *testing.T) {
 	r := newRing(t, Config{})
 	a, _ := socketpair(t, unix.SOCK_STREAM)
 	var q Req
-	q.PrepRecv(a, make([]byte, 1), 0)
-	q.SetTimeout(time.Millisecond)
-	if err := r.Submit(&q); err != nil {
-		t.Fatal(err)
-	}
-	if _, timedOut := wait(t, &q); !timedOut {
-		t.Fatal("the linked timeout did not fire")
-	}
+	recvTimesOut(t, r, &q, a)
 	for _, d := range []time.Duration{0, time.Hour} {
 		q.PrepRecv(a, make([]byte, 1), 0)
 		q.SetTimeout(d)

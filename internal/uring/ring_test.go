@@ -52,6 +52,20 @@ func wait(t testing.TB, q *Req) (int32, bool) {
 	}
 }
 
+// recvTimesOut submits q as a RECV on fd with a 1 ms linked timeout, which
+// no data will beat, and fails the test unless the timeout ends it.
+func recvTimesOut(t testing.TB, r *Ring, q *Req, fd int) {
+	t.Helper()
+	q.PrepRecv(fd, make([]byte, 1), 0)
+	q.SetTimeout(time.Millisecond)
+	if err := r.Submit(q); err != nil {
+		t.Fatal(err)
+	}
+	if _, timedOut := wait(t, q); !timedOut {
+		t.Fatal("RECV with a 1 ms linked timeout did not time out")
+	}
+}
+
 func TestABISizes(t *testing.T) {
 	for _, c := range []struct {
 		name      string
