@@ -189,14 +189,21 @@ func TestCloseBeforeSubmit(t *testing.T) {
 	defer func() { testHookSubmit = nil }()
 	errc := make(chan error, 1)
 	go func() { _, err := a.Recv(make([]byte, 1)); errc <- err }()
+	// On failure, the peer's Close at cleanup ends the request, and the Recv.
+	wantClosed(t, errc, 10*time.Second, "Recv closed before its request reached the ring")
+}
+
+// wantClosed fails the test unless the call that reports on errc returns an
+// error wrapping net.ErrClosed within d.
+func wantClosed(t *testing.T, errc <-chan error, d time.Duration, call string) {
+	t.Helper()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("Recv closed before its request reached the ring: %v, want net.ErrClosed", err)
+			t.Fatalf("%s: %v, want net.ErrClosed", call, err)
 		}
-	case <-time.After(10 * time.Second):
-		// The peer's Close at cleanup ends the request, and the Recv.
-		t.Fatal("Recv still pending 10 s after a Close that ran before its request reached the ring")
+	case <-time.After(d):
+		t.Fatalf("%s: still pending after %v", call, d)
 	}
 }
 

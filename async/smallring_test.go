@@ -196,14 +196,7 @@ func TestListenerCloseOnBusyTinyRing(t *testing.T) {
 					runtime.Gosched()
 				}
 				l.Close()
-				select {
-				case err := <-errc:
-					if !errors.Is(err, net.ErrClosed) {
-						t.Fatalf("Accept at Listener.Close: %v", err)
-					}
-				case <-time.After(20 * time.Second):
-					t.Fatal("Accept still pending 20 s after Listener.Close")
-				}
+				wantClosed(t, errc, 20*time.Second, "Accept at Listener.Close")
 			}
 		})
 	}

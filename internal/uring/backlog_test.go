@@ -13,14 +13,7 @@ import (
 func fillBudget(t *testing.T, r *Ring, fd int) []Req {
 	t.Helper()
 	n := int(r.Stats().CQEntries) - max(int(r.Stats().CQEntries)/8, 2) - 1
-	qs := make([]Req, n)
-	for i := range qs {
-		qs[i].PrepRecv(fd, make([]byte, 1), 0)
-		if err := r.Submit(&qs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return qs
+	return submitRecvs(t, r, fd, n)
 }
 
 // TestCancelledQueuedReqReused: a request cancelled while it waits in the

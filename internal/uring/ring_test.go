@@ -52,6 +52,20 @@ func wait(t testing.TB, q *Req) (int32, bool) {
 	}
 }
 
+// submitRecvs submits n RECVs of one byte on fd, which nobody writes, so
+// they stay pending until cancelled.
+func submitRecvs(t testing.TB, r *Ring, fd, n int) []Req {
+	t.Helper()
+	qs := make([]Req, n)
+	for i := range qs {
+		qs[i].PrepRecv(fd, make([]byte, 1), 0)
+		if err := r.Submit(&qs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return qs
+}
+
 // recvTimesOut submits q as a RECV on fd with a 1 ms linked timeout, which
 // no data will beat, and fails the test unless the timeout ends it.
 func recvTimesOut(t testing.TB, r *Ring, q *Req, fd int) {
@@ -186,13 +200,7 @@ func TestCancel(t *testing.T) {
 func TestCancelFD(t *testing.T) {
 	r := newRing(t, Config{})
 	a, _ := socketpair(t, unix.SOCK_STREAM)
-	qs := make([]Req, 10)
-	for i := range qs {
-		qs[i].PrepRecv(a, make([]byte, 8), 0)
-		if err := r.Submit(&qs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	qs := submitRecvs(t, r, a, 10)
 	var tr Tracker
 	r.CancelFD(a, &tr)
 	for i := range qs {
@@ -242,13 +250,7 @@ func TestBudget(t *testing.T) {
 func TestCancelQueued(t *testing.T) {
 	r := newRing(t, Config{Entries: 4, CQEntries: 8})
 	a, b := socketpair(t, unix.SOCK_STREAM)
-	qs := make([]Req, 20)
-	for i := range qs {
-		qs[i].PrepRecv(a, make([]byte, 1), 0)
-		if err := r.Submit(&qs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	qs := submitRecvs(t, r, a, 20)
 	for i := range qs {
 		r.Cancel(&qs[i])
 	}
@@ -480,13 +482,7 @@ func TestReleaseWithBacklog(t *testing.T) {
 		t.Skip(err.Error())
 	}
 	a, _ := socketpair(t, unix.SOCK_STREAM)
-	qs := make([]Req, 30)
-	for i := range qs {
-		qs[i].PrepRecv(a, make([]byte, 1), 0)
-		if err := r.Submit(&qs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	qs := submitRecvs(t, r, a, 30)
 	released := make(chan struct{})
 	go func() { r.Release(); close(released) }()
 	for i := range qs {
