@@ -73,12 +73,17 @@ func each(b *testing.B, impls []Impl, run func(*testing.B, SendRecver)) {
 // CPUFraction runs f and reports the process's CPU time (user + system,
 // from getrusage(2)) during it, as a fraction of the wall time it took.
 func CPUFraction(f func()) float64 {
-	var r0, r1 unix.Rusage
-	unix.Getrusage(unix.RUSAGE_SELF, &r0)
+	c0 := CPUTime()
 	start := time.Now()
 	f()
 	wall := time.Since(start)
-	unix.Getrusage(unix.RUSAGE_SELF, &r1)
-	cpu := time.Duration(r1.Utime.Nano() - r0.Utime.Nano() + r1.Stime.Nano() - r0.Stime.Nano())
-	return float64(cpu) / float64(wall)
+	return float64(CPUTime()-c0) / float64(wall)
+}
+
+// CPUTime is the CPU time (user + system, getrusage(2)) the process has
+// used so far, on every thread.
+func CPUTime() time.Duration {
+	var r unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &r)
+	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,6 +15,8 @@ import (
 // the other. b.N is the total number of round trips, spread over the
 // connections. measured, if not nil, runs right after the timed part,
 // before anything is closed (for metrics such as system calls per op).
+// Besides time per round trip it reports the process's CPU time per round
+// trip (cpu-ns/msg, getrusage) and the CPUs it kept busy on average (cpus).
 func EchoMany(b *testing.B, conns, size int, wrap func(fd int) io.ReadWriteCloser, measured func()) {
 	clients := make([]io.ReadWriteCloser, conns)
 	servers := make([]io.ReadWriteCloser, conns)
@@ -41,6 +44,7 @@ func EchoMany(b *testing.B, conns, size int, wrap func(fd int) io.ReadWriteClose
 	b.SetBytes(2 * int64(size))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0, start := CPUTime(), time.Now()
 	var wg sync.WaitGroup
 	for i, c := range clients {
 		n := b.N / conns
@@ -63,6 +67,12 @@ func EchoMany(b *testing.B, conns, size int, wrap func(fd int) io.ReadWriteClose
 	}
 	wg.Wait()
 	b.StopTimer()
+	cpu, wall := CPUTime()-cpu0, time.Since(start)
+	// Both ends, and any thread the model runs (poller, ring), are in this
+	// process: CPU per message is the whole cost of a message, and CPUs in
+	// use shows how much of the machine the model kept busy.
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/msg")
+	b.ReportMetric(float64(cpu)/float64(wall), "cpus")
 	if measured != nil {
 		measured()
 	}
