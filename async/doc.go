@@ -97,39 +97,47 @@
 // connection, where under multiplex or net.Conn each receiver copies its own
 // data on whatever CPU it runs on. Measured at 1000 echoing connections on
 // two CPUs (perf, 200 000 messages): the owner's thread took 43% of all
-// samples and was never idle but while it waited for its P (a goroutine
-// locked to its thread cannot run the callers it wakes, so after waking
-// them it hands its P over, and waits in the scheduler's global queue,
-// which is looked at once every 61 goroutines run or when a run queue
-// empties: about 180 µs a time); of its system time, two
-// thirds is the socket receive itself (unix_stream_recvmsg) and one third
-// io_uring's submission, poll and completion work. Over several runs async
-// delivered 1.3 to 1.5 times net.Conn's messages per second there, and 0.9
-// to 1.05 times the multiplex model's: level with it, within this
-// machine's drift. It does so on less CPU per message than multiplex (4%
-// less at 100 connections, 8% at 1000: the echo benchmark's cpu-ns/msg)
-// while keeping fewer CPUs busy (1.8 against 1.95 of 2): most of the idle
-// time follows the owner's hand-overs of its P, whose thread wake-ups land
-// on the busy CPU while the other falls idle (see README.md). Measured worse on the same machine: two rings, one
-// thread each (twice the hand-overs); an unlocked owner on a plain ring
-// (completion work then interrupts whichever thread submitted);
-// IORING_SETUP_SQPOLL (a kernel thread that polls the queue competes for
-// the same two CPUs); a timed sleep in place of the hand-over (the
-// one-connection echo went from 13 to 32 µs); having the first caller it
-// woke resume the owner, in place of the global queue (24 to 45 µs at one
-// connection, no gain at 100 or 1000); handing the P over after every
-// 16, 64 or 256 callers woken even while work keeps coming (5.2 to 7.6 µs
-// per message at 100 connections and 8.4 to 12.5 at 1000, against 4.5
-// and 5.9: a busy owner keeps its P, and the other P steals the callers it
-// wakes); under load, trying every Recv
-// before the ring (more system calls, and the ring still does the copy);
-// and one multishot RECV per connection into buffers the ring provides
-// (IORING_RECV_MULTISHOT, Recv copying out of them): no request per
-// message, yet over six paired rounds 4.2 and 5.8 µs per message at 100
-// and 1000 connections against this design's 4.2 and 5.3, since the
-// receive's copy stays on the ring's thread and the hand-overs remain (the
-// owner must still wake every receiver). A machine with more CPUs than busy goroutines changes the
-// balance; two vCPUs shared with the benchmark's own goroutines does not.
+// samples; of its system time, two thirds is the socket receive itself
+// (unix_stream_recvmsg) and one third io_uring's submission, poll and
+// completion work. It was never idle but while it waited for its P: a
+// goroutine locked to its thread cannot run the callers it wakes, so when
+// it has nothing to submit it hands its P over, and waits in the
+// scheduler's global queue, which is looked at once every 61 goroutines run
+// or when a run queue empties (about 180 µs a time). While work keeps
+// coming it keeps its P, and the other P steals the callers it wakes.
+//
+// Over several runs async delivered 1.3 to 1.5 times net.Conn's messages
+// per second at 1000 connections, and 0.9 to 1.05 times the multiplex
+// model's at 100 and 1000: level with it, within this machine's drift. It
+// spends less CPU per message than multiplex (4% less at 100 connections,
+// 8% at 1000: the echo benchmark's cpu-ns/msg) but keeps fewer CPUs busy
+// (1.8 of 2, against 1.95). Most of that idle time follows the owner's
+// hand-overs: the thread each one wakes lands on the busy CPU while the
+// other falls idle (see README.md). A machine with more CPUs than busy
+// goroutines changes the balance; two vCPUs shared with the benchmark's own
+// goroutines does not.
+//
+// Measured worse, or no better, on the same machine:
+//   - two rings, one thread each (twice the hand-overs);
+//   - an unlocked owner on a plain ring (completion work then interrupts
+//     whichever thread submitted);
+//   - IORING_SETUP_SQPOLL (a kernel thread that polls the queue competes
+//     for the same two CPUs);
+//   - a timed sleep in place of the hand-over (the one-connection echo went
+//     from 13 to 32 µs);
+//   - the first caller woken resuming the owner, in place of the global
+//     queue (24 to 45 µs at one connection, no gain at 100 or 1000);
+//   - handing the P over after every 16, 64 or 256 callers woken, even
+//     while work keeps coming (5.2 to 7.6 µs per message at 100
+//     connections and 8.4 to 12.5 at 1000, against 4.5 and 5.9);
+//   - under load, trying every Recv before the ring (more system calls,
+//     and the ring still does the copy);
+//   - one multishot RECV per connection into buffers the ring provides
+//     (IORING_RECV_MULTISHOT, Recv copying out of them): no request per
+//     message, yet over six paired rounds 4.2 and 5.8 µs per message at 100
+//     and 1000 connections against this design's 4.2 and 5.3, since the
+//     copy stays on the ring's thread and the owner still wakes every
+//     receiver.
 //
 // # When to pick it
 //
