@@ -109,9 +109,9 @@
 // Over several runs async delivered 1.3 to 1.5 times net.Conn's messages
 // per second at 1000 connections, and 0.9 to 1.05 times the multiplex
 // model's at 100 and 1000: level with it, within this machine's drift. It
-// spends less CPU per message than multiplex (4% less at 100 connections,
-// 8% at 1000: the echo benchmark's cpu-ns/msg) but keeps fewer CPUs busy
-// (1.8 of 2, against 1.95). Most of that idle time follows the owner's
+// spends no more CPU per message than multiplex (4% less at 100
+// connections; at 1000 between 8% less and 4% more: the echo benchmark's
+// cpu-ns/msg) but keeps fewer CPUs busy (1.8 of 2, against 1.95). Most of that idle time follows the owner's
 // hand-overs: the thread each one wakes lands on the busy CPU while the
 // other falls idle (see README.md). A machine with more CPUs than busy
 // goroutines changes the balance; two vCPUs shared with the benchmark's own
