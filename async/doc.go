@@ -111,11 +111,11 @@
 // model's at 100 and 1000: level with it, within this machine's drift. It
 // spends no more CPU per message than multiplex (4% less at 100
 // connections; at 1000 between 8% less and 4% more: the echo benchmark's
-// cpu-ns/msg) but keeps fewer CPUs busy (1.8 of 2, against 1.95). Most of that idle time follows the owner's
-// hand-overs: the thread each one wakes lands on the busy CPU while the
-// other falls idle (see README.md). A machine with more CPUs than busy
-// goroutines changes the balance; two vCPUs shared with the benchmark's own
-// goroutines does not.
+// cpu-ns/msg) but keeps fewer CPUs busy (1.8 of 2, against 1.95). Most of
+// that idle time follows the owner's hand-overs: the thread each one wakes
+// lands on the busy CPU while the other falls idle (see README.md). A
+// machine with more CPUs than busy goroutines changes the balance; two
+// vCPUs shared with the benchmark's own goroutines does not.
 //
 // Measured worse, or no better, on the same machine:
 //   - two rings, one thread each (twice the hand-overs);
