@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/benchkit/latency"
 )
 
 // EchoMany measures size-byte ping-pongs over conns connections at once,
@@ -20,7 +22,7 @@ import (
 // Besides time per round trip it reports the process's CPU time per round
 // trip (cpu-ns/msg, getrusage) and the CPUs it kept busy on average (cpus),
 // the round-trip latency of one message across every connection (p50-ns,
-// p99-ns, max-ns, from a preallocated Hist per connection, so timing costs
+// p99-ns, max-ns, from a preallocated latency.Hist per connection, so timing costs
 // one clock read per message and no allocation), and fairness: the b.N
 // round trips are handed out one at a time to whichever connection asks
 // next, so a model that starves some connections shows it in the fewest
@@ -50,7 +52,7 @@ func EchoMany(b *testing.B, conns, size int, wrap func(fd int) io.ReadWriteClose
 			}
 		})
 	}
-	hists := make([]Hist, conns)
+	hists := make([]latency.Hist, conns)
 	done := make([]int64, conns)
 	var left atomic.Int64
 	left.Store(int64(b.N))
@@ -85,7 +87,7 @@ func EchoMany(b *testing.B, conns, size int, wrap func(fd int) io.ReadWriteClose
 	wg.Wait()
 	b.StopTimer()
 	cpu, wall := CPUTime()-cpu0, time.Since(start)
-	var all Hist
+	var all latency.Hist
 	for i := range hists {
 		all.Merge(&hists[i])
 	}

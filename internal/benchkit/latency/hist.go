@@ -1,4 +1,6 @@
-package benchkit
+// Package latency records latencies without allocating, for benchmarks and
+// the iomodel tool alike: a fixed-bucket histogram, one per connection.
+package latency
 
 import (
 	"math/bits"
