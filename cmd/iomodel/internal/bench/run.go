@@ -14,6 +14,7 @@ import (
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
+	"github.com/iomodel/iomodel/internal/benchkit/latency"
 )
 
 // Config says what to measure.
@@ -81,7 +82,16 @@ type Result struct {
 	Conns      int     `json:"conns"`
 	MsgsPerSec float64 `json:"msgs_s"`
 	CPUPerMsg  float64 `json:"cpu_us_per_msg"`
-	Threads    int     `json:"threads"`
+	// MsgP50, MsgP99 and MsgMax are the round-trip latency of one message
+	// across every connection of the run, in µs.
+	MsgP50 float64 `json:"msg_p50_us"`
+	MsgP99 float64 `json:"msg_p99_us"`
+	MsgMax float64 `json:"msg_max_us"`
+	// MinMsgsPerConn and MaxMsgsPerConn are the fewest and the most round
+	// trips one connection completed: how fairly the model served them.
+	MinMsgsPerConn int64 `json:"min_msgs_per_conn"`
+	MaxMsgsPerConn int64 `json:"max_msgs_per_conn"`
+	Threads        int   `json:"threads"`
 	// SyscallsPerMsg counts the Conns' data system calls plus those of the
 	// model's machinery (poller waits and interest changes, signals read; for
 	// async, whose Conns make none, the ring's io_uring_enter calls and
@@ -351,6 +361,7 @@ func concurrent(inst *models.Instance, n int, cfg Config, r *Result) error {
 		stop      atomic.Bool
 		begin     = make(chan struct{})
 		counts    = make([]int64, len(conns))
+		hists     = make([]latency.Hist, len(conns))
 		errs      = make([]error, len(conns))
 		before    = make([]iomodel.Stats, len(conns))
 	)
@@ -369,11 +380,15 @@ func concurrent(inst *models.Instance, n int, cfg Config, r *Result) error {
 			}
 			<-begin
 			n := int64(0)
-			for !stop.Load() {
+			h := &hists[i]
+			for t0 := time.Now(); !stop.Load(); {
 				if err := exchange(c, msg, buf); err != nil {
 					errs[i] = err
 					break
 				}
+				t1 := time.Now()
+				h.Record(t1.Sub(t0))
+				t0 = t1
 				n++
 			}
 			counts[i] = n
@@ -418,6 +433,12 @@ sample:
 	if msgs == 0 {
 		return errors.New("no message made the round trip")
 	}
+	var all latency.Hist
+	for i := range hists {
+		all.Merge(&hists[i])
+	}
+	r.MsgP50, r.MsgP99, r.MsgMax = micros(all.Quantile(0.50)), micros(all.Quantile(0.99)), micros(all.Max())
+	r.MinMsgsPerConn, r.MaxMsgsPerConn = slices.Min(counts), slices.Max(counts)
 	m := float64(msgs)
 	r.MsgsPerSec = m / elapsed.Seconds()
 	r.CPUPerMsg = micros(used.cpu) / m

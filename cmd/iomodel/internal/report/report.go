@@ -62,12 +62,27 @@ func columns(rs []bench.Result) []column {
 		column{"rtt p99", func(r bench.Result) string { return micros(r.RTTP99) }},
 		column{"stream", func(r bench.Result) string { return mbps(r.StreamMBps) + " MB/s" }},
 		column{conns, func(r bench.Result) string { return rate(r.MsgsPerSec) }},
+		column{"msg p50", func(r bench.Result) string { return measured(r, micros(r.MsgP50)) }},
+		column{"msg p99", func(r bench.Result) string { return measured(r, micros(r.MsgP99)) }},
+		column{"msg max", func(r bench.Result) string { return measured(r, micros(r.MsgMax)) }},
+		column{"msgs/conn", func(r bench.Result) string {
+			return measured(r, fmt.Sprintf("%d–%d", r.MinMsgsPerConn, r.MaxMsgsPerConn))
+		}},
 		column{"CPU/msg", func(r bench.Result) string { return micros(r.CPUPerMsg) }},
 		column{"threads", func(r bench.Result) string { return strconv.Itoa(r.Threads) }},
 		column{"syscalls/msg", func(r bench.Result) string { return perMsg(r.SyscallsPerMsg) }},
 		column{"wake-ups/msg", func(r bench.Result) string { return perMsg(r.WakeupsPerMsg) }},
 		column{"idle CPU", func(r bench.Result) string { return fmt.Sprintf("%.1f%%", r.IdleCPU) }},
 	)
+}
+
+// measured is s, or a dash for results saved by an iomodel that did not
+// measure per-message latency and fairness.
+func measured(r bench.Result, s string) string {
+	if r.MsgMax == 0 {
+		return "—"
+	}
+	return s
 }
 
 func manyConns(rs []bench.Result) bool {
@@ -184,6 +199,7 @@ var CSVHeader = []string{
 	"stream_chunk_bytes", "stream_mb_s", "conns", "msgs_s", "cpu_us_per_msg", "threads",
 	"syscalls_per_msg", "wakeups_per_msg", "eagains_per_msg", "ctx_switches_per_msg",
 	"idle_conns", "idle_cpu_pct", "idle_threads",
+	"msg_p50_us", "msg_p99_us", "msg_max_us", "min_msgs_per_conn", "max_msgs_per_conn",
 }
 
 // CSV writes rs with CSVHeader, plain numbers (empty when not counted), and
@@ -208,6 +224,7 @@ func CSV(w io.Writer, rs []bench.Result) error {
 			strconv.Itoa(r.Chunk), f(r.StreamMBps), strconv.Itoa(r.Conns), f(r.MsgsPerSec), f(r.CPUPerMsg), strconv.Itoa(r.Threads),
 			p(r.SyscallsPerMsg), p(r.WakeupsPerMsg), p(r.EAGAINsPerMsg), f(r.CtxSwitchesPerMsg),
 			strconv.Itoa(r.IdleConns), f(r.IdleCPU), strconv.Itoa(r.IdleThreads),
+			f(r.MsgP50), f(r.MsgP99), f(r.MsgMax), strconv.FormatInt(r.MinMsgsPerConn, 10), strconv.FormatInt(r.MaxMsgsPerConn, 10),
 		})
 	}
 	cw.Flush()

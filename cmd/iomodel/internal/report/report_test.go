@@ -16,10 +16,10 @@ func ptr(v float64) *float64 { return &v }
 // sample is a run whose readings are known: blocking pays in threads,
 // nonblock in EAGAINs, async saves system calls.
 var sample = []bench.Result{
-	{Model: "blocking", Family: "blocking", Conns: 100, RTTP50: 15, RTTP99: 40, StreamMBps: 900, MsgsPerSec: 60000, CPUPerMsg: 12, Threads: 106, SyscallsPerMsg: ptr(2), WakeupsPerMsg: ptr(0), EAGAINsPerMsg: ptr(0), IdleConns: 100, IdleThreads: 107, IdleCPU: 0.1},
+	{Model: "blocking", Family: "blocking", Conns: 100, RTTP50: 15, RTTP99: 40, StreamMBps: 900, MsgsPerSec: 60000, CPUPerMsg: 12, MsgP50: 1500, MsgP99: 9000, MsgMax: 420000, MinMsgsPerConn: 2, MaxMsgsPerConn: 1400, Threads: 106, SyscallsPerMsg: ptr(2), WakeupsPerMsg: ptr(0), EAGAINsPerMsg: ptr(0), IdleConns: 100, IdleThreads: 107, IdleCPU: 0.1},
 	{Model: "nonblock", Family: "nonblock", Conns: 100, RTTP50: 30, RTTP99: 1500, StreamMBps: 700, MsgsPerSec: 20000, CPUPerMsg: 30, Threads: 12, SyscallsPerMsg: ptr(40), WakeupsPerMsg: ptr(0.4), EAGAINsPerMsg: ptr(38), IdleConns: 100, IdleThreads: 11, IdleCPU: 12.5},
 	{Model: "async", Family: "async", Conns: 100, RTTP50: 50, RTTP99: 100, StreamMBps: 500, MsgsPerSec: 50000, CPUPerMsg: 10, Threads: 9, SyscallsPerMsg: ptr(0.3), WakeupsPerMsg: ptr(2), EAGAINsPerMsg: ptr(0)},
-	{Model: "net", Family: "net", Conns: 100, RTTP50: 18, RTTP99: 50, StreamMBps: 1000, MsgsPerSec: 50000, CPUPerMsg: 9, Threads: 10},
+	{Model: "net", Family: "net", Conns: 100, RTTP50: 18, RTTP99: 50, StreamMBps: 1000, MsgsPerSec: 50000, CPUPerMsg: 9, MsgP50: 1900, MsgP99: 4000, MsgMax: 9000, MinMsgsPerConn: 480, MaxMsgsPerConn: 520, Threads: 10},
 }
 
 func TestReading(t *testing.T) {
@@ -48,11 +48,11 @@ func TestTable(t *testing.T) {
 	}
 	lines := strings.Split(b.String(), "\n")
 	want := []string{
-		"model      rtt p50   rtt p99      stream   100-conn msg/s   CPU/msg   threads   syscalls/msg   wake-ups/msg   idle CPU",
-		"blocking     15 µs     40 µs    900 MB/s            60.0k     12 µs       106            2.0            0.0       0.1%",
-		"nonblock     30 µs   1.50 ms    700 MB/s            20.0k     30 µs        12           40.0            0.4      12.5%",
-		"async        50 µs    100 µs    500 MB/s            50.0k     10 µs         9            0.3            2.0       0.0%",
-		"net          18 µs     50 µs   1000 MB/s            50.0k    9.0 µs        10              —              —       0.0%",
+		"model      rtt p50   rtt p99      stream   100-conn msg/s   msg p50   msg p99     msg max   msgs/conn   CPU/msg   threads   syscalls/msg   wake-ups/msg   idle CPU",
+		"blocking     15 µs     40 µs    900 MB/s            60.0k   1.50 ms   9.00 ms   420.00 ms      2–1400     12 µs       106            2.0            0.0       0.1%",
+		"nonblock     30 µs   1.50 ms    700 MB/s            20.0k         —         —           —           —     30 µs        12           40.0            0.4      12.5%",
+		"async        50 µs    100 µs    500 MB/s            50.0k         —         —           —           —     10 µs         9            0.3            2.0       0.0%",
+		"net          18 µs     50 µs   1000 MB/s            50.0k   1.90 ms   4.00 ms     9.00 ms     480–520    9.0 µs        10              —              —       0.0%",
 	}
 	for i, w := range want {
 		if lines[i] != w {
