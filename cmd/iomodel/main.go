@@ -5,6 +5,7 @@
 //	iomodel                      a quick comparison of the models and net.Conn (about 20 s)
 //	iomodel bench [flags]        the comparison, with every knob: models, sizes, connections, formats, SVG
 //	iomodel serve [flags] ADDR   an echo (or greeting) server in one model
+//	iomodel serve -http ADDR     net/http in one model, for any load generator
 //	iomodel send [flags] ADDR TEXT
 //	                             a client in one model: sends TEXT, prints the answer
 //	iomodel models               the models and how each one waits
@@ -33,8 +34,11 @@
 // non-blocking model from one loop that polls every connection, the others
 // with a goroutine per client that waits as the model waits (a thread each in
 // read(2), one poller thread, one signal dispatcher, one ring). It echoes
-// bytes, or with -welcome answers each line with a greeting, and stops on
-// SIGINT, closing every connection. send sends its text (with a newline
+// bytes, or with -welcome answers each message with a greeting (each line,
+// and what arrives without a newline, as the seed's client sends it), and
+// stops on SIGINT, closing every connection. With -http ADDR it serves
+// net/http instead (/ says Hello, World!, /64k answers 64 KiB, /body reads a
+// request body), so any load generator can be pointed at any model. send sends its text (with a newline
 // unless -n) and prints the answer; both work with nc and each other:
 //
 //	iomodel serve -model sigdriven :7000 &
@@ -132,6 +136,7 @@ func usage(w io.Writer) {
   iomodel                        quick comparison of every model and net.Conn (about 20 s)
   iomodel bench [flags]          the comparison with every knob (iomodel bench -h)
   iomodel serve [flags] ADDR     echo server in one model (iomodel serve -h)
+  iomodel serve -http ADDR       net/http server in one model, for your own load generator
   iomodel send [flags] ADDR TEXT client in one model: sends TEXT, prints the answer
   iomodel models                 the models, and how each one waits
 

@@ -5,22 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
+	"net/http"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/load"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 )
 
 // serveCmd is `iomodel serve`: a TCP server in one model that echoes, or with
 // -welcome greets every line, until ctx ends (SIGINT).
 func serveCmd(ctx context.Context, args []string, std stdio) error {
-	fs := newFlags("serve", "[-model M] [-welcome] ADDR", std)
+	fs := newFlags("serve", "[-model M] [-welcome] ADDR | [-model M] -http ADDR", std)
 	model := fs.String("model", "multiplex", "the I/O model: "+modelList())
-	welcome := fs.Bool("welcome", false, "answer each line with a greeting instead of echoing bytes")
+	welcome := fs.Bool("welcome", false, "answer each message (each line, or what arrives without a newline) with a greeting instead of echoing bytes")
+	httpAddr := fs.String("http", "", "serve net/http on this address instead, as iomodel load does: "+load.PathHello+" says Hello, World!, "+load.PathLarge+" answers 64 KiB, "+load.PathBody+" reads a request body")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *httpAddr != "" {
+		if *welcome || fs.NArg() > 0 {
+			return usagef("-http ADDR takes no other address and no -welcome")
+		}
+		return serveHTTP(ctx, *model, *httpAddr, std)
 	}
 	if fs.NArg() != 1 {
 		return usagef("want one address to listen on (host:port, or :port), got %d arguments", fs.NArg())
@@ -72,6 +82,40 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	return err
 }
 
+// serveHTTP is `iomodel serve -http`: net/http on the model's Listener,
+// with the handlers of the load benchmark, until ctx ends.
+func serveHTTP(ctx context.Context, model, addr string, std stdio) error {
+	m, err := lookupModel(model)
+	if err != nil {
+		return err
+	}
+	inst, err := start(m)
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+	ln, err := inst.Listen("tcp", addr)
+	if err != nil {
+		return usageError{err}
+	}
+	srv := &http.Server{Handler: load.Handler(), ErrorLog: log.New(std.err, "iomodel serve: ", 0)}
+	fmt.Fprintf(std.out, "iomodel serve: %s HTTP server listening on %s\n", m.Name, ln.Addr())
+	fmt.Fprintf(std.err, "iomodel serve: http://%s%s says Hello, World!, %s answers 64 KiB, %s reads a request body; net/http's goroutine per connection, each waiting the %s way; Ctrl-C stops it\n",
+		ln.Addr(), load.PathHello, load.PathLarge, load.PathBody, m.Name)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		srv.Close()
+		err = <-served
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
 // session is what the server says to one client: out for what came in.
 type session interface {
 	// feed takes bytes from the client and returns the answer so far.
@@ -87,7 +131,11 @@ func newEcho() session                    { return echoSession{} }
 func (echoSession) feed(in []byte) []byte { return in }
 func (echoSession) end() []byte           { return nil }
 
-// welcomeSession answers each line with a greeting, the seed's server's way.
+// welcomeSession answers each message with a greeting, the seed's server's
+// way: each line that arrives, and whatever arrives without a newline, as
+// soon as it arrives (the seed's client sends "I" and its name with no
+// newline and waits for one answer). So a line the network splits in two is
+// answered twice; a client that wants one answer per line sends it whole.
 type welcomeSession struct {
 	model string
 	line  []byte
@@ -106,6 +154,9 @@ func (w *welcomeSession) feed(in []byte) []byte {
 			}
 		}
 		w.line = append(w.line, b)
+	}
+	if len(w.line) > 0 {
+		out = w.greet(out)
 	}
 	return out
 }

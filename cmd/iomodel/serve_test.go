@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/load"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 )
 
@@ -211,5 +214,68 @@ func TestServeInterrupt(t *testing.T) {
 				t.Errorf("read %q after the server stopped", b)
 			}
 		})
+	}
+}
+
+// TestWelcomeWithoutNewline: the seed's client sends "I" and its text with
+// no newline and waits for one answer; every model's server answers it.
+func TestWelcomeWithoutNewline(t *testing.T) {
+	for _, m := range available(t) {
+		t.Run(m.Name, func(t *testing.T) {
+			s := startServer(t, "-model", m.Name, "-welcome", "127.0.0.1:0")
+			c, err := net.Dial("tcp", s.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := c.Write([]byte("IAda")); err != nil {
+				t.Fatal(err)
+			}
+			got := readLine(t, bufio.NewReader(c))
+			if want := fmt.Sprintf("Hello, IAda! Welcome to the %s server.\n", m.Name); got != want {
+				t.Errorf("answer %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestServeHTTP: serve -http answers net/http's requests on every model:
+// the greeting, the 64 KiB answer and a posted body.
+func TestServeHTTP(t *testing.T) {
+	for _, m := range available(t) {
+		t.Run(m.Name, func(t *testing.T) {
+			s := startServer(t, "-model", m.Name, "-http", "127.0.0.1:0")
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			base := "http://" + s.addr
+			for _, tc := range []struct {
+				method, path string
+				body         io.Reader
+				wantLen      int
+			}{
+				{"GET", load.PathHello, nil, len("Hello, World!")},
+				{"GET", load.PathLarge, nil, load.LargeSize},
+				{"POST", load.PathBody, strings.NewReader(strings.Repeat("b", 4096)), len("Hello, World!")},
+			} {
+				req, err := http.NewRequest(tc.method, base+tc.path, tc.body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatalf("%s %s: %v", tc.method, tc.path, err)
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 || len(b) != tc.wantLen {
+					t.Errorf("%s %s: status %d, %d bytes, %v; want 200 and %d bytes", tc.method, tc.path, resp.StatusCode, len(b), err, tc.wantLen)
+				}
+			}
+		})
+	}
+	if r := runArgs(t, "serve", "-http", ":0", "-welcome"); r.code != 2 {
+		t.Errorf("serve -http -welcome: status %d, want 2", r.code)
 	}
 }

@@ -9,18 +9,25 @@ import (
 
 func TestWelcomeSession(t *testing.T) {
 	w := &welcomeSession{model: "m"}
-	var out []byte
-	for _, piece := range []string{"Ad", "a\r\nBo", "b\n", "\n", "Cy"} {
-		out = append(out, w.feed([]byte(piece))...)
-	}
-	out = append(out, w.end()...)
-	want := "Hello, Ada! Welcome to the m server.\nHello, Bob! Welcome to the m server.\nHello, ! Welcome to the m server.\nHello, Cy! Welcome to the m server.\n"
-	if string(out) != want {
-		t.Errorf("got %q, want %q", out, want)
+	// Each piece is what one Recv returned: every line in it is answered,
+	// and so is what it ends with without a newline (the seed's client
+	// sends "I" and its name so, and waits for the answer).
+	for _, tc := range []struct{ in, want string }{
+		{"IAda", "Hello, IAda! Welcome to the m server.\n"},
+		{"Ada\r\nBob\n", "Hello, Ada! Welcome to the m server.\nHello, Bob! Welcome to the m server.\n"},
+		{"\n", "Hello, ! Welcome to the m server.\n"},
+		{"Cy\nDi", "Hello, Cy! Welcome to the m server.\nHello, Di! Welcome to the m server.\n"},
+	} {
+		if out := w.feed([]byte(tc.in)); string(out) != tc.want {
+			t.Errorf("feed(%q) = %q, want %q", tc.in, out, tc.want)
+		}
+		if out := w.end(); out != nil {
+			t.Errorf("end after feed(%q) = %q: everything was answered", tc.in, out)
+		}
 	}
 	// A line longer than maxLine is answered in pieces of maxLine bytes.
 	long := bytes.Repeat([]byte("x"), 2*maxLine+1)
-	out = w.feed(append(long, '\n'))
+	out := w.feed(append(long, '\n'))
 	if n := bytes.Count(out, []byte("Hello, ")); n != 3 {
 		t.Errorf("%d answers to a line of %d bytes, want 3", n, len(long))
 	}
