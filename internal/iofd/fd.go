@@ -1,31 +1,33 @@
 package iofd
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/iomodel/iomodel"
-	"github.com/iomodel/iomodel/internal/sock"
 )
 
 // Mode is how the FD's system calls behave when no data is ready.
 type Mode uint8
 
 const (
-	// Blocking calls sleep in the kernel: the fd is put in blocking mode.
+	// Blocking calls sleep in the kernel: the fd is put in blocking mode,
+	// and each socket call is armed with a socket timeout (SO_RCVTIMEO,
+	// SO_SNDTIMEO) from its deadline, so that a signal interrupts it
+	// (signal(7)) and a moved deadline reaches it (see Half.SetDeadline).
 	Blocking Mode = iota
 	// Nonblocking calls return EAGAIN: sockets get MSG_DONTWAIT on each
 	// call, so the open file description (shared with anyone else holding
 	// it) keeps its flags; pipes, FIFOs and ttys get O_NONBLOCK, since
 	// read(2) and write(2) have no per-call flag.
 	Nonblocking
+	// Completion is the mode of a model whose kernel performs the calls
+	// (io_uring): the fd is put in blocking mode, which io_uring wants, and
+	// the loop's own attempts on a socket use MSG_DONTWAIT.
+	Completion
 )
 
 // Hooks is what a model must do at the two moments of the end of an FD.
@@ -46,9 +48,13 @@ type Config struct {
 	Model string // "blocking", "nonblock", ...: named in New's errors
 	Mode  Mode
 	Hooks Hooks // may be nil
-	// Preparer, if not nil, runs once at the start of each Send and Recv,
-	// under the direction's lock (the blocking model arms socket timeouts).
-	Preparer Preparer
+	// Waiter is how Read, Write, Accept and Connect wait when a system
+	// call would block. nil: they never wait (they return the EAGAIN).
+	// A Waiter that is also a Completer performs the call itself.
+	Waiter Waiter
+	// Remote, if not nil, is the peer's address, already known (from
+	// accept(2)): New does not ask getpeername(2) for it.
+	Remote net.Addr
 }
 
 // FD is a descriptor driven by one model: its lifecycle, its two Halves and
@@ -58,13 +64,15 @@ type FD struct {
 	Kind   Kind
 	Family int // AF_INET, AF_INET6, AF_UNIX for sockets, 0 otherwise
 	Model  string
+	Mode   Mode
 
 	Read, Write Half
 
 	refs      refs
 	closing   chan struct{}
 	hooks     Hooks
-	prep      Preparer
+	waiter    Waiter
+	completer Completer // waiter, if it is one
 	network   string
 	recvFlags int
 	sendFlags int
@@ -75,40 +83,26 @@ type FD struct {
 }
 
 // New takes sysfd for a model. It checks that the descriptor is open, finds
-// its kind, and sets it up for cfg.Mode. On error the caller still owns
-// sysfd; the error names the model, the descriptor and what was wrong.
+// its kind, sets it up for cfg.Mode and, on a socket, records its addresses
+// (so LocalAddr and RemoteAddr answer even after Close, as net's do). On
+// error the caller still owns sysfd; the error names the model, the
+// descriptor and what was wrong. Off Linux it fails with platform's
+// Unsupported error.
 func New(sysfd int, cfg Config) (*FD, error) {
-	kind, family, network, err := probe(sysfd)
-	if err != nil {
-		return nil, NewError(cfg.Model, sysfd, err)
-	}
 	fd := &FD{
 		Sysfd:   sysfd,
-		Kind:    kind,
-		Family:  family,
 		Model:   cfg.Model,
+		Mode:    cfg.Mode,
 		closing: make(chan struct{}),
 		hooks:   cfg.Hooks,
-		prep:    cfg.Preparer,
-		network: network,
+		waiter:  cfg.Waiter,
 	}
+	fd.completer, _ = cfg.Waiter.(Completer)
 	fd.refs.init()
 	fd.Read.init(Read)
 	fd.Write.init(Write)
-	if kind.IsSocket() {
-		fd.sendFlags = unix.MSG_NOSIGNAL
-	}
-	switch {
-	case cfg.Mode == Nonblocking && kind.IsSocket():
-		fd.recvFlags |= unix.MSG_DONTWAIT
-		fd.sendFlags |= unix.MSG_DONTWAIT
-	case cfg.Mode == Nonblocking:
-		err = unix.SetNonblock(sysfd, true)
-	default:
-		err = unix.SetNonblock(sysfd, false)
-	}
-	if err != nil {
-		return nil, NewError(cfg.Model, sysfd, os.NewSyscallError("fcntl", err))
+	if err := fd.setup(cfg.Remote); err != nil {
+		return nil, err
 	}
 	return fd, nil
 }
@@ -193,26 +187,24 @@ func (fd *FD) destroy() {
 	if fd.hooks != nil {
 		fd.hooks.Destroy(fd)
 	}
-	// close(2) is not retried on EINTR: on Linux the descriptor is released
-	// even then, and a retry could close a number someone else just got.
-	unix.Close(fd.Sysfd)
-	if fd.unlinkPath != "" {
-		unix.Unlink(fd.unlinkPath)
-	}
+	fd.release()
 }
 
 // UnlinkOnClose makes the final close also remove path: the file of a Unix
 // socket this FD was bound to by Listen, as package net does.
 func (fd *FD) UnlinkOnClose(path string) { fd.unlinkPath = path }
 
-// SetDeadline sets both directions' deadlines (net.Conn's SetDeadline);
-// it fails with net.ErrClosed after Close.
+// SetDeadline sets both directions' deadlines (net.Conn's SetDeadline). A
+// call pending in either direction applies the new deadline at once. It
+// fails with an error wrapping net.ErrClosed after Close, and on a
+// descriptor whose calls cannot be given a deadline (a pipe or file in the
+// blocking model) with one wrapping os.ErrNoDeadline.
 func (fd *FD) SetDeadline(t time.Time) error { return fd.setDeadline(t, true, true) }
 
-// SetReadDeadline sets the deadline of Recv and Accept.
+// SetReadDeadline sets the deadline of Recv and Accept (see SetDeadline).
 func (fd *FD) SetReadDeadline(t time.Time) error { return fd.setDeadline(t, true, false) }
 
-// SetWriteDeadline sets the deadline of Send and Connect.
+// SetWriteDeadline sets the deadline of Send and Connect (see SetDeadline).
 func (fd *FD) SetWriteDeadline(t time.Time) error { return fd.setDeadline(t, false, true) }
 
 func (fd *FD) setDeadline(t time.Time, read, write bool) error {
@@ -220,6 +212,9 @@ func (fd *FD) setDeadline(t time.Time, read, write bool) error {
 		return fd.OpError("set", err)
 	}
 	defer fd.Decref()
+	if err := fd.deadlineSupported(); err != nil {
+		return fd.OpError("set", err)
+	}
 	if read {
 		fd.Read.SetDeadline(t)
 	}
@@ -234,9 +229,8 @@ func (fd *FD) Stats() iomodel.Stats {
 	return iomodel.Stats{Read: fd.Read.Stats(), Write: fd.Write.Stats()}
 }
 
-// SetAddrs records the addresses the model already knows (from Dial or
-// Accept), so LocalAddr and RemoteAddr need no system call. nil leaves an
-// address to be asked for when needed.
+// SetAddrs records the addresses the model has learned (after connect(2)).
+// nil leaves an address as it was.
 func (fd *FD) SetAddrs(local, remote net.Addr) {
 	fd.addrMu.Lock()
 	if local != nil {
@@ -248,51 +242,26 @@ func (fd *FD) SetAddrs(local, remote net.Addr) {
 	fd.addrMu.Unlock()
 }
 
-// LocalAddr is the socket's address (getsockname(2)), nil for what is not a
-// socket.
-func (fd *FD) LocalAddr() net.Addr { return fd.addr(false) }
-
-// RemoteAddr is the peer's address (getpeername(2)), nil for what is not a
-// connected socket.
-func (fd *FD) RemoteAddr() net.Addr { return fd.addr(true) }
-
-func (fd *FD) addr(remote bool) net.Addr {
+// LocalAddr is the socket's address, recorded when it was made, listened,
+// connected or accepted; nil for what is not a socket. It stays the same
+// after Close, as package net's does.
+func (fd *FD) LocalAddr() net.Addr {
 	fd.addrMu.Lock()
 	defer fd.addrMu.Unlock()
-	p := &fd.laddr
-	if remote {
-		p = &fd.raddr
-	}
-	if *p != nil || !fd.Kind.IsSocket() || fd.Incref() != nil {
-		return *p
-	}
-	defer fd.Decref()
-	var sa unix.Sockaddr
-	var err error
-	if remote {
-		sa, err = unix.Getpeername(fd.Sysfd)
-	} else {
-		sa, err = unix.Getsockname(fd.Sysfd)
-	}
-	if err == nil {
-		*p = sock.Addr(fd.sotype(), sa)
-	}
-	return *p
+	return fd.laddr
 }
 
-func (fd *FD) sotype() int {
-	switch fd.Kind {
-	case Datagram:
-		return unix.SOCK_DGRAM
-	case SeqPacket:
-		return unix.SOCK_SEQPACKET
-	}
-	return unix.SOCK_STREAM
+// RemoteAddr is the peer's address, recorded when the socket was connected
+// or accepted; nil for what is not a connected socket.
+func (fd *FD) RemoteAddr() net.Addr {
+	fd.addrMu.Lock()
+	defer fd.addrMu.Unlock()
+	return fd.raddr
 }
 
 // OpError wraps err the way package net does, so callers can use
 // errors.Is and the net.Error interface: op is "read", "write", "accept",
-// "dial", "close". nil and io.EOF are returned as they are.
+// "dial", "close", "set". nil and io.EOF are returned as they are.
 func (fd *FD) OpError(op string, err error) error {
 	if err == nil || err == io.EOF {
 		return err
@@ -300,25 +269,10 @@ func (fd *FD) OpError(op string, err error) error {
 	fd.addrMu.Lock()
 	src, dst := fd.laddr, fd.raddr
 	fd.addrMu.Unlock()
-	if op == "accept" || op == "read" && fd.Kind == Datagram {
-		src = nil
+	if op == "accept" || op == "set" {
+		// As net: a listener's and a deadline's errors name the
+		// socket's own address, and no source.
+		src, dst = nil, src
 	}
 	return &net.OpError{Op: op, Net: fd.network, Source: src, Addr: dst, Err: err}
-}
-
-// CloseWrite shuts down the sending side of a socket (shutdown(2)
-// SHUT_WR): the peer reads io.EOF once it has read what was sent, and can
-// still answer. It is net.TCPConn's and net.UnixConn's CloseWrite.
-func (fd *FD) CloseWrite() error {
-	if err := fd.Incref(); err != nil {
-		return fd.OpError("close", err)
-	}
-	defer fd.Decref()
-	if !fd.Kind.IsSocket() {
-		return fd.OpError("close", fmt.Errorf("CloseWrite on a %s: %w", fd.Kind, errors.ErrUnsupported))
-	}
-	if err := unix.Shutdown(fd.Sysfd, unix.SHUT_WR); err != nil {
-		return fd.OpError("close", os.NewSyscallError("shutdown", err))
-	}
-	return nil
 }

@@ -43,8 +43,20 @@ type Half struct {
 
 	calls, syscalls, wouldBlock, waits, bytes atomic.Uint64
 
+	// A call that sleeps in the kernel (the blocking model) is reached by
+	// a signal: kernel is the thread it sleeps on (0: none), gen counts
+	// deadline changes, armed is the gen its socket timeout was armed
+	// from. interrupt, set by New in that model, interrupts it.
+	kernel     atomic.Int32
+	gen, armed atomic.Uint32
+	interrupt  func(h *Half)
+	timeoutSet bool // the socket timeout is the "none" one; under mu
+
 	_ [64]byte // keep the two Halves' hot words on separate cache lines
 }
+
+// parked counts the calls parked in Wait, process-wide.
+var parked atomic.Int64
 
 func (h *Half) init(d Dir) {
 	h.dir = d
@@ -75,10 +87,16 @@ func (h *Half) Ready() {
 }
 
 // SetDeadline sets h's deadline; the zero time means none. A call waiting in
-// h is woken so that it applies the new deadline at once.
+// h is woken so that it applies the new deadline at once: one parked in
+// Wait by its token, one sleeping in the kernel by a signal that makes its
+// system call fail with EINTR, after which it re-arms its socket timeout.
 func (h *Half) SetDeadline(t time.Time) {
 	h.deadline.Store(deadlineNanos(t))
+	h.gen.Add(1)
 	h.Ready()
+	if h.interrupt != nil && h.kernel.Load() != 0 {
+		h.interrupt(h)
+	}
 }
 
 // Deadline reports h's deadline in Unix nanoseconds, 0 if none.

@@ -156,10 +156,10 @@ func TestLoopResults(t *testing.T) {
 	}
 	unix.Close(b)
 	buf := make([]byte, 8)
-	if n, err := fd.Recv(buf, nil); n != 0 || err != io.EOF {
+	if n, err := fd.TryRecv(buf); n != 0 || err != io.EOF {
 		t.Errorf("Recv at end of stream = %d, %v; want 0, io.EOF", n, err)
 	}
-	_, err = fd.Send([]byte("x"), nil)
+	_, err = fd.TrySend([]byte("x"))
 	var oe *net.OpError
 	if !errors.As(err, &oe) || oe.Op != "write" || !errors.Is(err, unix.EPIPE) {
 		t.Errorf("Send to a closed peer: %#v, want *net.OpError{Op: write} wrapping EPIPE", err)
@@ -169,7 +169,7 @@ func TestLoopResults(t *testing.T) {
 		t.Errorf("Send error %v does not name sendto", err)
 	}
 	fd.Close()
-	if _, err := fd.Recv(buf, nil); !errors.Is(err, net.ErrClosed) {
+	if _, err := fd.TryRecv(buf); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Recv after Close: %v", err)
 	}
 
@@ -181,7 +181,7 @@ func TestLoopResults(t *testing.T) {
 	}
 	defer dg.Close()
 	unix.Write(b, nil) // an empty datagram
-	if n, err := dg.Recv(buf, nil); n != 0 || err != nil {
+	if n, err := dg.TryRecv(buf); n != 0 || err != nil {
 		t.Errorf("Recv of an empty datagram = %d, %v; want 0, nil", n, err)
 	}
 }
@@ -202,10 +202,10 @@ func TestZeroAllocs(t *testing.T) {
 	msg, buf := make([]byte, 64), make([]byte, 64)
 	fa.SetDeadline(time.Now().Add(time.Hour))
 	allocs := testing.AllocsPerRun(1000, func() {
-		if _, err := fa.Send(msg, nil); err != nil {
+		if _, err := fa.TrySend(msg); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := fb.Recv(buf, nil); err != nil {
+		if _, err := fb.TryRecv(buf); err != nil {
 			t.Fatal(err)
 		}
 	})

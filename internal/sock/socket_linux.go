@@ -3,6 +3,7 @@ package sock
 import (
 	"errors"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -76,4 +77,49 @@ func isDualStackAny(t Target) bool {
 	a, ok := t.Addr.(*unix.SockaddrInet6)
 	last := t.Network[len(t.Network)-1]
 	return ok && a.Addr == [16]byte{} && last != '6' && last != '4'
+}
+
+// Raw lays sa out the way the kernel reads a struct sockaddr (connect(2),
+// io_uring's IORING_OP_CONNECT): unix.Sockaddr keeps its own conversion
+// unexported.
+func Raw(sa unix.Sockaddr) ([]byte, error) {
+	var raw unix.RawSockaddrAny
+	putPort := func(p *uint16, port int) {
+		b := (*[2]byte)(unsafe.Pointer(p))
+		b[0], b[1] = byte(port>>8), byte(port) // network byte order
+	}
+	n := uintptr(0)
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		r := (*unix.RawSockaddrInet4)(unsafe.Pointer(&raw))
+		r.Family = unix.AF_INET
+		putPort(&r.Port, a.Port)
+		r.Addr = a.Addr
+		n = unix.SizeofSockaddrInet4
+	case *unix.SockaddrInet6:
+		r := (*unix.RawSockaddrInet6)(unsafe.Pointer(&raw))
+		r.Family = unix.AF_INET6
+		putPort(&r.Port, a.Port)
+		r.Scope_id = a.ZoneId
+		r.Addr = a.Addr
+		n = unix.SizeofSockaddrInet6
+	case *unix.SockaddrUnix:
+		r := (*unix.RawSockaddrUnix)(unsafe.Pointer(&raw))
+		name := a.Name
+		if len(name) >= len(r.Path) {
+			return nil, unix.EINVAL
+		}
+		r.Family = unix.AF_UNIX
+		for i := 0; i < len(name); i++ {
+			r.Path[i] = int8(name[i])
+		}
+		n = uintptr(2 + len(name) + 1) // with the terminating NUL
+		if len(name) > 0 && name[0] == '@' {
+			r.Path[0] = 0 // abstract namespace (unix(7)): no NUL at the end
+			n--
+		}
+	default:
+		return nil, unix.EAFNOSUPPORT
+	}
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(&raw)), n)...), nil
 }

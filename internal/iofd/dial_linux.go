@@ -1,0 +1,296 @@
+package iofd
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/sock"
+)
+
+// Opener turns a fresh socket into a model's connection or listener: it is
+// the model's New, told the peer's address when it is already known (an
+// accepted socket's). On error the socket is still the caller's.
+type Opener[T any] func(sysfd int, remote net.Addr) (T, *FD, error)
+
+// Dial is every model's Dial: resolve, socket(2) (non-blocking for the
+// readiness models, which wait for writability), the model's New, and
+// connect(2) waiting the model's way. Errors are *net.OpError with Op
+// "dial", as package net returns.
+func Dial[T any](model, network, address string, open Opener[T]) (T, error) {
+	var zero T
+	t, err := sock.Resolve(network, address, false)
+	if err != nil {
+		return zero, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	raddr := sock.Addr(t.Type, t.Addr)
+	s, err := sock.Socket(t, false)
+	if err != nil {
+		return zero, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: err}
+	}
+	c, fd, err := open(s, nil)
+	if err != nil {
+		unix.Close(s)
+		return zero, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: err}
+	}
+	if err := fd.connect(t.Addr); err != nil {
+		fd.Close()
+		return zero, &net.OpError{Op: "dial", Net: network, Source: fd.LocalAddr(), Addr: raddr, Err: err}
+	}
+	fd.SetAddrs(fd.sockname(), raddr)
+	return c, nil
+}
+
+// Listen is every model's Listen: resolve, socket(2), bind(2), listen(2)
+// and the model's New. Only the stream networks accept connections: tcp,
+// tcp4, tcp6, unix and unixpacket. A Unix socket's file is removed when the
+// listener is closed, as package net does.
+func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
+	var zero T
+	switch network {
+	case "tcp", "tcp4", "tcp6", "unix", "unixpacket":
+	default:
+		return zero, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	t, err := sock.Resolve(network, address, true)
+	if err != nil {
+		return zero, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	laddr := sock.Addr(t.Type, t.Addr)
+	s, err := sock.Listen(t, false)
+	if err != nil {
+		return zero, &net.OpError{Op: "listen", Net: network, Source: laddr, Err: err}
+	}
+	l, fd, err := open(s, nil)
+	if err != nil {
+		unix.Close(s)
+		return zero, &net.OpError{Op: "listen", Net: network, Source: laddr, Err: err}
+	}
+	if u, ok := t.Addr.(*unix.SockaddrUnix); ok && !strings.HasPrefix(u.Name, "@") {
+		fd.UnlinkOnClose(u.Name)
+	}
+	return l, nil
+}
+
+// Accept is every model's Accept: take a connection from the listening l
+// (waiting l's way), make it the model's with open, with the peer's address
+// accept(2) returned. Errors are *net.OpError with Op "accept".
+func Accept[T any](l *FD, open Opener[T]) (T, error) {
+	var zero T
+	nfd, sa, err := l.accept(l.waiter)
+	if err != nil {
+		return zero, l.OpError("accept", err)
+	}
+	var raddr net.Addr
+	if sa != nil {
+		raddr = sock.Addr(l.sotype(), sa)
+	}
+	c, _, err := open(nfd, raddr)
+	if err != nil {
+		unix.Close(nfd)
+		return zero, l.OpError("accept", err)
+	}
+	return c, nil
+}
+
+// accept is the accept loop: check, accept4(2) (close-on-exec; sockets are
+// made in the mode of the listener's model by its New), and on EAGAIN wait
+// w's way or hand the call to the Completer, whose result has no address.
+func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
+	h := &fd.Read
+	if err := fd.Lock(h); err != nil {
+		return -1, nil, err
+	}
+	defer fd.Unlock(h)
+	c := fd.completerFor(w)
+	for attempt := 0; ; attempt++ {
+		if err := fd.check(h); err != nil {
+			return -1, nil, err
+		}
+		nfd, sa, err := -1, unix.Sockaddr(nil), error(unix.EAGAIN)
+		if c == nil || c.Direct(fd, h, OpAccept, attempt) {
+			nfd, sa, err = fd.sysAccept(h)
+		}
+		if err == unix.EAGAIN {
+			nfd, err = fd.await(h, w, c, attempt, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC})
+			if err == errAgain {
+				continue
+			}
+		}
+		switch {
+		case err == nil:
+			h.calls.Add(1)
+			return nfd, sa, nil
+		case err == unix.EINTR || err == unix.ECONNABORTED || err == unix.ECANCELED:
+			// accept(2): a connection reset before it was taken is not
+			// the listener's failure; take the next one.
+		case fd.refs.closed():
+			return -1, nil, net.ErrClosed
+		case isErrno(err):
+			return -1, nil, os.NewSyscallError("accept4", err)
+		default:
+			return -1, nil, err
+		}
+	}
+}
+
+func (fd *FD) sysAccept(h *Half) (int, unix.Sockaddr, error) {
+	// Accept4 allocates the address it returns; each accept makes a Conn,
+	// which allocates anyway.
+	if fd.Mode == Blocking {
+		if err := fd.enterKernel(h); err != nil {
+			return -1, nil, err
+		}
+		nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_CLOEXEC)
+		fd.leaveKernel(h)
+		return nfd, sa, err
+	}
+	nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
+	h.syscalls.Add(1)
+	return nfd, sa, err
+}
+
+// connect connects the socket to sa. The socket was made non-blocking, so
+// connect(2) answers EINPROGRESS at once; the call then waits for
+// writability the model's way (the blocking model in poll(2), where a
+// signal reaches it as it reaches its other calls) and reads the result
+// with SO_ERROR, as connect(2) describes. A Completer performs the connect
+// itself. The error is the bare cause (an *os.SyscallError, net.ErrClosed,
+// os.ErrDeadlineExceeded): the caller wraps it as its "dial" error.
+func (fd *FD) connect(sa unix.Sockaddr) error {
+	h := &fd.Write
+	if err := fd.Lock(h); err != nil {
+		return err
+	}
+	defer fd.Unlock(h)
+	if fd.completer != nil {
+		return fd.completeConnect(h, sa)
+	}
+	if err := unix.SetNonblock(fd.Sysfd, true); err != nil {
+		return os.NewSyscallError("fcntl", err)
+	}
+	err := fd.connectNonblock(h, sa)
+	// Back to blocking, as the model's New left it: the readiness
+	// models' sockets use MSG_DONTWAIT, not O_NONBLOCK.
+	if e := unix.SetNonblock(fd.Sysfd, false); e != nil && err == nil {
+		err = os.NewSyscallError("fcntl", e)
+	}
+	return err
+}
+
+func (fd *FD) connectNonblock(h *Half, sa unix.Sockaddr) error {
+	switch err := unix.Connect(fd.Sysfd, sa); err {
+	case nil, unix.EISCONN:
+		return nil
+	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
+	default:
+		return os.NewSyscallError("connect", err)
+	}
+	for attempt := 0; ; attempt++ {
+		if err := fd.check(h); err != nil {
+			return err
+		}
+		if err := fd.waitWritable(h, attempt); err != nil {
+			return err
+		}
+		if err := fd.check(h); err != nil {
+			return err
+		}
+		soerr, err := unix.GetsockoptInt(fd.Sysfd, unix.SOL_SOCKET, unix.SO_ERROR)
+		if err != nil {
+			return os.NewSyscallError("getsockopt", err)
+		}
+		switch e := unix.Errno(soerr); e {
+		case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
+			continue
+		case 0, unix.EISCONN:
+			// SO_ERROR is 0 both while connecting and once connected:
+			// only getpeername(2) tells them apart.
+			if _, err := unix.Getpeername(fd.Sysfd); err == nil {
+				return nil
+			}
+		default:
+			return os.NewSyscallError("connect", e)
+		}
+	}
+}
+
+// waitWritable waits for a connecting socket: the model's Waiter, or in
+// the blocking model poll(2) for POLLOUT, until the deadline, interruptible
+// as the model's other calls are.
+func (fd *FD) waitWritable(h *Half, attempt int) error {
+	if fd.Mode != Blocking {
+		return fd.waiter.Wait(fd, h, attempt)
+	}
+	timeout := -1
+	if dl := h.deadline.Load(); dl != 0 {
+		left := dl - time.Now().UnixNano()
+		if left <= 0 {
+			return nil // check reports it
+		}
+		timeout = int((left + 999_999) / 1_000_000)
+	}
+	if err := fd.enterKernel(h); err != nil {
+		return err
+	}
+	pfd := []unix.PollFd{{Fd: int32(fd.Sysfd), Events: unix.POLLOUT}}
+	_, err := unix.Poll(pfd, timeout)
+	fd.leaveKernel(h)
+	if err != nil && err != unix.EINTR {
+		return os.NewSyscallError("poll", err)
+	}
+	return nil
+}
+
+func (fd *FD) completeConnect(h *Half, sa unix.Sockaddr) error {
+	raw, err := sock.Raw(sa)
+	if err != nil {
+		return os.NewSyscallError("connect", err)
+	}
+	for {
+		if err := fd.check(h); err != nil {
+			return err
+		}
+		_, err := fd.completer.Complete(fd, h, &Op{Kind: OpConnect, Addr: raw})
+		switch err {
+		case nil, unix.EISCONN:
+			return nil
+		case unix.ECANCELED, unix.EINTR, unix.EALREADY:
+			// Closed or deadline: check decides. An interrupted connect(2)
+			// goes on in the background; asking again reports its end.
+		default:
+			if isErrno(err) {
+				return os.NewSyscallError("connect", err)
+			}
+			return err
+		}
+	}
+}
+
+// CloseWrite shuts down the sending side of a socket (shutdown(2)
+// SHUT_WR): the peer reads io.EOF once it has read what was sent, and can
+// still answer. It is net.TCPConn's and net.UnixConn's CloseWrite.
+func (fd *FD) CloseWrite() error { return fd.shutdown(unix.SHUT_WR) }
+
+// CloseRead shuts down the receiving side of a socket (shutdown(2)
+// SHUT_RD): a Recv then reads io.EOF. It is net.TCPConn's CloseRead.
+func (fd *FD) CloseRead() error { return fd.shutdown(unix.SHUT_RD) }
+
+func (fd *FD) shutdown(how int) error {
+	if err := fd.Incref(); err != nil {
+		return fd.OpError("close", err)
+	}
+	defer fd.Decref()
+	if !fd.Kind.IsSocket() {
+		return fd.OpError("close", fmt.Errorf("shutdown on a %s: %w", fd.Kind, errors.ErrUnsupported))
+	}
+	if err := unix.Shutdown(fd.Sysfd, how); err != nil {
+		return fd.OpError("close", os.NewSyscallError("shutdown", err))
+	}
+	return nil
+}

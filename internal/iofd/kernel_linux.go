@@ -1,0 +1,132 @@
+package iofd
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The blocking model sleeps in the kernel, and a deadline is a socket
+// timeout (SO_RCVTIMEO, SO_SNDTIMEO, socket(7)) armed from the time left
+// before each system call. A deadline set while the call sleeps must reach
+// it: signal(7) says a socket call with such a timeout set is never
+// restarted after a signal handler runs, whatever SA_RESTART says, and
+// fails with EINTR. So the call records the thread it sleeps on, and
+// SetDeadline sends that thread SIGURG (which the Go runtime already
+// handles on every thread, as its preemption signal, harmlessly) until the
+// call has re-armed its timeout from the new deadline. With no deadline the
+// timeout is noTimeout, armed once, so that the signal still interrupts.
+//
+// What it costs: a gettid(2) per call, and a setsockopt(2) per call that has
+// a deadline. Where it cannot apply: a pipe, FIFO, tty or file has no
+// timeout option, and read(2) there is restarted after the signal, so the
+// blocking model refuses deadlines on them (deadlineSupported).
+
+// noTimeout is the timeout armed when there is no deadline: long, but below
+// the kernel's "none" (MAX_SCHEDULE_TIMEOUT jiffies, 24.8 days on 32-bit at
+// HZ=1000), which would let SA_RESTART restart the call.
+const noTimeout = 24 * time.Hour
+
+// kernelCall is one blocking socket call, recvfrom(2) or sendto(2), that a
+// signal can reach; see above.
+func (fd *FD) kernelCall(h *Half, op OpKind, p []byte) (n int, err error) {
+	if err := fd.enterKernel(h); err != nil {
+		return 0, err
+	}
+	if op == OpRecv {
+		n, err = recvfrom(fd.Sysfd, p, fd.recvFlags)
+	} else {
+		n, err = sendto(fd.Sysfd, p, fd.sendFlags)
+	}
+	fd.leaveKernel(h)
+	return n, err
+}
+
+// enterKernel readies a blocking call in h to sleep in the kernel where
+// SetDeadline can reach it: it records the thread (locked to the goroutine
+// until leaveKernel) and arms the socket timeout from the deadline.
+func (fd *FD) enterKernel(h *Half) error {
+	runtime.LockOSThread()
+	h.kernel.Store(int32(unix.Gettid()))
+	h.armed.Store(h.gen.Load())
+	if err := fd.armTimeout(h); err != nil {
+		h.kernel.Store(0)
+		runtime.UnlockOSThread()
+		return err
+	}
+	return nil
+}
+
+// leaveKernel ends what enterKernel began, once the system call returned.
+func (fd *FD) leaveKernel(h *Half) {
+	h.kernel.Store(0)
+	runtime.UnlockOSThread()
+	h.syscalls.Add(1)
+}
+
+// armTimeout sets h's socket timeout from its deadline. A deadline already
+// passed is reported as such.
+func (fd *FD) armTimeout(h *Half) error {
+	dl := h.deadline.Load()
+	if dl == 0 && h.timeoutSet {
+		return nil
+	}
+	left := noTimeout
+	if dl != 0 {
+		left = time.Duration(dl - time.Now().UnixNano())
+		if left <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+	}
+	opt := unix.SO_RCVTIMEO
+	if h.dir == Write {
+		opt = unix.SO_SNDTIMEO
+	}
+	// Round up to the option's microseconds; 0 would mean "never".
+	tv := unix.NsecToTimeval(int64(left + time.Microsecond - 1))
+	if err := unix.SetsockoptTimeval(fd.Sysfd, unix.SOL_SOCKET, opt, &tv); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	h.timeoutSet = dl == 0
+	return nil
+}
+
+// timedOut is the blocking model's answer to EAGAIN from a socket call: its
+// timeout ran out. The loop tries again, and its check reports a passed
+// deadline; a deadline moved later, or noTimeout running out, re-arms. An
+// EAGAIN with no timeout of ours behind it means someone set O_NONBLOCK on
+// the shared open file description.
+func (fd *FD) timedOut(h *Half) error {
+	if h.deadline.Load() == 0 {
+		fl, err := unix.FcntlInt(uintptr(fd.Sysfd), unix.F_GETFL, 0)
+		if err == nil && fl&unix.O_NONBLOCK != 0 {
+			return fmt.Errorf("%s: fd %d returned EAGAIN in blocking mode (was O_NONBLOCK set on it from elsewhere?): %w", fd.Model, fd.Sysfd, unix.EAGAIN)
+		}
+	}
+	h.timeoutSet = false
+	return errAgain
+}
+
+// interruptKernel, Half.SetDeadline's interrupt in the blocking model,
+// signals the thread h's call sleeps on until the call has re-armed its
+// timeout from the latest deadline, or left the kernel. A signal that lands
+// just before the call enters the kernel is lost, hence the repeats; the
+// pause between them grows from 20 µs to 1 ms, for at most about 50 ms.
+func interruptKernel(h *Half) {
+	gen := h.gen.Load()
+	pause := 20 * time.Microsecond
+	for i := 0; i < 60; i++ {
+		tid := h.kernel.Load()
+		if tid == 0 || h.armed.Load() == gen {
+			return
+		}
+		unix.Tgkill(pid, int(tid), unix.SIGURG)
+		time.Sleep(pause)
+		pause = min(2*pause, time.Millisecond)
+	}
+}
+
+var pid = unix.Getpid()

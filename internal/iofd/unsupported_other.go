@@ -1,0 +1,65 @@
+//go:build !linux
+
+package iofd
+
+import (
+	"net"
+
+	"github.com/iomodel/iomodel/internal/platform"
+)
+
+// Off Linux no FD is ever made: New fails, and so do Dial, Listen and
+// CheckOpen, with platform's Unsupported error naming the model. The rest
+// is here so that the module compiles; none of it can be reached.
+
+func (fd *FD) setup(net.Addr) error { return platform.Unsupported(fd.Model, "New") }
+
+func (fd *FD) release() {}
+
+func (fd *FD) deadlineSupported() error { return nil }
+
+func (fd *FD) recv([]byte, Waiter) (int, error) { return 0, platform.Unsupported(fd.Model, "Read") }
+
+func (fd *FD) send([]byte, Waiter) (int, error) { return 0, platform.Unsupported(fd.Model, "Write") }
+
+// CheckOpen fails: no descriptor can be taken here.
+func CheckOpen(model string, sysfd int) error { return platform.Unsupported(model, "New") }
+
+// CloseWrite fails: no FD exists here.
+func (fd *FD) CloseWrite() error { return platform.Unsupported(fd.Model, "CloseWrite") }
+
+// CloseRead fails: no FD exists here.
+func (fd *FD) CloseRead() error { return platform.Unsupported(fd.Model, "CloseRead") }
+
+// Opener turns a fresh socket into a model's connection or listener.
+type Opener[T any] func(sysfd int, remote net.Addr) (T, *FD, error)
+
+// Dial fails with platform's Unsupported error.
+func Dial[T any](model, network, address string, open Opener[T]) (T, error) {
+	var zero T
+	return zero, &net.OpError{Op: "dial", Net: network, Err: platform.Unsupported(model, "Dial")}
+}
+
+// Listen fails with platform's Unsupported error.
+func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
+	var zero T
+	return zero, &net.OpError{Op: "listen", Net: network, Err: platform.Unsupported(model, "Listen")}
+}
+
+// Accept fails with platform's Unsupported error.
+func Accept[T any](l *FD, open Opener[T]) (T, error) {
+	var zero T
+	return zero, platform.Unsupported(l.Model, "Accept")
+}
+
+// YieldSpins is the readiness models' retries before they park.
+const YieldSpins = 2
+
+// ShouldYield is false: there is nothing to wait for here.
+func ShouldYield(attempt int) bool { return false }
+
+// Crowded is false here.
+func Crowded() bool { return false }
+
+// YieldThread does nothing here.
+func YieldThread() {}

@@ -1,0 +1,68 @@
+package iofd
+
+// Waiter is how a readiness model waits when a system call said EAGAIN.
+// Wait is called with h's lock held; attempt counts the EAGAINs of this
+// call so far (0 for the first), for back-off policies. Wait returns when
+// the call should try again: on readiness, on a spurious wake-up, or because
+// the FD was closed or the deadline passed or moved (the loop checks all of
+// them before its next system call). An error from Wait ends the call with
+// that error.
+type Waiter interface {
+	Wait(fd *FD, h *Half, attempt int) error
+}
+
+// Completer is a Waiter whose kernel performs the call itself (the async
+// model, with io_uring): where a readiness model waits and then repeats the
+// system call, a Completer hands the call over and waits for its result.
+// The loop stays the same: check closed and deadline, attempt, apply the
+// result.
+type Completer interface {
+	Waiter
+	// Direct reports whether attempt of this call should first try the
+	// system call itself, with MSG_DONTWAIT, before handing it over: false
+	// goes to Complete at once (what is not a socket; a call that will
+	// most likely wait). When the loop's attempt finds EAGAIN it calls
+	// Wait, which may yield and return nil (the loop tries again) or
+	// return ErrHandOver (the loop calls Complete).
+	Direct(fd *FD, h *Half, op OpKind, attempt int) bool
+	// Complete performs op on the caller's behalf and returns its result
+	// as the system call would have: n ≥ 0 and a nil error, or the bare
+	// errno (a syscall.Errno). ECANCELED and EINTR mean the operation was
+	// withdrawn (Close, a deadline that moved or passed): the loop checks
+	// and goes on. Any other error (os.ErrDeadlineExceeded when the
+	// operation's own timeout fired, the ring closed) ends the call.
+	Complete(fd *FD, h *Half, op *Op) (n int, err error)
+}
+
+// OpKind names the system call an Op stands for.
+type OpKind uint8
+
+// The operations a Completer is handed.
+const (
+	OpRecv    OpKind = iota + 1 // recv(2) on a socket
+	OpRead                      // read(2) on anything else
+	OpSend                      // send(2) on a socket, with MSG_NOSIGNAL
+	OpWrite                     // write(2) on anything else
+	OpAccept                    // accept4(2), the new fd is the result
+	OpConnect                   // connect(2) to Addr
+)
+
+// Op is one system call, described for a Completer.
+type Op struct {
+	Kind  OpKind
+	Buf   []byte // what to read into or write from (OpRecv ... OpWrite)
+	Flags int    // recv and send flags (MSG_*), accept4 flags (SOCK_*)
+	// Addr is the address to connect to, laid out as the kernel reads a
+	// struct sockaddr (OpConnect).
+	Addr []byte
+}
+
+// errHandOver is what a Completer's Wait returns to have the loop hand the
+// call to Complete instead of trying again.
+type handOver struct{}
+
+func (handOver) Error() string { return "iofd: hand the call to the completer" }
+
+// ErrHandOver, returned by a Completer's Wait, makes the loop hand the call
+// to Complete rather than try the system call again.
+var ErrHandOver error = handOver{}
