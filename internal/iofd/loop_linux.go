@@ -213,4 +213,3 @@ func (fd *FD) sendName() string {
 	}
 	return "write"
 }
-
