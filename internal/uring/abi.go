@@ -4,6 +4,13 @@ package uring
 // Debian in linux-libc-dev). Names are the header's, so a reader can check each
 // line against it. Only what this package uses is here, plus the opcode list
 // in full because IORING_REGISTER_PROBE reports support by opcode number.
+//
+// A __u64 is a uint64 here on every architecture, 32-bit ones included: a
+// pointer handed to the kernel in one (addr, off as &addrlen, ts) is stored as
+// uint64(uintptr(p)), which the kernel reads back with u64_to_user_ptr, and
+// user_data is 64 bits everywhere. Every __u64 in these structs sits at a
+// multiple of 8, so i386's 4-byte alignment of 64-bit fields changes nothing;
+// abi_test.go checks each size and offset against the header.
 
 // io_uring_sqe is the 64-byte submission queue entry. Unions are collapsed to
 // their first member; the comment names the members we use.
@@ -269,7 +276,7 @@ const (
 // io_uring_probe_op->flags
 const IO_URING_OP_SUPPORTED = 1 << 0
 
-// Sizes the kernel fixes; checked by a test against unsafe.Sizeof.
+// Sizes the kernel fixes, for the mmap lengths; abi_test.go checks them.
 const (
 	sizeofSQE    = 64
 	sizeofCQE    = 16

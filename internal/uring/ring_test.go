@@ -80,26 +80,6 @@ func recvTimesOut(t testing.TB, r *Ring, q *Req, fd int) {
 	}
 }
 
-func TestABISizes(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want uintptr
-	}{
-		{"io_uring_sqe", unsafe.Sizeof(io_uring_sqe{}), sizeofSQE},
-		{"io_uring_cqe", unsafe.Sizeof(io_uring_cqe{}), sizeofCQE},
-		{"io_uring_params", unsafe.Sizeof(io_uring_params{}), sizeofParams},
-		{"io_uring_probe_op", unsafe.Sizeof(io_uring_probe_op{}), 8},
-		{"io_uring_sqe.user_data offset", unsafe.Offsetof(io_uring_sqe{}.user_data), 32},
-		{"io_uring_sqe.addr3 offset", unsafe.Offsetof(io_uring_sqe{}.addr3), 48},
-		{"io_uring_params.sq_off offset", unsafe.Offsetof(io_uring_params{}.sq_off), 40},
-		{"io_uring_params.cq_off offset", unsafe.Offsetof(io_uring_params{}.cq_off), 80},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d (<linux/io_uring.h>)", c.name, c.got, c.want)
-		}
-	}
-}
-
 func TestSetupFlags(t *testing.T) {
 	r := newRing(t, Config{})
 	t.Logf("setup flags %#x features %#x sq %d cq %d", r.q.flags, r.q.features, r.q.sqEntries, r.q.cqEntries)
