@@ -93,6 +93,7 @@ var errHelp = flag.ErrHelp
 var commands = map[string]func(ctx context.Context, args []string, std stdio) error{
 	"bench":  benchCmd,
 	"serve":  serveCmd,
+	"load":   loadCmd,
 	"send":   sendCmd,
 	"models": modelsCmd,
 	"help":   helpCmd,
@@ -100,6 +101,8 @@ var commands = map[string]func(ctx context.Context, args []string, std stdio) er
 	// a process of its own.
 	"peer":   peerCmd,
 	"worker": workerCmd,
+	// For load: the echo shape's client, in a process of its own.
+	"load-echo": loadEchoCmd,
 }
 
 func run(ctx context.Context, args []string, std stdio) int {

@@ -1,0 +1,144 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/iomodel/iomodel/internal/benchkit/latency"
+)
+
+// EchoResult is what EchoClient measured, in the units of Wrk where they
+// meet (it becomes a Wrk for the report).
+type EchoResult struct {
+	RoundTrips int64   `json:"round_trips"`
+	Seconds    float64 `json:"seconds"`
+	P50        int64   `json:"p50_ns"`
+	P75        int64   `json:"p75_ns"`
+	P90        int64   `json:"p90_ns"`
+	P99        int64   `json:"p99_ns"`
+	P999       int64   `json:"p999_ns"`
+	Max        int64   `json:"max_ns"`
+	// Fewest and Most are the round trips of the slowest-served and the
+	// best-served connection.
+	Fewest int64 `json:"fewest"`
+	Most   int64 `json:"most"`
+	// ConnectErrors and IOErrors count connections that could not connect,
+	// and those that failed after (each stops at its first error).
+	ConnectErrors int64  `json:"connect_errors"`
+	IOErrors      int64  `json:"io_errors"`
+	FirstError    string `json:"first_error,omitempty"`
+}
+
+// EchoClient is the echo shape's load generator, written on package net
+// because no TCP load generator is packaged in Debian (tcpkali is not): it
+// opens conns connections to addr, then each sends size bytes and reads
+// them back, in a closed loop, for d, timing every round trip.
+func EchoClient(ctx context.Context, addr string, conns int, d time.Duration, size int) EchoResult {
+	var (
+		mu    sync.Mutex
+		res   EchoResult
+		wg    sync.WaitGroup
+		hists = make([]latency.Hist, conns)
+		done  = make([]int64, conns)
+		cs    = make([]net.Conn, conns)
+	)
+	fail := func(connect bool, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if connect {
+			res.ConnectErrors++
+		} else {
+			res.IOErrors++
+		}
+		if res.FirstError == "" {
+			res.FirstError = err.Error()
+		}
+	}
+	// Connect every connection first (at most 64 connects at a time, as a
+	// burst would overflow the accept queue), so that the timed part is the
+	// round trips alone.
+	dialer := net.Dialer{Timeout: 5 * time.Second}
+	sem := make(chan struct{}, 64)
+	for i := range cs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c, err := dialer.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				fail(true, err)
+				return
+			}
+			cs[i] = c
+		})
+	}
+	wg.Wait()
+	start := time.Now()
+	end := start.Add(d)
+	for i, c := range cs {
+		if c == nil {
+			continue
+		}
+		wg.Go(func() {
+			defer c.Close()
+			c.SetDeadline(end.Add(2 * time.Second))
+			msg, buf := make([]byte, size), make([]byte, size)
+			h := &hists[i]
+			n := int64(0)
+			for t0 := time.Now(); t0.Before(end); {
+				if _, err := c.Write(msg); err != nil {
+					fail(false, err)
+					break
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					if !errors.Is(err, io.EOF) || time.Now().Before(end) {
+						fail(false, err)
+					}
+					break
+				}
+				t1 := time.Now()
+				h.Record(t1.Sub(t0))
+				t0 = t1
+				n++
+			}
+			done[i] = n
+		})
+	}
+	wg.Wait()
+	res.Seconds = time.Since(start).Seconds()
+	var all latency.Hist
+	for i := range hists {
+		all.Merge(&hists[i])
+	}
+	res.RoundTrips = int64(all.Count())
+	q := func(p float64) int64 { return int64(all.Quantile(p)) }
+	res.P50, res.P75, res.P90, res.P99, res.P999, res.Max = q(0.50), q(0.75), q(0.90), q(0.99), q(0.999), int64(all.Max())
+	var live []int64
+	for i, c := range cs {
+		if c != nil {
+			live = append(live, done[i])
+		}
+	}
+	if len(live) > 0 {
+		res.Fewest, res.Most = slices.Min(live), slices.Max(live)
+	}
+	return res
+}
+
+// Wrk turns r into the figures a wrk run reports.
+func (r EchoResult) Wrk() (Wrk, error) {
+	if r.RoundTrips == 0 {
+		return Wrk{}, fmt.Errorf("no round trip completed (%d connect errors, %d I/O errors: %s)", r.ConnectErrors, r.IOErrors, r.FirstError)
+	}
+	ns := func(v int64) time.Duration { return time.Duration(v) }
+	return Wrk{
+		Requests: r.RoundTrips, Duration: r.Seconds, ReqPerS: float64(r.RoundTrips) / r.Seconds,
+		P50: ns(r.P50), P75: ns(r.P75), P90: ns(r.P90), P99: ns(r.P99), P999: ns(r.P999), Max: ns(r.Max),
+		Connect: r.ConnectErrors, Read: r.IOErrors,
+	}, nil
+}
