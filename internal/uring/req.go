@@ -1,0 +1,195 @@
+package uring
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Req states, touched only by the owner.
+//
+// Every backlog entry is a request in stateQueued, of its current
+// submission: a queued request that is cancelled leaves the backlog as it
+// completes. Once a request has completed, its caller may prepare it again
+// at any moment, so the owner must not read it from an entry left behind.
+const (
+	stateIdle     = iota
+	stateQueued   // handed to the owner, waiting in the backlog for CQ budget or SQ room
+	stateInflight // in the kernel
+)
+
+// Req is one operation handed to a Ring: describe it with one Prep method
+// (and SetTimeout), Submit it, wait on Done, read Result. A Req is reused
+// freely once Done has fired; while it is submitted its buffer belongs to the
+// kernel and stays pinned.
+type Req struct {
+	op      uint8
+	fd      int32
+	buf     unsafe.Pointer // keeps the buffer reachable while in flight
+	n       uint32
+	off     uint64
+	opFlags uint32
+	timeout time.Duration
+	// pollFirst: IORING_RECVSEND_POLL_FIRST on a RECV or SEND
+	pollFirst bool
+	sa        unix.RawSockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
+	saLen     uint32
+
+	oneshot   bool          // Done is closed (and a fresh channel made per Submit)
+	keepPin   bool          // the caller unpins after completion (KeepPinned)
+	done      chan struct{} // signalled once per Submit (a hint; completed is the truth)
+	completed atomic.Bool   // set by the owner, before done is signalled
+	pin       runtime.Pinner
+	tracker   *Tracker
+
+	seq       atomic.Uint64 // Submit count, to match Cancel to the right submission
+	cancelled atomic.Uint64 // seq of the last Cancel request
+
+	// results, written by the owner before done is signalled
+	res      int32
+	timedOut bool
+
+	// owner-only
+	state      uint8
+	cancelSent bool
+	slot       uint32
+}
+
+// PrepRecv describes recv(2) on fd into p with msg_flags flags.
+func (q *Req) PrepRecv(fd int, p []byte, flags int) {
+	q.prepBuf(IORING_OP_RECV, fd, p, uint32(flags), 0)
+}
+
+// PrepSend describes send(2) of p on fd with msg_flags flags.
+func (q *Req) PrepSend(fd int, p []byte, flags int) {
+	q.prepBuf(IORING_OP_SEND, fd, p, uint32(flags), 0)
+}
+
+// PrepRead describes read(2) from fd into p at the file position (off = -1
+// with IORING_FEAT_RW_CUR_POS: the position advances as with read(2)).
+func (q *Req) PrepRead(fd int, p []byte) { q.prepBuf(IORING_OP_READ, fd, p, 0, ^uint64(0)) }
+
+// PrepWrite describes write(2) of p to fd at the file position.
+func (q *Req) PrepWrite(fd int, p []byte) { q.prepBuf(IORING_OP_WRITE, fd, p, 0, ^uint64(0)) }
+
+func (q *Req) prepBuf(op uint8, fd int, p []byte, flags uint32, off uint64) {
+	q.reset(op, fd)
+	q.n, q.opFlags, q.off = uint32(len(p)), flags, off
+	if len(p) > 0 {
+		q.buf = unsafe.Pointer(&p[0])
+	}
+}
+
+// PrepAccept describes accept4(2) on the listening fd with accept4 flags;
+// the peer's address is returned by Sockaddr after completion.
+func (q *Req) PrepAccept(fd int, flags int) {
+	q.reset(IORING_OP_ACCEPT, fd)
+	q.opFlags = uint32(flags)
+}
+
+// PrepConnect describes connect(2) of fd to the raw sockaddr sa of length n.
+func (q *Req) PrepConnect(fd int, sa unsafe.Pointer, n uint32) {
+	q.reset(IORING_OP_CONNECT, fd)
+	if n > uint32(unsafe.Sizeof(q.sa)) {
+		n = uint32(unsafe.Sizeof(q.sa))
+	}
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(&q.sa)), n), unsafe.Slice((*byte)(sa), n))
+	q.saLen = n
+}
+
+// PrepNop describes a no-op (used by tests and to measure the ring itself).
+func (q *Req) PrepNop() { q.reset(IORING_OP_NOP, -1) }
+
+func (q *Req) reset(op uint8, fd int) {
+	q.op, q.fd, q.buf, q.n, q.off, q.opFlags, q.timeout, q.saLen = op, int32(fd), nil, 0, 0, 0, 0, 0
+	q.pollFirst = false
+}
+
+// SetPollFirst tells the kernel that a RECV or SEND prepared last would
+// block right now (the caller has just seen EAGAIN), so it arms the poll
+// without trying the operation first (IORING_RECVSEND_POLL_FIRST, Linux
+// 5.19; older kernels ignore it). Prep methods clear it.
+func (q *Req) SetPollFirst() { q.pollFirst = true }
+
+// SetTimeout bounds the request by a linked timeout (IORING_OP_LINK_TIMEOUT)
+// of d, counted from submission; d <= 0 means none.
+func (q *Req) SetTimeout(d time.Duration) { q.timeout = d }
+
+// SetOneshot makes Done a channel that is closed at completion, so any number
+// of goroutines can wait on it; Submit then allocates a channel each time.
+func (q *Req) SetOneshot() { q.oneshot = true }
+
+// SetDone makes ch the channel Done signals, in place of one of q's own:
+// a caller that already waits on a wake-up token channel (capacity 1) can
+// then wait for its completion there too. A token left over in ch wakes the
+// caller early, so, as always, Completed is the truth. Not with SetOneshot.
+func (q *Req) SetDone(ch chan struct{}) { q.done = ch }
+
+// KeepPinned makes the caller, not the ring's owner, unpin q's buffer: at
+// completion the owner leaves it pinned, and the caller must call Unpin once
+// Completed reports true, before it submits q again. For a caller that
+// always waits for its requests, this takes the unpinning off the owner's
+// thread, which every completion goes through.
+func (q *Req) KeepPinned() { q.keepPin = true }
+
+// Unpin unpins q's buffer after a completion, for a request made with
+// KeepPinned. It must not be called while q is submitted.
+func (q *Req) Unpin() { q.pin.Unpin() }
+
+// SetTracker makes the request count in t from Submit until completion.
+func (q *Req) SetTracker(t *Tracker) { q.tracker = t }
+
+// Done is signalled when the request has completed and every CQE belonging to
+// it (its own and its linked timeout's) has been reaped: from then on the
+// kernel no longer touches its buffer.
+//
+// Without SetOneshot, Done is a one-slot token channel reused across
+// submissions, and a token may be left over from the previous one: treat a
+// receive as "look at Completed", which is authoritative.
+func (q *Req) Done() <-chan struct{} { return q.done }
+
+// Completed reports whether the current submission has completed (every CQE
+// reaped, buffer unpinned, Result valid).
+func (q *Req) Completed() bool { return q.completed.Load() }
+
+// Result is cqe->res (bytes, a new fd, or -errno) and whether the linked
+// timeout fired. Valid after Done.
+func (q *Req) Result() (res int32, timedOut bool) { return q.res, q.timedOut }
+
+// Sockaddr is the peer address an ACCEPT filled in (valid after Done).
+func (q *Req) Sockaddr() (*unix.RawSockaddrAny, uint32) { return &q.sa, q.saLen }
+
+// callerSpin is how long Spin polls before the caller parks: most requests
+// on a lightly loaded ring complete within it, and a caller still running
+// when its request completes needs no wake-up.
+var callerSpin = 50 * time.Microsecond
+
+// Spin polls q's completion for a short while, yielding the processor
+// (runtime.Gosched) between polls so other goroutines run meanwhile, and
+// reports whether q completed; if not, park on Done. It does not spin when
+// more requests are active on the ring than there are Ps: then the CPU is
+// better spent by the goroutines that have work, and completions come in
+// batches anyway.
+func (r *Ring) Spin(q *Req) bool {
+	if int(r.active.Load()) > r.procs {
+		return q.completed.Load()
+	}
+	var end time.Time
+	for i := 0; ; i++ {
+		if q.completed.Load() {
+			return true
+		}
+		if i&15 == 0 {
+			now := time.Now()
+			if i == 0 {
+				end = now.Add(callerSpin)
+			} else if now.After(end) {
+				return false
+			}
+		}
+		runtime.Gosched()
+	}
+}
