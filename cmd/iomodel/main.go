@@ -6,6 +6,7 @@
 //	iomodel bench [flags]        the comparison, with every knob: models, sizes, connections, formats, SVG
 //	iomodel serve [flags] ADDR   an echo (or greeting) server in one model
 //	iomodel serve -http ADDR     net/http in one model, for any load generator
+//	iomodel load [flags]         net/http and an echo on every model and net, under wrk
 //	iomodel send [flags] ADDR TEXT
 //	                             a client in one model: sends TEXT, prints the answer
 //	iomodel models               the models and how each one waits
@@ -27,6 +28,25 @@
 //	iomodel bench -models multiplex/*,sigdriven/* -conns 10,100,1000 -svg chart.svg
 //	iomodel bench -models all -format csv > results.csv
 //	iomodel bench -models all -format json > r.json && iomodel bench -load r.json -format markdown
+//
+// # Under a real load
+//
+// load serves net/http on each model's Listener and on package net's, and
+// drives each with wrk (a load generator this project did not write; the
+// benchmark installs nothing and says so when wrk is missing), in rounds
+// that run every server once, in an order that rotates from round to round.
+// Its shapes: keep-alive "Hello, World!", Connection: close, a 64 KiB
+// response, a 4 KiB POST body, HTTPS (crypto/tls over the model's
+// Listener), and a plain TCP echo whose client is ours (package net, in a
+// child process: Debian packages no TCP load generator). It reports, per
+// run and as medians over the rounds, requests/s, p50, p99, p99.9 and max
+// latency, the server's CPU per request (getrusage of this process; wrk is
+// another), the fewest and most requests one connection was answered,
+// non-2xx answers and socket errors, and the ratios to net's run in the
+// same round, as Markdown tables under the command line that made them:
+//
+//	iomodel load                                   every shape at 100, 1000 and 5000 conns, 3 rounds of 4 s
+//	iomodel load -models all -conns 100 -shapes hello,https -rounds 5
 //
 // # Serving
 //
@@ -140,6 +160,7 @@ func usage(w io.Writer) {
   iomodel bench [flags]          the comparison with every knob (iomodel bench -h)
   iomodel serve [flags] ADDR     echo server in one model (iomodel serve -h)
   iomodel serve -http ADDR       net/http server in one model, for your own load generator
+  iomodel load [flags]           net/http and an echo on every model and net, under wrk (iomodel load -h)
   iomodel send [flags] ADDR TEXT client in one model: sends TEXT, prints the answer
   iomodel models                 the models, and how each one waits
 

@@ -73,8 +73,8 @@ func ParseWrk(out string) (Wrk, error) {
 		case strings.HasPrefix(line, "Socket errors:"):
 			// "Socket errors: connect 0, read 12, write 0, timeout 3"
 			_, err = fmt.Sscanf(line, "Socket errors: connect %d, read %d, write %d, timeout %d", &w.Connect, &w.Read, &w.Write, &w.Timeout)
-		case strings.HasPrefix(line, "Non-2xx or 3xx responses:") && len(f) == 4:
-			w.Non2xx, err = strconv.ParseInt(f[3], 10, 64)
+		case strings.HasPrefix(line, "Non-2xx or 3xx responses:") && len(f) == 5:
+			w.Non2xx, err = strconv.ParseInt(f[4], 10, 64)
 		case strings.HasPrefix(line, hookPrefix):
 			err = w.parseHook(f[1:])
 			saw.hook = true
@@ -123,8 +123,9 @@ func (w *Wrk) parseHook(fields []string) error {
 		case "duration_us":
 			w.Duration = us.Seconds()
 		case "status":
-			// errors.status counts statuses above 399; wrk's own
-			// Non-2xx line, when present, is the one reported.
+			// The count behind wrk's Non-2xx line (statuses above
+			// 399): the larger is kept, so neither can hide the other.
+			w.Non2xx = max(w.Non2xx, int64(x))
 		}
 	}
 	return nil
