@@ -1,7 +1,5 @@
-// Package benchkit is what every model's benchmarks share: a blocking echo
-// peer on its own thread, the standard library's net.Conn on the same kind
-// of socketpair as the baseline, and the round-trip and stream loops, so that
-// every model is measured by the same code against the same peer.
+//go:build linux
+
 package benchkit
 
 import (
