@@ -49,7 +49,7 @@ func TestParseWrk(t *testing.T) {
 		t.Errorf("SocketErrors = %d", got.SocketErrors())
 	}
 	// Without errors wrk prints neither line: zeros, not a failure.
-	clean := strings.NewReplacer("  Socket errors: connect 0, read 12, write 1, timeout 3\n", "", "  Non-2xx or 3xx responses: 57\n", "").Replace(sampleWrk)
+	clean := strings.NewReplacer("  Socket errors: connect 0, read 12, write 1, timeout 3\n", "", "  Non-2xx or 3xx responses: 57\n", "", "status=57", "status=0").Replace(sampleWrk)
 	if w, err := ParseWrk(clean); err != nil || w.SocketErrors() != 0 || w.Non2xx != 0 || w.Requests != 57362 {
 		t.Errorf("without error lines: %+v, %v", w, err)
 	}
