@@ -2,8 +2,8 @@ package multiplex
 
 import (
 	"net"
+	"os"
 	"sync"
-	"time"
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/internal/iofd"
@@ -71,9 +71,10 @@ type pollFD struct {
 	shared bool // on the default Poller: released at the end
 }
 
-// open registers sysfd with the poller and takes it as an iofd.FD. On error
-// the caller still owns sysfd and nothing is left registered.
-func (pd *pollFD) open(sysfd int, opts []Option) error {
+// open registers sysfd with the poller and takes it as an iofd.FD, waiting
+// on pd; remote is the peer's address if already known (accept4(2) told
+// it). On error the caller still owns sysfd and nothing is left registered.
+func (pd *pollFD) open(sysfd int, remote net.Addr, opts []Option) error {
 	// Before a default Poller is started: its epoll fd could otherwise
 	// take a closed sysfd's number.
 	if err := iofd.CheckOpen(model, sysfd); err != nil {
@@ -102,7 +103,7 @@ func (pd *pollFD) open(sysfd int, opts []Option) error {
 		return iofd.NewError(model, sysfd, err)
 	}
 	pd.h = h
-	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: pd})
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: pd, Waiter: pd, Remote: remote})
 	if err != nil {
 		pd.sh.unregister(h)
 		pd.done()
@@ -171,59 +172,18 @@ var (
 // their flags stay as they are; a pipe, FIFO or tty is set O_NONBLOCK,
 // which whoever shares its open file description will see.
 func New(fd int, opts ...Option) (*Conn, error) {
+	c, _, err := open(fd, nil, opts)
+	return c, err
+}
+
+// open makes sysfd a Conn; remote is the peer's address if already known.
+func open(sysfd int, remote net.Addr, opts []Option) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
-	if err := c.pd.open(fd, opts); err != nil {
-		return nil, err
+	if err := c.pd.open(sysfd, remote, opts); err != nil {
+		return nil, nil, err
 	}
-	return c, nil
+	return c, c.pd.fd, nil
 }
-
-// Recv reads into p: at least one byte, or io.EOF at the end of a stream.
-func (c *Conn) Recv(p []byte) (int, error) { return c.pd.fd.Recv(p, &c.pd) }
-
-// Send writes all of p on a stream, one message on a datagram socket.
-func (c *Conn) Send(p []byte) (int, error) { return c.pd.fd.Send(p, &c.pd) }
-
-// Read is Recv, for io.Reader and net.Conn.
-func (c *Conn) Read(p []byte) (int, error) { return c.pd.fd.Recv(p, &c.pd) }
-
-// Write is Send, for io.Writer and net.Conn.
-func (c *Conn) Write(p []byte) (int, error) { return c.pd.fd.Send(p, &c.pd) }
-
-// Close unblocks every pending call (they fail with an error wrapping
-// net.ErrClosed); the fd is removed from the Poller and closed once the
-// last of them has returned.
-func (c *Conn) Close() error { return c.pd.fd.Close() }
-
-// LocalAddr is the socket's address, nil if fd is not a socket.
-func (c *Conn) LocalAddr() net.Addr { return c.pd.fd.LocalAddr() }
-
-// RemoteAddr is the peer's address, nil if fd is not a connected socket.
-func (c *Conn) RemoteAddr() net.Addr { return c.pd.fd.RemoteAddr() }
-
-// SetDeadline sets the read and write deadlines; a call already waiting
-// applies the new deadline at once.
-func (c *Conn) SetDeadline(t time.Time) error {
-	c.pd.fd.SetDeadline(t)
-	return nil
-}
-
-// SetReadDeadline sets the deadline for Recv, Read; a waiting call applies
-// it at once.
-func (c *Conn) SetReadDeadline(t time.Time) error {
-	c.pd.fd.Read.SetDeadline(t)
-	return nil
-}
-
-// SetWriteDeadline sets the deadline for Send, Write; a waiting call applies
-// it at once.
-func (c *Conn) SetWriteDeadline(t time.Time) error {
-	c.pd.fd.Write.SetDeadline(t)
-	return nil
-}
-
-// Stats counts the Conn's calls, system calls, EAGAINs, waits and bytes.
-func (c *Conn) Stats() iomodel.Stats { return c.pd.fd.Stats() }
 
 // Poller is the Poller the Conn waits on.
 func (c *Conn) Poller() *Poller { return c.pd.p }
@@ -233,12 +193,8 @@ func (c *Conn) Poller() *Poller { return c.pd.p }
 // non-blocking connect(2), a wait for writability on the Poller, then
 // SO_ERROR for the result.
 func Dial(network, address string, opts ...Option) (*Conn, error) {
-	return iofd.Dial(network, address, true, func(sysfd int) (*Conn, *iofd.FD, iofd.Waiter, error) {
-		c := new(Conn)
-		if err := c.pd.open(sysfd, opts); err != nil {
-			return nil, nil, nil, err
-		}
-		return c, c.pd.fd, &c.pd, nil
+	return iofd.Dial(model, network, address, func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
+		return open(sysfd, remote, opts)
 	})
 }
 
@@ -254,60 +210,31 @@ var _ net.Listener = (*Listener)(nil)
 // Listen listens on address ("tcp", "tcp4", "tcp6", "unix", "unixpacket").
 // Accepted Conns wait on the Listener's Poller.
 func Listen(network, address string, opts ...Option) (*Listener, error) {
-	return iofd.Listen(network, address, true, func(sysfd int) (*Listener, *iofd.FD, iofd.Waiter, error) {
+	return iofd.Listen(model, network, address, func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
 		l := &Listener{opts: opts}
-		if err := l.pd.open(sysfd, opts); err != nil {
-			return nil, nil, nil, err
+		if err := setNonblock(sysfd); err != nil {
+			return nil, nil, err
 		}
-		return l, l.pd.fd, &l.pd, nil
+		if err := l.pd.open(sysfd, nil, opts); err != nil {
+			return nil, nil, err
+		}
+		return l, l.pd.fd, nil
 	})
 }
 
-// AcceptConn waits for and returns the next connection.
-func (l *Listener) AcceptConn() (*Conn, error) {
-	nfd, sa, err := l.pd.fd.Accept(&l.pd, 0)
-	if err != nil {
-		return nil, err
-	}
-	// The same options: on the default Poller, the Conn takes its own
-	// reference, so it outlives the Listener.
-	c, err := New(nfd, l.opts...)
-	if err != nil {
-		unix.Close(nfd)
-		return nil, l.pd.fd.OpError("accept", err)
-	}
-	_ = sa // RemoteAddr asks getpeername(2) when first needed
-	return c, nil
+// open makes an accepted connection a Conn, with the Listener's options:
+// on the default Poller, the Conn takes its own reference, so it outlives
+// the Listener.
+func (l *Listener) open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
+	return open(sysfd, remote, l.opts)
 }
 
-// Accept is AcceptConn, for net.Listener.
-func (l *Listener) Accept() (net.Conn, error) {
-	c, err := l.AcceptConn()
-	if err != nil {
-		return nil, err
+// setNonblock makes the listening socket Listen made O_NONBLOCK: accept(2)
+// has no per-call MSG_DONTWAIT, and iofd leaves the socket as Listen made
+// it, blocking. It is no one else's, so nobody else sees the flag.
+func setNonblock(sysfd int) error {
+	if err := unix.SetNonblock(sysfd, true); err != nil {
+		return os.NewSyscallError("fcntl", err)
 	}
-	return c, nil
-}
-
-// Close stops listening; a pending Accept returns an error wrapping
-// net.ErrClosed.
-func (l *Listener) Close() error { return l.pd.fd.Close() }
-
-// Addr is the address the Listener listens on.
-func (l *Listener) Addr() net.Addr { return l.pd.fd.LocalAddr() }
-
-// Stats counts the Listener's accepts (as Read) and waits.
-func (l *Listener) Stats() iomodel.Stats { return l.pd.fd.Stats() }
-
-// SetDeadline sets the deadline for Accept; an Accept already waiting
-// applies it at once and fails with an error wrapping
-// os.ErrDeadlineExceeded when it passes.
-func (l *Listener) SetDeadline(t time.Time) error {
-	l.pd.fd.Read.SetDeadline(t)
 	return nil
 }
-
-// CloseWrite shuts down the sending side of a socket (shutdown(2)): the
-// peer reads io.EOF after what was sent, and Recv still works. It is what
-// net.TCPConn's CloseWrite does, for half-closing protocols.
-func (c *Conn) CloseWrite() error { return c.pd.fd.CloseWrite() }
