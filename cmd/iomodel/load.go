@@ -30,6 +30,7 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	rounds := fs.Int("rounds", 3, "rounds: each runs every server once, in an order that rotates from round to round; figures are medians over the rounds")
 	dur := fs.Duration("d", 4*time.Second, "length of each run (wrk -d, in whole seconds)")
 	threads := fs.Int("t", 1, "wrk threads (wrk -t)")
+	timeout := fs.Duration("timeout", 10*time.Second, "wrk --timeout: slower requests count as timeouts and drop out of the latencies (wrk's own default, 2s, would hide a tail longer than that)")
 	shapeList := fs.String("shapes", "all", "loads, comma-separated: "+strings.Join(load.ShapeNames(), ", ")+", or all")
 	perRound := fs.Bool("per-round", true, "print every run, round by round, before the medians")
 	progress := fs.Bool("progress", true, "show progress on stderr")
@@ -55,8 +56,8 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if *rounds < 1 || *threads < 1 || *dur < time.Second {
-		return usagef("-rounds and -t must be at least 1 and -d at least 1s")
+	if *rounds < 1 || *threads < 1 || *dur < time.Second || *timeout < time.Second {
+		return usagef("-rounds and -t must be at least 1, -d and -timeout at least 1s")
 	}
 	for _, n := range conns {
 		if n < *threads {
@@ -86,7 +87,7 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	}
 
 	cfg := load.Config{
-		Models: ms, Shapes: shapes, Conns: conns, Rounds: *rounds, Duration: *dur, Threads: *threads,
+		Models: ms, Shapes: shapes, Conns: conns, Rounds: *rounds, Duration: *dur, Threads: *threads, Timeout: *timeout,
 		Wrk: wrk, CPUTime: load.CPUTime,
 		Echo: func(ctx context.Context, addr string, n int, d time.Duration) (load.EchoResult, error) {
 			return runEchoClient(ctx, self, addr, n, d)
@@ -154,7 +155,7 @@ func loadSetup(cfg load.Config, wrk string, nofile uint64) string {
 	}
 	gen := "no wrk (echo only)"
 	if wrk != "" {
-		gen = wrkVersion(wrk) + fmt.Sprintf(", wrk -t%d -d%v --latency", cfg.Threads, cfg.Duration)
+		gen = wrkVersion(wrk) + fmt.Sprintf(", wrk -t%d -d%v --timeout %v --latency", cfg.Threads, cfg.Duration, cfg.Timeout)
 	}
 	return fmt.Sprintf("%s, %d CPUs, %s; %s; servers %s (net/http, listening on 127.0.0.1, a fresh Listener per run) at %s conns, %d round(s); RLIMIT_NOFILE %d, net.core.somaxconn %s",
 		kernelName(), runtime.NumCPU(), runtime.Version(), gen, strings.Join(names, ", "), strings.Join(conns, "/"), cfg.Rounds, nofile, somaxconn())

@@ -21,6 +21,9 @@ type Config struct {
 	Rounds   int
 	Duration time.Duration // of each run
 	Threads  int           // wrk -t
+	// Timeout is wrk's --timeout: a request slower than it is counted as a
+	// timeout and left out of the latencies, so it must exceed the tail.
+	Timeout time.Duration
 	// Wrk is the path of wrk; Echo runs the echo shape's client (in
 	// another process, so that the server's CPU time is its own).
 	Wrk  string
@@ -158,9 +161,9 @@ func (cfg Config) wrk(ctx context.Context, s Shape, conns int, script, addr stri
 	if s.TLS {
 		scheme = "https"
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Duration+30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration+cfg.Timeout+30*time.Second)
 	defer cancel()
-	args := WrkArgs(cfg.Threads, conns, cfg.Duration, script, scheme+"://"+addr+s.Path)
+	args := WrkArgs(cfg.Threads, conns, cfg.Duration, cfg.Timeout, script, scheme+"://"+addr+s.Path)
 	cmd := exec.CommandContext(ctx, cfg.Wrk, args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -170,8 +173,8 @@ func (cfg Config) wrk(ctx context.Context, s Shape, conns int, script, addr stri
 }
 
 // WrkArgs are wrk's arguments for one run.
-func WrkArgs(threads, conns int, d time.Duration, script, url string) []string {
-	return []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + wrkSeconds(d), "--latency", "-s", script, url}
+func WrkArgs(threads, conns int, d, timeout time.Duration, script, url string) []string {
+	return []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + wrkSeconds(d), "--timeout", wrkSeconds(timeout), "--latency", "-s", script, url}
 }
 
 // wrkSeconds writes d as wrk reads it: whole seconds, at least one.

@@ -124,8 +124,8 @@ func TestSelectShapes(t *testing.T) {
 }
 
 func TestWrkArgs(t *testing.T) {
-	got := WrkArgs(1, 100, 1500*time.Millisecond, "/tmp/s.lua", "http://a/")
-	want := []string{"-t1", "-c100", "-d2s", "--latency", "-s", "/tmp/s.lua", "http://a/"}
+	got := WrkArgs(1, 100, 1500*time.Millisecond, 10*time.Second, "/tmp/s.lua", "http://a/")
+	want := []string{"-t1", "-c100", "-d2s", "--timeout", "10s", "--latency", "-s", "/tmp/s.lua", "http://a/"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("WrkArgs (-want +got):\n%s", diff)
 	}
