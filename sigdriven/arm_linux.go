@@ -1,19 +1,11 @@
 package sigdriven
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// ErrNoAsync is wrapped by the error for a descriptor on which the kernel
-// ignores O_ASYNC: fcntl(2) accepts F_SETFL O_ASYNC on any descriptor but
-// only files whose driver implements ->fasync keep it, so a regular file
-// silently never signals. It also wraps errors.ErrUnsupported.
-var ErrNoAsync = fmt.Errorf("O_ASYNC does not stick on this descriptor, so the kernel would never signal its readiness; the signal-driven model works on sockets, pipes, FIFOs and terminals (ttys), not on regular files: %w", errors.ErrUnsupported)
 
 func fcntlOwner(fd int, typ, id int) error {
 	o := fOwnerEx{typ: int32(typ), pid: int32(id)}

@@ -8,30 +8,19 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/internal/benchkit"
-	"github.com/iomodel/iomodel/multiplex"
 )
 
 // BenchmarkRoundTrip64: one 64-byte message to a blocking echo peer on an
 // AF_UNIX stream socketpair and back, beside the standard library's
-// net.Conn (net.FileConn, the runtime's netpoller) and the multiplex model
-// (an epoll thread) on the same kind of pair.
+// net.Conn (net.FileConn, the runtime's netpoller) on the same kind of
+// pair. (The other models' figures: iomodel bench, or their packages'
+// benchmarks of the same name.)
 func BenchmarkRoundTrip64(b *testing.B) {
 	b.Run("net", func(b *testing.B) {
 		x, y := benchkit.Socketpair(b)
 		wait := benchkit.Echo(b, y)
 		c := benchkit.NetConn(b, x)
 		benchkit.RoundTrip(b, benchkit.NetSendRecv{Conn: c}, 64)
-		c.Close()
-		wait()
-	})
-	b.Run("multiplex", func(b *testing.B) {
-		x, y := benchkit.Socketpair(b)
-		wait := benchkit.Echo(b, y)
-		c, err := multiplex.New(x)
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchkit.RoundTrip(b, c, 64)
 		c.Close()
 		wait()
 	})
@@ -224,23 +213,13 @@ func herd(b *testing.B, conns, size int, wrap opener) {
 // that closes it.
 type opener = func(fd int) (benchkit.SendRecver, func())
 
-// baselines runs body as the sub-benchmarks "net" (net.Conn on the
-// runtime's netpoller) and "multiplex" (the default epoll Poller), the
-// yardsticks beside the signal-driven modes.
+// baselines runs body as the sub-benchmark "net" (net.Conn on the
+// runtime's netpoller), the yardstick beside the signal-driven modes.
 func baselines(b *testing.B, body func(b *testing.B, open opener)) {
 	b.Run("net", func(b *testing.B) {
 		body(b, func(fd int) (benchkit.SendRecver, func()) {
 			c := benchkit.NetConn(b, fd)
 			return benchkit.NetSendRecv{Conn: c}, func() { c.Close() }
-		})
-	})
-	b.Run("multiplex", func(b *testing.B) {
-		body(b, func(fd int) (benchkit.SendRecver, func()) {
-			c, err := multiplex.New(fd)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return c, func() { c.Close() }
 		})
 	})
 }

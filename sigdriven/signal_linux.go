@@ -1,24 +1,13 @@
 package sigdriven
 
 import (
-	"errors"
 	"fmt"
 
 	"golang.org/x/sys/unix"
 )
 
-// DefaultSignal is the real-time signal the precise mode uses unless
-// WithSignal says otherwise. It is not SIGRTMIN (34 or 35 as libc reports
-// it) because that is the one other code reaches for first.
-const DefaultSignal = 40
-
 // sigRTMax is the highest signal number on Linux (_NSIG is 64).
 const sigRTMax = 64
-
-// ErrBadSignal is wrapped by the error for a signal number this package
-// cannot own: one that does not exist, a standard signal (they do not
-// queue, and the Go runtime handles them), or 32-34, which belong to libc.
-var ErrBadSignal = errors.New("signal cannot be used by the signal-driven model")
 
 // checkSignal says why sig cannot be the dispatcher's signal, or nil.
 // Real-time signals queue one instance per event with its siginfo

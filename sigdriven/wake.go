@@ -39,7 +39,7 @@ func (l *latch) Ready() bool {
 
 // wait returns after a wake-up, Close or the deadline (the caller's loop
 // checks which). Only the call that holds h's lock calls it.
-func (l *latch) wait(fd *iofd.FD) {
+func (l *latch) wait() {
 	for {
 		old := l.state.Load()
 		if old&latchFired != 0 {

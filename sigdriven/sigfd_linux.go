@@ -1,0 +1,81 @@
+package sigdriven
+
+import (
+	"fmt"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/iofd"
+)
+
+// open takes sysfd as an iofd.FD and arms it for signals. On error the
+// caller still owns sysfd and nothing is left registered.
+func (s *sigFD) open(sysfd int, o options, remote net.Addr) error {
+	sig := o.sig
+	if o.broadcast {
+		sig = 0
+	} else if err := checkSignal(sig); err != nil {
+		return iofd.NewError(model, sysfd, fmt.Errorf("WithSignal(%d): %w", sig, err))
+	}
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: s, Waiter: s, Remote: remote})
+	if err != nil {
+		return err
+	}
+	s.rl.h, s.wl.h = &fd.Read, &fd.Write
+	reg, err := register(sysfd, sig, &s.rl, &s.wl)
+	if err != nil {
+		return iofd.NewError(model, sysfd, fmt.Errorf("%v: %w", fd.Kind, err))
+	}
+	s.fd, s.reg = fd, reg
+	return nil
+}
+
+// openListener is open for a listening socket, which is also made
+// O_NONBLOCK: accept4(2) has no per-call MSG_DONTWAIT, and an accept that
+// slept in the kernel would never see the signal, Close or a deadline.
+func (s *sigFD) openListener(sysfd int, o options) error {
+	if err := unix.SetNonblock(sysfd, true); err != nil {
+		return iofd.NewError(model, sysfd, os.NewSyscallError("fcntl", err))
+	}
+	return s.open(sysfd, o, nil)
+}
+
+// Wait is iofd.Waiter: after EAGAIN, wait until the dispatcher (or the
+// broadcaster) latches a wake-up for this direction, the deadline passes or
+// moves, or Close is called: a few yields (iofd.ShouldYield), then sleep
+// (see latch). A wake-up after which the call still found nothing to do is
+// counted as spurious.
+func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+	l := &s.rl
+	if h.Dir() == iofd.Write {
+		l = &s.wl
+	}
+	if attempt == 0 {
+		l.woke = false
+	}
+	if l.woke {
+		// The last wake-up of this call found nothing to do.
+		s.reg.spurious.Add(1)
+		counters.spurious.Add(1)
+		l.woke = false
+	}
+	if iofd.ShouldYield(attempt) {
+		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
+		return nil
+	}
+	l.wait()
+	l.woke = true
+	return nil
+}
+
+// Evict is iofd.Hooks: nothing sleeps in the kernel, and iofd has woken
+// every waiter already.
+func (s *sigFD) Evict(*iofd.FD) {}
+
+// Destroy is iofd.Hooks: after the last call, before close(2), the
+// descriptor is disarmed (O_ASYNC off, no signal, no owner) and retired
+// from the dispatcher, so that its number, once reused, is not mistaken
+// for it.
+func (s *sigFD) Destroy(*iofd.FD) { s.reg.unregister() }
