@@ -6,14 +6,6 @@ import (
 	"time"
 )
 
-func init() {
-	register("DeadlinePast", skipNoDL, testDeadlinePast)
-	register("DeadlineFuture", skipNoDL, testDeadlineFuture)
-	register("DeadlineMovedWhilePending", anyOf(skipNoDL, skipDLStart), testDeadlineMoved)
-	register("DeadlineCleared", skipNoDL, testDeadlineCleared)
-	register("WriteDeadline", anyOf(skipNoDL, skipLossy), testWriteDeadline)
-}
-
 func deadlines(t *testing.T, c any) deadliner {
 	t.Helper()
 	d, ok := c.(deadliner)
@@ -128,5 +120,56 @@ func testWriteDeadline(t *testing.T, mp MakePipe, tr Traits) {
 	wantTimeout(t, "Send into a full buffer", err)
 	if sent.Load() == 0 {
 		t.Errorf("nothing was sent before the deadline; the buffer should have taken some")
+	}
+}
+
+// testDeadlineAfterClose: setting a deadline on a closed Conn fails with an
+// error wrapping net.ErrClosed, as net.Conn's does, in every direction.
+func testDeadlineAfterClose(t *testing.T, mp MakePipe, tr Traits) {
+	p := open(t, mp)
+	d := deadlines(t, p.A)
+	if err := p.A.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, set := range map[string]func(time.Time) error{
+		"SetDeadline": d.SetDeadline, "SetReadDeadline": d.SetReadDeadline, "SetWriteDeadline": d.SetWriteDeadline,
+	} {
+		wantClosed(t, name+" after Close", set(time.Now().Add(time.Second)))
+	}
+}
+
+// testDeadlineUnderSignals: a deadline still ends a pending Recv while
+// signals keep arriving at every thread of the process (a signal handler
+// interrupts a system call with EINTR; a loop that restarts it with its
+// whole timeout would never end). SIGUSR1 is caught with signal.Notify, as
+// a program that uses it would, and sent every 20 ms.
+func testDeadlineUnderSignals(t *testing.T, mp MakePipe, tr Traits) {
+	p := open(t, mp)
+	d := deadlines(t, p.B)
+	stop, err := signalStorm(20 * time.Millisecond)
+	if err != nil {
+		t.Skipf("cannot send signals to this process's threads: %v", err)
+	}
+	defer stop()
+	const wait = 300 * time.Millisecond
+	if err := d.SetReadDeadline(time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.B.Recv(make([]byte, 8))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		wantTimeout(t, "Recv under a signal storm", err)
+		if el := time.Since(start); el < wait {
+			t.Errorf("Recv returned after %v, before its %v deadline", el, wait)
+		}
+	case <-time.After(10 * wait):
+		t.Errorf("Recv with a %v deadline still pending after %v of signals every 20 ms", wait, 10*wait)
+		p.B.Close()
+		<-done
 	}
 }

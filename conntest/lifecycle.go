@@ -14,18 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func init() {
-	register("CloseUnblocksRecv", skipNoClose, testCloseUnblocksRecv)
-	register("CloseUnblocksSend", anyOf(skipNoClose, skipLossy), testCloseUnblocksSend)
-	register("DoubleClose", nil, testDoubleClose)
-	register("UseAfterClose", nil, testUseAfterClose)
-	register("EOFAfterPeerClose", skipNoConn, testEOF)
-	register("SendToClosedPeer", skipNoConn, testSendToClosedPeer)
-	register("ResetByPeer", anyOf(skipNoConn, skipOneWay, skipMessage), testResetByPeer)
-	register("CloseWrite", anyOf(skipNoConn, skipOneWay), testCloseWrite)
-	register("NoDescriptorLeft", nil, testNoDescriptorLeft)
-}
-
 func testCloseUnblocksRecv(t *testing.T, mp MakePipe, tr Traits) {
 	p := open(t, mp)
 	before := callsSoFar(p.B, true)
@@ -226,5 +214,27 @@ func testCloseWrite(t *testing.T, mp MakePipe, tr Traits) {
 	}
 	if err := recvExact(p.A, []byte("reply")); err != nil {
 		t.Errorf("Recv after CloseWrite: %v", err)
+	}
+}
+
+// testCloseRead: after CloseRead (shutdown(2) SHUT_RD), Recv reads io.EOF,
+// as net.TCPConn's does, and Send still works.
+func testCloseRead(t *testing.T, mp MakePipe, tr Traits) {
+	p := open(t, mp)
+	cr, ok := p.B.(interface{ CloseRead() error })
+	if !ok {
+		t.Skipf("%T has no CloseRead", p.B)
+	}
+	if err := cr.CloseRead(); err != nil {
+		t.Fatalf("CloseRead: %v", err)
+	}
+	if n, err := p.B.Recv(make([]byte, 8)); n != 0 || err != io.EOF {
+		t.Errorf("Recv after CloseRead = %d, %s; want 0, io.EOF", n, describe(err))
+	}
+	if _, err := p.B.Send([]byte("still")); err != nil {
+		t.Fatalf("Send after CloseRead: %v", err)
+	}
+	if err := recvExact(p.A, []byte("still")); err != nil {
+		t.Error(err)
 	}
 }

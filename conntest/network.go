@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/iomodel/iomodel"
 )
 
@@ -40,6 +38,7 @@ func RunNetwork(t *testing.T, nw Network) {
 	t.Run("DialUDP", func(t *testing.T) { watch(t, "DialUDP", func() { testDialUDP(t, nw) }) })
 	t.Run("CloseUnblocksAccept", func(t *testing.T) { watch(t, "CloseUnblocksAccept", func() { testCloseAccept(t, nw) }) })
 	t.Run("BadInput", func(t *testing.T) { watch(t, "BadInput", func() { testNetworkErrors(t, nw) }) })
+	runListenerCases(t, nw)
 }
 
 func testEcho(t *testing.T, nw Network, network, address string) {
@@ -105,17 +104,12 @@ func testEcho(t *testing.T, nw Network, network, address string) {
 }
 
 func testDialUDP(t *testing.T, nw Network) {
-	s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	peer, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Close(s)
-	if err := unix.Bind(s, loopback); err != nil {
-		t.Fatal(err)
-	}
-	sa, _ := unix.Getsockname(s)
-	port := sa.(*unix.SockaddrInet4).Port
-	c, err := nw.Dial("udp", net.JoinHostPort("127.0.0.1", itoa(port)))
+	defer peer.Close()
+	c, err := nw.Dial("udp", peer.LocalAddr().String())
 	if err != nil {
 		t.Fatalf("Dial udp: %v", err)
 	}
@@ -124,7 +118,7 @@ func testDialUDP(t *testing.T, nw Network) {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 64)
-	n, _, err := unix.Recvfrom(s, buf, 0)
+	n, _, err := peer.ReadFrom(buf)
 	if err != nil || string(buf[:n]) != "datagram" {
 		t.Errorf("the peer got %q, %v; want \"datagram\"", buf[:n], err)
 	}
@@ -202,15 +196,13 @@ func RunNew(t *testing.T, newConn func(fd int) (iomodel.Conn, error)) {
 	} else {
 		t.Logf("New(-1): %v", err)
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	closed, err := closedFD()
 	if err != nil {
 		t.Fatal(err)
 	}
-	unix.Close(fds[0])
-	unix.Close(fds[1])
-	if c, err := newConn(fds[0]); err == nil {
+	if c, err := newConn(closed); err == nil {
 		c.Close()
-		t.Errorf("New on closed fd %d succeeded", fds[0])
+		t.Errorf("New on closed fd %d succeeded", closed)
 	} else if !errors.Is(err, syscall.EBADF) {
 		t.Errorf("New on a closed fd: %v, want an error wrapping EBADF", err)
 	}

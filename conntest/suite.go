@@ -105,12 +105,6 @@ type testCase struct {
 	run  func(t *testing.T, mp MakePipe, tr Traits)
 }
 
-var cases []testCase
-
-func register(name string, skip func(Traits) string, run func(*testing.T, MakePipe, Traits)) {
-	cases = append(cases, testCase{name, skip, run})
-}
-
 // open makes a pipe for t and closes it when t ends.
 func open(t *testing.T, mp MakePipe) Pipe {
 	t.Helper()

@@ -12,16 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/sys/unix"
-
 	"github.com/iomodel/iomodel"
 )
-
-func closeFDs(fds ...int) {
-	for _, fd := range fds {
-		unix.Close(fd)
-	}
-}
 
 // deadliner is the part of net.Conn the deadline checks need.
 type deadliner interface {

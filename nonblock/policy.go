@@ -1,6 +1,8 @@
 package nonblock
 
 import (
+	"fmt"
+	"math"
 	"runtime"
 	"time"
 
@@ -34,14 +36,25 @@ var DefaultPolicy = Policy{Spins: 0, Yields: 200, MinSleep: 50 * time.Microsecon
 
 // Spin is a Policy that never sleeps: lowest latency, a whole core while
 // waiting.
-var Spin = Policy{Spins: 1 << 62}
+var Spin = Policy{Spins: math.MaxInt}
 
-// Wait implements iofd.Waiter: one step of the back-off.
-func (p *Policy) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+func (p Policy) validate() error {
+	if p.Spins < 0 || p.Yields < 0 || p.MinSleep < 0 || p.MaxSleep < 0 {
+		return fmt.Errorf("nonblock: invalid Policy %+v: counts and durations must not be negative", p)
+	}
+	return nil
+}
+
+// waiter is a Policy at work: the iofd.Waiter of a Conn or Listener.
+type waiter struct{ p Policy }
+
+// Wait is one step of the back-off.
+func (w *waiter) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+	p := &w.p
 	switch {
 	case attempt < p.Spins:
 		return nil
-	case attempt-p.Spins < p.Yields:
+	case attempt-p.Spins < p.Yields: // attempt ≥ Spins: no overflow
 		// Let other goroutines run, then let other threads have the
 		// CPU: the peer that will answer is often a thread just woken
 		// on this CPU (see iofd.YieldSpins). Without the second, a

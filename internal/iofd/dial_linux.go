@@ -62,7 +62,7 @@ func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
 		return zero, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
 	laddr := sock.Addr(t.Type, t.Addr)
-	s, err := sock.Listen(t, false)
+	s, err := sock.Listen(t, true) // accept4(2) has no per-call MSG_DONTWAIT; New clears it for the models that block
 	if err != nil {
 		return zero, &net.OpError{Op: "listen", Net: network, Source: laddr, Err: err}
 	}
@@ -80,9 +80,16 @@ func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
 // Accept is every model's Accept: take a connection from the listening l
 // (waiting l's way), make it the model's with open, with the peer's address
 // accept(2) returned. Errors are *net.OpError with Op "accept".
-func Accept[T any](l *FD, open Opener[T]) (T, error) {
+func Accept[T any](l *FD, open Opener[T]) (T, error) { return acceptWith(l, l.waiter, open) }
+
+// TryAccept is one attempt at Accept that never waits: it fails with an
+// error wrapping EAGAIN if no connection is waiting (the non-blocking
+// model's TryAccept).
+func TryAccept[T any](l *FD, open Opener[T]) (T, error) { return acceptWith(l, nil, open) }
+
+func acceptWith[T any](l *FD, w Waiter, open Opener[T]) (T, error) {
 	var zero T
-	nfd, sa, err := l.accept(l.waiter)
+	nfd, sa, err := l.accept(w)
 	if err != nil {
 		return zero, l.OpError("accept", err)
 	}
@@ -113,11 +120,12 @@ func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
 			return -1, nil, err
 		}
 		nfd, sa, err := -1, unix.Sockaddr(nil), error(unix.EAGAIN)
-		if c == nil || c.Direct(fd, h, OpAccept, attempt) {
+		tried := c == nil || c.Direct(fd, h, OpAccept, attempt)
+		if tried {
 			nfd, sa, err = fd.sysAccept(h)
 		}
 		if err == unix.EAGAIN {
-			nfd, err = fd.await(h, w, c, attempt, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC})
+			nfd, err = fd.await(h, w, c, attempt, tried, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC})
 			if err == errAgain {
 				continue
 			}
@@ -293,4 +301,31 @@ func (fd *FD) shutdown(how int) error {
 		return fd.OpError("close", os.NewSyscallError("shutdown", err))
 	}
 	return nil
+}
+
+// ShutdownBusy is the blocking model's Hooks.Evict: it wakes the calls
+// sleeping on a socket by shutting down the directions that have one
+// (shutdown(2)): a blocked recv returns 0, a blocked send EPIPE, a blocked
+// accept EINVAL, and the loops then see the FD is closed.
+//
+// An idle direction is left alone: shutting it down would change what the
+// peer sees. close(2) of a TCP socket with unread data sends a reset
+// (tcp(7)), but shutdown first sends an orderly FIN, and the peer would read
+// io.EOF instead of ECONNRESET.
+func (fd *FD) ShutdownBusy() {
+	if !fd.Kind.IsSocket() {
+		return
+	}
+	how := -1
+	switch r, w := fd.Read.Busy(), fd.Write.Busy(); {
+	case r && w:
+		how = unix.SHUT_RDWR
+	case r:
+		how = unix.SHUT_RD
+	case w:
+		how = unix.SHUT_WR
+	}
+	if how >= 0 {
+		unix.Shutdown(fd.Sysfd, how)
+	}
 }

@@ -52,6 +52,8 @@ type Half struct {
 	interrupt  func(h *Half)
 	timeoutSet bool // the socket timeout is the "none" one; under mu
 
+	op Op // the call handed to a Completer (await); under mu
+
 	_ [64]byte // keep the two Halves' hot words on separate cache lines
 }
 

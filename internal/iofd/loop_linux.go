@@ -48,11 +48,12 @@ func (fd *FD) recv(p []byte, w Waiter) (int, error) {
 			return 0, fd.OpError("read", err)
 		}
 		n, err := 0, error(unix.EAGAIN)
-		if c == nil || c.Direct(fd, h, kind, attempt) {
+		tried := c == nil || c.Direct(fd, h, kind, attempt)
+		if tried {
 			n, err = fd.sysRecv(h, p)
 		}
 		if err == unix.EAGAIN {
-			if n, err = fd.await(h, w, c, attempt, Op{Kind: kind, Buf: p}); err == errAgain {
+			if n, err = fd.await(h, w, c, attempt, tried, Op{Kind: kind, Buf: p}); err == errAgain {
 				continue
 			}
 		}
@@ -79,8 +80,10 @@ func (fd *FD) recv(p []byte, w Waiter) (int, error) {
 }
 
 // send is the one write loop: all of p on a stream (looping over short
-// writes), one message on a datagram or seqpacket socket (an empty one for
-// an empty p, as package net sends). On EAGAIN it waits with w; with w nil
+// writes), one message on a datagram or seqpacket socket. An empty p is an
+// empty datagram on a datagram socket, as package net sends; on a stream or
+// seqpacket socket it sends nothing (net would send an empty seqpacket
+// record, which the peer cannot tell from the end of the connection). On EAGAIN it waits with w; with w nil
 // it returns what was written and the EAGAIN (the non-blocking model's
 // TrySend).
 func (fd *FD) send(p []byte, w Waiter) (int, error) {
@@ -90,7 +93,7 @@ func (fd *FD) send(p []byte, w Waiter) (int, error) {
 	}
 	defer fd.Unlock(h)
 	h.calls.Add(1)
-	if len(p) == 0 && !fd.Kind.Messages() {
+	if len(p) == 0 && fd.Kind != Datagram {
 		return 0, nil
 	}
 	kind := OpWrite
@@ -108,11 +111,12 @@ func (fd *FD) send(p []byte, w Waiter) (int, error) {
 			chunk = chunk[:maxIO]
 		}
 		n, err := 0, error(unix.EAGAIN)
-		if c == nil || c.Direct(fd, h, kind, attempt) {
+		tried := c == nil || c.Direct(fd, h, kind, attempt)
+		if tried {
 			n, err = fd.sysSend(h, chunk)
 		}
 		if err == unix.EAGAIN {
-			if n, err = fd.await(h, w, c, attempt, Op{Kind: kind, Buf: chunk, Flags: unix.MSG_NOSIGNAL}); err == errAgain {
+			if n, err = fd.await(h, w, c, attempt, tried, Op{Kind: kind, Buf: chunk, Flags: unix.MSG_NOSIGNAL}); err == errAgain {
 				continue
 			}
 		}
@@ -142,8 +146,12 @@ var errAgain error = handOver{}
 
 // await is what a loop does after EAGAIN: return it (w nil), wait for
 // readiness with w (errAgain: try again), or have the completer perform op.
-func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, op Op) (int, error) {
-	h.wouldBlock.Add(1)
+// tried says the EAGAIN came from a system call (not from a Completer's
+// Direct declining the attempt): only then is it a would-block.
+func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, tried bool, op Op) (int, error) {
+	if tried {
+		h.wouldBlock.Add(1)
+	}
 	if fd.Mode == Blocking {
 		return 0, fd.timedOut(h)
 	}
@@ -156,7 +164,12 @@ func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, op Op) (int, er
 	case err != ErrHandOver || c == nil:
 		return 0, err
 	}
-	return c.Complete(fd, h, &op)
+	// The Op lives in the Half, not on this frame: a pointer handed to an
+	// interface method escapes, and would cost an allocation per call.
+	h.op = op
+	n, err := c.Complete(fd, h, &h.op)
+	h.op = Op{} // let go of the caller's buffer
+	return n, err
 }
 
 // completerFor is fd's Completer when w is its Waiter, nil otherwise.

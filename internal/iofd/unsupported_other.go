@@ -52,6 +52,12 @@ func Accept[T any](l *FD, open Opener[T]) (T, error) {
 	return zero, platform.Unsupported(l.Model, "Accept")
 }
 
+// TryAccept fails with platform's Unsupported error.
+func TryAccept[T any](l *FD, open Opener[T]) (T, error) {
+	var zero T
+	return zero, platform.Unsupported(l.Model, "TryAccept")
+}
+
 // YieldSpins is the readiness models' retries before they park.
 const YieldSpins = 2
 
@@ -63,3 +69,6 @@ func Crowded() bool { return false }
 
 // YieldThread does nothing here.
 func YieldThread() {}
+
+// ShutdownBusy does nothing here.
+func (fd *FD) ShutdownBusy() {}

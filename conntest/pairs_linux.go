@@ -134,3 +134,21 @@ func connect(fd int, sa unix.Sockaddr) error {
 		}
 	}
 }
+
+func closeFDs(fds ...int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// closedFD is a descriptor number that was open a moment ago and is not
+// now, for checking that New refuses it.
+func closedFD() (int, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socketpair", err)
+	}
+	unix.Close(fds[0])
+	unix.Close(fds[1])
+	return fds[0], nil
+}

@@ -1,0 +1,70 @@
+// Command facadegen writes the façade every model exposes: the methods of
+// Conn and Listener that behave the same in every model (net.Conn's, the
+// half-closes, deadlines, addresses, counters; net.Listener's), each a
+// one-line forward to the model's *iofd.FD, where the behaviour is written
+// once. The methods are generated, not embedded, so that go doc shows them
+// under each model's own types.
+//
+// Run it from the module's root after changing the template or the list of
+// models:
+//
+//	go run ./internal/facadegen
+//
+// TestGenerated fails when a model's facade_gen.go is not what it writes.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"text/template"
+)
+
+// Model is one model package, and where its Conn and Listener keep their
+// *iofd.FD.
+type Model struct {
+	Pkg      string // the package directory and name
+	ConnFD   string // the FD of a Conn c, as an expression
+	ListenFD string // the FD of a Listener l
+}
+
+// Models are the five models, in Stevens' order: the one place that lists
+// them for the façade.
+var Models = []Model{
+	{Pkg: "blocking", ConnFD: "c.fd", ListenFD: "l.fd"},
+	{Pkg: "nonblock", ConnFD: "c.fd", ListenFD: "l.fd"},
+	{Pkg: "multiplex", ConnFD: "c.pd.fd", ListenFD: "l.pd.fd"},
+	{Pkg: "sigdriven", ConnFD: "c.s.fd", ListenFD: "l.s.fd"},
+	{Pkg: "async", ConnFD: "c.fd", ListenFD: "l.fd"},
+}
+
+func main() {
+	for _, m := range Models {
+		src, err := Generate(m)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "facadegen:", err)
+			os.Exit(1)
+		}
+		if err := os.WriteFile(filepath.Join(m.Pkg, "facade_gen.go"), src, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "facadegen:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// Generate is the façade file of m, gofmt-ed.
+func Generate(m Model) ([]byte, error) {
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, m); err != nil {
+		return nil, err
+	}
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v\n%s", m.Pkg, err, b.Bytes())
+	}
+	return src, nil
+}
+
+var tmpl = template.Must(template.New("facade").Parse(facade))
