@@ -60,3 +60,8 @@ func Signals() SignalStats {
 		Dispatchers: counters.dispatchers.Load(),
 	}
 }
+
+// regStats are one registration's counters, read by Conn.SignalStats.
+type regStats struct {
+	signals, precise, broadcast, spurious atomic.Uint64
+}

@@ -16,11 +16,6 @@ import (
 // it reports whether it woke a sleeping goroutine.
 type readier interface{ Ready() bool }
 
-// regStats are one registration's counters, read by Conn.SignalStats.
-type regStats struct {
-	signals, precise, broadcast, spurious atomic.Uint64
-}
-
 // registration is one descriptor armed for signals: in precise mode with
 // its dispatcher d, in broadcast mode with the broadcaster b.
 type registration struct {

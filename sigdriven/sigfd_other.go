@@ -1,0 +1,16 @@
+//go:build !linux
+
+package sigdriven
+
+import "net"
+
+// Off Linux no descriptor is ever taken: New fails here, and Dial and
+// Listen fail in iofd, all with platform's Unsupported error; the rest
+// exists so that the package compiles.
+
+// registration holds only the counters here.
+type registration struct{ regStats }
+
+func (s *sigFD) open(int, options, net.Addr) error { return unsupported("New") }
+
+func (s *sigFD) openListener(int, options) error { return unsupported("Listen") }
