@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
-	"os"
 	"strings"
 	"time"
 )
@@ -155,7 +153,17 @@ type Selector interface {
 }
 
 // NewSelector returns a Selector using the best backend, epoll.
-func NewSelector() (Selector, error) { return NewEpoll() }
+func NewSelector() (Selector, error) { return openSelector(Epoll, "NewSelector") }
+
+// NewEpoll returns a Selector on epoll(7).
+func NewEpoll() (Selector, error) { return openSelector(Epoll, "NewEpoll") }
+
+// NewPoll returns a Selector on poll(2).
+func NewPoll() (Selector, error) { return openSelector(Poll, "NewPoll") }
+
+// NewSelect returns a Selector on select(2). It fails if its own eventfd
+// does not fit below FD_SETSIZE.
+func NewSelect() (Selector, error) { return openSelector(Select, "NewSelect") }
 
 var (
 	// ErrNotPollable is wrapped by the error Add returns for an fd whose
@@ -167,70 +175,3 @@ var (
 	// an fd ≥ FD_SETSIZE (1024), which select(2) cannot watch.
 	ErrFDSetSize = errors.New("fd does not fit in select's FD_SETSIZE (1024)")
 )
-
-// errClosed is returned by every call on a closed selector.
-func errClosed(b Backend, op string) error {
-	return fmt.Errorf("multiplex: %s: %s on closed selector: %w", b, op, net.ErrClosed)
-}
-
-// regError explains a refused registration; errno is kept for errors.Is.
-func regError(b Backend, op string, fd int, err error) error {
-	return fmt.Errorf("multiplex: %s: %s fd %d: %w", b, op, fd, err)
-}
-
-// notPollable describes why fd (of kind mode) cannot be multiplexed.
-func notPollable(b Backend, op string, fd int, kind string, errno error) error {
-	return fmt.Errorf("multiplex: %s: %s fd %d: %s is always ready for I/O, so it cannot be multiplexed (epoll_ctl(2) refuses it with EPERM); use the blocking or async model: %w: %w",
-		b, op, fd, kind, ErrNotPollable, errno)
-}
-
-// checkArgs refuses bad input common to every backend.
-func checkArgs(b Backend, op string, fd int, events Events, tag uint64) error {
-	if fd < 0 {
-		return regError(b, op, fd, os.NewSyscallError(op, errEBADF))
-	}
-	if tag == WakeTag {
-		return regError(b, op, fd, fmt.Errorf("tag %#x is reserved (WakeTag): %w", tag, errEINVAL))
-	}
-	if events&^interest != 0 {
-		return regError(b, op, fd, fmt.Errorf("events %v cannot be asked for: %w", events&^interest, errEINVAL))
-	}
-	if events&EdgeTriggered != 0 && b != Epoll {
-		return regError(b, op, fd, fmt.Errorf("EdgeTriggered needs epoll: %w", errors.ErrUnsupported))
-	}
-	return nil
-}
-
-// deadlineOf turns a Wait timeout into an absolute time (zero = forever).
-func deadlineOf(timeout time.Duration) time.Time {
-	if timeout <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(timeout)
-}
-
-// remaining is the timeout left until deadline: -1 for forever (deadline
-// zero and timeout negative), 0 once it has passed.
-func remaining(timeout time.Duration, deadline time.Time) time.Duration {
-	if timeout <= 0 {
-		return timeout
-	}
-	d := time.Until(deadline)
-	if d < 0 {
-		return 0
-	}
-	return d
-}
-
-// millis rounds a timeout up to whole milliseconds for epoll_wait and poll,
-// so a Wait never returns before its timeout: -1 waits forever.
-func millis(d time.Duration) int {
-	if d < 0 {
-		return -1
-	}
-	ms := (d + time.Millisecond - 1) / time.Millisecond
-	if ms > math.MaxInt32 {
-		return math.MaxInt32
-	}
-	return int(ms)
-}

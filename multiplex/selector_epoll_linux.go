@@ -24,8 +24,8 @@ type epollSelector struct {
 	buf    []unix.EpollEvent
 }
 
-// NewEpoll returns a Selector on epoll(7).
-func NewEpoll() (Selector, error) {
+// newEpoll is NewEpoll.
+func newEpoll() (Selector, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -197,36 +197,4 @@ func (s *epollSelector) Close() error {
 		return os.NewSyscallError("close", err1)
 	}
 	return err2
-}
-
-// fileKind names the kind of fd for error messages.
-func fileKind(fd int) string {
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return "the fd"
-	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return "a regular file"
-	case unix.S_IFDIR:
-		return "a directory"
-	case unix.S_IFBLK:
-		return "a block device"
-	}
-	return "the fd"
-}
-
-// checkPollable refuses, for poll and select, what epoll_ctl would refuse:
-// regular files and directories, which poll(2) always reports ready. It
-// also refuses a closed fd (EBADF), as epoll_ctl does.
-func checkPollable(b Backend, op string, fd int) error {
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return regError(b, op, fd, os.NewSyscallError("fstat", err))
-	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG, unix.S_IFDIR:
-		return notPollable(b, op, fd, fileKind(fd), unix.EPERM)
-	}
-	return nil
 }

@@ -24,8 +24,8 @@ type pollSelector struct {
 	tags   []uint64
 }
 
-// NewPoll returns a Selector on poll(2).
-func NewPoll() (Selector, error) {
+// newPoll is NewPoll.
+func newPoll() (Selector, error) {
 	w, err := newWaker()
 	if err != nil {
 		return nil, err

@@ -26,9 +26,8 @@ type selectSelector struct {
 	watched    []reg
 }
 
-// NewSelect returns a Selector on select(2). It fails if its own eventfd
-// does not fit below FD_SETSIZE.
-func NewSelect() (Selector, error) {
+// newSelect is NewSelect.
+func newSelect() (Selector, error) {
 	w, err := newWaker()
 	if err != nil {
 		return nil, err

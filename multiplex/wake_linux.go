@@ -7,11 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var (
-	errEBADF  error = unix.EBADF
-	errEINVAL error = unix.EINVAL
-)
-
 // A waker is an eventfd(2) that makes a blocked wait return. Writes are
 // coalesced: while one is pending (written, not yet drained) another kick
 // does no system call.
