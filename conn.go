@@ -11,7 +11,12 @@ package iomodel
 //   - Recv returns at least one byte, or io.EOF (unwrapped, so io.Copy's ==
 //     comparison works) once the peer has shut down a stream. Concurrent Recvs
 //     are serialized.
-//   - Zero-length Send and Recv return 0, nil (after checking the Conn is open).
+//   - Zero-length Send and Recv return 0, nil (after checking the Conn is
+//     open). On a datagram socket a zero-length Send sends an empty
+//     datagram, as net's UDPConn.Write(nil) does: an empty datagram is a
+//     message, and the peer's Recv returns 0, nil for it. On a stream or
+//     seqpacket socket it sends nothing (an empty seqpacket record would
+//     read as the end of the connection).
 //   - Close unblocks every pending Send and Recv; they return an error wrapping
 //     net.ErrClosed. The descriptor itself is closed only after the last call
 //     in flight has returned, so a reused descriptor number is never touched.

@@ -29,4 +29,10 @@
 // checks it and can check any other implementation. The command
 // cmd/iomodel measures the five models side by side against package net on
 // the machine it runs on.
+//
+// Platforms: the module builds on every Go port, so that a program that
+// imports it builds everywhere; the models run on Linux (amd64, arm64, 386,
+// arm and the other Linux ports), and elsewhere every constructor returns
+// an error wrapping errors.ErrUnsupported that names the model and the
+// platform.
 package iomodel

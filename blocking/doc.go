@@ -17,11 +17,24 @@
 // where latency matters more than scale; or descriptors the other models
 // cannot drive (regular files, where readiness means nothing).
 //
-// Deadlines and Close have limits this model cannot hide. Deadlines work on
-// sockets through SO_RCVTIMEO and SO_SNDTIMEO (socket(7)), armed at the start
-// of each call: a deadline moved while a call already sleeps does not reach
-// that call. On pipes, FIFOs and ttys there are no deadlines
-// (os.ErrNoDeadline). Close wakes a call sleeping on a socket with
-// shutdown(2); a call sleeping on a pipe cannot be woken, so the descriptor is
-// closed when that call returns by itself, as with os.File.
+// Deadlines are socket timeouts (SO_RCVTIMEO, SO_SNDTIMEO, socket(7)),
+// armed from the time left before each system call. A deadline set while a
+// call already sleeps reaches it too: the call records the thread it sleeps
+// on, and SetDeadline sends that thread SIGURG, the signal the Go runtime
+// already handles on every thread. signal(7) says a socket call with a
+// timeout set is never restarted after a signal handler, so the call fails
+// with EINTR, re-arms its timeout from the new deadline and sleeps again; a
+// call that keeps being interrupted by other signals still ends at its
+// deadline. The cost is a gettid(2) per call, a setsockopt(2) per call that
+// has a deadline, and a signal per deadline moved under a sleeping call. It
+// cannot apply to pipes, FIFOs, ttys and files, which have no timeout
+// option and whose read(2) the kernel restarts after a signal: on them
+// SetDeadline fails with an error wrapping os.ErrNoDeadline. Close wakes a
+// call sleeping on a socket with shutdown(2); a call sleeping on a pipe
+// cannot be woken, so the descriptor is closed when that call returns by
+// itself, as with os.File.
+//
+// The package builds on every platform Go supports, so that programs that
+// import it build everywhere; it runs on Linux, and elsewhere New, Dial and
+// Listen fail with an error wrapping errors.ErrUnsupported.
 package blocking

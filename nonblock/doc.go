@@ -24,4 +24,8 @@
 // The default Policy, chosen by measurement (see DefaultPolicy), answers a
 // peer that replies within tens of microseconds without sleeping, and keeps
 // an idle Recv under 5% of a core (BenchmarkIdleRecv measures it).
+//
+// The package builds on every platform Go supports, so that programs that
+// import it build everywhere; it runs on Linux, and elsewhere New, Dial and
+// Listen fail with an error wrapping errors.ErrUnsupported.
 package nonblock
