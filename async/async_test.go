@@ -179,8 +179,8 @@ func TestCancelSafetyClose(t *testing.T) {
 func TestCloseBeforeSubmit(t *testing.T) {
 	requireRing(t)
 	a, _ := pair(t, unix.SOCK_STREAM, WithRingOnly())
-	testHookSubmit = func(c *Conn) {
-		if c != a {
+	testHookSubmit = func(l *lifecycle) {
+		if l != &a.life {
 			return
 		}
 		a.Close()

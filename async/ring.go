@@ -46,39 +46,25 @@ const DefaultRingSize = uring.DefaultCQEntries
 // NewRing starts a ring with room for size operations in flight: its
 // completion queue, where each operation with a deadline counts twice. The
 // ring submits up to size/8 of them per io_uring_enter(2) (at least 8, at
-// most 4096). size 0 means DefaultRingSize (8192), with the default ring's
-// 256 submissions per enter; the kernel rounds a size up to a power of two,
-// and sizes below 16 are raised to 16. Operations beyond the size wait
-// their turn inside the ring; closing a Conn never waits for room. NewRing
-// fails with an error wrapping errors.ErrUnsupported, which says why and
-// what to do, when io_uring is absent or forbidden here.
+// most 4096). size 0 means DefaultRingSize (8192), with the default ring's 256
+// submissions per enter; the kernel rounds a size up to a power of two, and
+// sizes below 16 are raised to 16. Operations beyond the size wait their
+// turn inside the ring; closing a Conn never waits for room. NewRing fails
+// with an error wrapping errors.ErrUnsupported, which says why and what to
+// do, when io_uring is absent or forbidden here.
 func NewRing(size int) (*Ring, error) {
 	if size < 0 {
 		return nil, errors.New("async.NewRing: negative size")
 	}
-	c := uring.Config{} // the defaults
-	if size > 0 {
-		c = uring.Config{CQEntries: uint32(size), Entries: uint32(min(max(size/8, 8), 4096))}
-	}
-	r, err := uring.New(c)
-	if err != nil {
-		return nil, err
-	}
-	return &Ring{r: r}, nil
+	return newRing(size)
 }
 
 // Close drops the reference NewRing returned. The ring stops (thread gone,
 // descriptors closed) when the last Conn using it has closed too.
 func (r *Ring) Close() error {
-	r.r.Release()
+	r.release()
 	return nil
 }
 
 // Stats returns the ring's counters.
 func (r *Ring) Stats() RingStats { return ringStats(r.r) }
-
-func ringStats(r *uring.Ring) RingStats {
-	s := r.Stats()
-	return RingStats{Enters: s.Enters, Submitted: s.Submitted, Ops: s.Ops, Wakeups: s.Wakeups,
-		Active: s.Active, MaxInFlight: s.MaxInFlight, Size: s.CQEntries}
-}

@@ -1,0 +1,274 @@
+package async
+
+import (
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/iofd"
+	"github.com/iomodel/iomodel/internal/sock"
+	"github.com/iomodel/iomodel/internal/uring"
+)
+
+// lifecycle is the ring's part in one descriptor's life. It is the FD's
+// iofd.Completer, the model's hook into the loop every model shares (Direct:
+// try the system call first?; Wait: after EAGAIN, yield or hand over;
+// Complete: the request on the ring), and its iofd.Hooks (Evict, Destroy).
+type lifecycle struct {
+	ring *uring.Ring
+	ops  uring.Tracker // SendAsync/RecvAsync requests and Close's cancel by fd, until the ring has reaped them
+	// speculate: a socket without WithRingOnly tries Send and Recv with
+	// MSG_DONTWAIT before the ring (the package doc, "Speculation").
+	speculate bool
+
+	// One request per direction, reused by every call (used under that
+	// Half's lock): Recv and Accept in dir[iofd.Read], Send and Connect in
+	// dir[iofd.Write].
+	dir [2]direction
+
+	// recvWaited: the last Recv was served by the ring; waitedBefore is
+	// its value when this Recv began. While many calls wait, a Recv that
+	// follows one that waited goes straight to the ring. Under fd.Read's
+	// lock.
+	recvWaited, waitedBefore bool
+
+	// peers holds the address each ACCEPT reported, by the accepted
+	// descriptor, until the listener's open takes it (a Listener's only).
+	peersMu sync.Mutex
+	peers   map[int]net.Addr
+}
+
+type direction struct {
+	q     uring.Req
+	tried bool // the loop's current attempt is its own system call
+}
+
+var _ iofd.Completer = (*lifecycle)(nil)
+
+// Direct: a socket speculates (one recv(2) or send(2) with MSG_DONTWAIT on
+// the caller's thread) unless WithRingOnly; what is not a socket, and an
+// Accept, go to the ring at once. While more calls wait than there are Ps,
+// a Recv whose previous Recv also waited skips the attempt: it most likely
+// waits as well, and a doomed attempt at submission would run on the ring's
+// thread, the busiest one.
+func (l *lifecycle) Direct(fd *iofd.FD, h *iofd.Half, op iofd.OpKind, attempt int) bool {
+	d := l.speculate && (op == iofd.OpRecv || op == iofd.OpSend)
+	if op == iofd.OpRecv {
+		if attempt == 0 {
+			l.waitedBefore, l.recvWaited = l.recvWaited, false
+		}
+		d = d && !(l.waitedBefore && iofd.Crowded())
+	}
+	l.dir[h.Dir()].tried = d
+	return d
+}
+
+// Wait, after the loop's own attempt found EAGAIN, gives the CPU away for a
+// moment while few calls wait (the answer is often a moment away: see
+// iofd.ShouldYield) and has the loop try again; otherwise, and when no
+// attempt was made, it hands the call to Complete.
+func (l *lifecycle) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+	if l.dir[h.Dir()].tried && iofd.ShouldYield(attempt) {
+		iofd.YieldThread()
+		return nil
+	}
+	return iofd.ErrHandOver
+}
+
+// Complete performs op as one request on the ring: IORING_OP_RECV, READ,
+// SEND (with op's MSG_NOSIGNAL), WRITE, ACCEPT or CONNECT, bounded by a
+// linked timeout for the time left before the deadline, and returns when
+// the kernel is done with it. A request that follows an EAGAIN of the
+// loop's is marked IORING_RECVSEND_POLL_FIRST: the kernel arms its poll
+// without trying once more.
+//
+// SEND is not given MSG_WAITALL: with it io_uring retries a short send
+// internally, and a request cancelled after part of its bytes went (a moved
+// deadline) would complete with -ECANCELED, losing the count of what was
+// sent. One send per request keeps "cancelled" meaning "nothing sent", and
+// the loop sends the rest.
+func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
+	d := &l.dir[h.Dir()]
+	q := &d.q
+	switch op.Kind {
+	case iofd.OpRecv:
+		q.PrepRecv(fd.Sysfd, op.Buf, 0)
+		l.recvWaited = l.speculate
+	case iofd.OpRead:
+		q.PrepRead(fd.Sysfd, op.Buf)
+	case iofd.OpSend:
+		q.PrepSend(fd.Sysfd, op.Buf, op.Flags)
+	case iofd.OpWrite:
+		q.PrepWrite(fd.Sysfd, op.Buf)
+	case iofd.OpAccept:
+		q.PrepAccept(fd.Sysfd, op.Flags)
+	case iofd.OpConnect:
+		if len(op.Addr) == 0 {
+			return 0, unix.EINVAL
+		}
+		// PrepConnect copies the address into q, and the ring copies it
+		// into the request's slot, pinned for the ring's lifetime, where
+		// the kernel reads it: op.Addr need not outlive this call.
+		q.PrepConnect(fd.Sysfd, unsafe.Pointer(&op.Addr[0]), uint32(len(op.Addr)))
+	}
+	if l.speculate && (op.Kind == iofd.OpRecv || op.Kind == iofd.OpSend) {
+		// The loop just saw EAGAIN, or skipped its attempt because the
+		// last Recv waited under load: no point trying before the poll.
+		q.SetPollFirst()
+	}
+	dl := h.Deadline()
+	if dl != 0 {
+		left := time.Duration(dl - time.Now().UnixNano())
+		if left <= 0 {
+			return 0, unix.ECANCELED // withdrawn: the loop's check reports the deadline
+		}
+		q.SetTimeout(left)
+	}
+	res, timedOut, err := l.await(fd, h, q, dl)
+	switch {
+	case err != nil:
+		return 0, err
+	case res >= 0:
+		// Bytes moved count even if the deadline fired meanwhile: the
+		// loop's next check reports it.
+		if op.Kind == iofd.OpAccept {
+			l.recordPeer(fd, int(res), q)
+		}
+		return int(res), nil
+	case timedOut && h.Expired():
+		return 0, os.ErrDeadlineExceeded
+	case timedOut:
+		// The kernel's clock (CLOCK_MONOTONIC) ran out a hair before the
+		// deadline's (the wall clock): the loop tries again for the rest.
+		return 0, unix.ECANCELED
+	}
+	return 0, syscall.Errno(-res)
+}
+
+// await submits q and sleeps until it completes. If the descriptor is closed
+// or the deadline dl moves or passes meanwhile, it cancels q
+// (IORING_OP_ASYNC_CANCEL) and still waits for the completion: when await
+// returns, the kernel is done with q and its buffer.
+//
+// The ring signals the completion on h's wake-up token, which Close and
+// SetDeadline signal too, so without a deadline the caller sleeps on that
+// one channel. With one, Wait's timer runs beside q's linked timeout, which
+// starts only when q reaches the kernel: a request still held in the ring's
+// backlog (the CQ is full) must end at its deadline too.
+func (l *lifecycle) await(fd *iofd.FD, h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut bool, err error) {
+	q.SetDone(h.Token())
+	q.KeepPinned() // unpinned below, off the ring's thread
+	if testHookSubmit != nil {
+		testHookSubmit(l)
+	}
+	if err := l.ring.Submit(q); err != nil {
+		return 0, false, err
+	}
+	h.Count(0, 1, 0, 0) // the submission is this call's system call
+	l.ring.Spin(q)
+	for !q.Completed() {
+		h.Wait(0)
+		if q.Completed() {
+			break
+		}
+		if fd.Closed() || h.Deadline() != dl || h.Expired() {
+			l.ring.Cancel(q)
+			for !q.Completed() {
+				<-h.Token()
+			}
+		}
+	}
+	q.Unpin()
+	res, timedOut = q.Result()
+	return res, timedOut, nil
+}
+
+// testHookSubmit, when set (by tests only), runs in await just before the
+// request is handed to the ring.
+var testHookSubmit func(*lifecycle)
+
+// Evict, in Close, cancels every request on the descriptor
+// (IORING_ASYNC_CANCEL_FD|ALL): pending Send and Recv calls, and Ops nobody
+// waits for. The cancel counts in ops until the kernel has answered it, so
+// Destroy's wait also keeps close(2) from freeing the number while a cancel
+// by that number is still on its way to the ring.
+func (l *lifecycle) Evict(fd *iofd.FD) { l.ring.CancelFD(fd.Sysfd, &l.ops) }
+
+// Destroy, just before close(2), waits until no request on the descriptor is
+// left in the kernel, then lets go of the ring.
+func (l *lifecycle) Destroy(fd *iofd.FD) {
+	l.ops.Wait()
+	l.ring.Release()
+}
+
+// recordPeer keeps the address an ACCEPT reported for the descriptor it
+// made, for the listener's open: accept(2) reports it even when the peer
+// has already reset the connection, when getpeername(2) no longer can.
+func (l *lifecycle) recordPeer(fd *iofd.FD, nfd int, q *uring.Req) {
+	raw, n := q.Sockaddr()
+	a := peerAddr(fd.Kind, raw, n)
+	if a == nil {
+		return
+	}
+	l.peersMu.Lock()
+	if l.peers == nil {
+		l.peers = make(map[int]net.Addr)
+	}
+	l.peers[nfd] = a
+	l.peersMu.Unlock()
+}
+
+// peer takes the address recordPeer kept for nfd; nil if none.
+func (l *lifecycle) peer(nfd int) net.Addr {
+	l.peersMu.Lock()
+	defer l.peersMu.Unlock()
+	a := l.peers[nfd]
+	delete(l.peers, nfd)
+	return a
+}
+
+// peerAddr reads the raw sockaddr of length n an ACCEPT filled in.
+func peerAddr(kind iofd.Kind, raw *unix.RawSockaddrAny, n uint32) net.Addr {
+	sotype := unix.SOCK_STREAM
+	if kind == iofd.SeqPacket {
+		sotype = unix.SOCK_SEQPACKET
+	}
+	var sa unix.Sockaddr
+	switch raw.Addr.Family {
+	case unix.AF_INET:
+		r := (*unix.RawSockaddrInet4)(unsafe.Pointer(raw))
+		sa = &unix.SockaddrInet4{Port: port(r.Port), Addr: r.Addr}
+	case unix.AF_INET6:
+		r := (*unix.RawSockaddrInet6)(unsafe.Pointer(raw))
+		sa = &unix.SockaddrInet6{Port: port(r.Port), ZoneId: r.Scope_id, Addr: r.Addr}
+	case unix.AF_UNIX:
+		r := (*unix.RawSockaddrUnix)(unsafe.Pointer(raw))
+		path := make([]byte, 0, len(r.Path))
+		for i := 0; i < len(r.Path) && uintptr(i) < uintptr(n)-2; i++ {
+			if r.Path[i] == 0 && i > 0 {
+				break
+			}
+			path = append(path, byte(r.Path[i]))
+		}
+		if len(path) > 0 && path[0] == 0 {
+			path[0] = '@' // abstract namespace (unix(7))
+		}
+		sa = &unix.SockaddrUnix{Name: string(path)}
+	default:
+		return nil
+	}
+	return sock.Addr(sotype, sa)
+}
+
+// port reads a port in network byte order.
+func port(p uint16) int {
+	b := (*[2]byte)(unsafe.Pointer(&p))
+	return int(b[0])<<8 | int(b[1])
+}
+
+func (l *lifecycle) ringStats() RingStats { return ringStats(l.ring) }

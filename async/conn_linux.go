@@ -1,0 +1,82 @@
+package async
+
+import (
+	"net"
+
+	"github.com/iomodel/iomodel/internal/iofd"
+	"github.com/iomodel/iomodel/internal/uring"
+)
+
+// openConn is New, told the peer's address when it is known (an accepted
+// socket's). The descriptor is checked before the ring is taken: starting
+// the default ring opens descriptors, which could take the very number of a
+// closed sysfd and make it look open.
+func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
+	c := new(Conn)
+	fd, err := iofd.New(sysfd, iofd.Config{Model: "async", Mode: iofd.Completion, Hooks: &c.life, Waiter: &c.life, Remote: remote})
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := acquire(o)
+	if err != nil {
+		return nil, nil, iofd.NewError("async", sysfd, err) // fd is dropped unclosed: sysfd is still the caller's
+	}
+	c.fd, c.life.ring = fd, r
+	c.life.speculate = fd.Kind.IsSocket() && !o.ringOnly
+	return c, fd, nil
+}
+
+func dial(network, address string, o options) (*Conn, error) {
+	return iofd.Dial("async", network, address, func(s int, remote net.Addr) (*Conn, *iofd.FD, error) {
+		return openConn(s, remote, o)
+	})
+}
+
+func listen(network, address string, o options) (*Listener, error) {
+	return iofd.Listen("async", network, address, func(s int, _ net.Addr) (*Listener, *iofd.FD, error) {
+		l := new(Listener)
+		fd, err := iofd.New(s, iofd.Config{Model: "async", Mode: iofd.Completion, Hooks: &l.life, Waiter: &l.life})
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := acquire(o)
+		if err != nil {
+			return nil, nil, iofd.NewError("async", s, err)
+		}
+		l.fd, l.life.ring = fd, r
+		l.opts = o
+		l.opts.ring = &Ring{r: r}
+		return l, fd, nil
+	})
+}
+
+// acquire takes a reference on the ring o names, or on the default one.
+func acquire(o options) (*uring.Ring, error) {
+	if o.ring != nil {
+		if !o.ring.r.Acquire() {
+			return nil, uring.ErrRingClosed
+		}
+		return o.ring.r, nil
+	}
+	return uring.Default()
+}
+
+func newRing(size int) (*Ring, error) {
+	c := uring.Config{} // the defaults
+	if size > 0 {
+		c = uring.Config{CQEntries: uint32(size), Entries: uint32(min(max(size/8, 8), 4096))}
+	}
+	r, err := uring.New(c)
+	if err != nil {
+		return nil, err
+	}
+	return &Ring{r: r}, nil
+}
+
+func (r *Ring) release() { r.r.Release() }
+
+func ringStats(r *uring.Ring) RingStats {
+	s := r.Stats()
+	return RingStats{Enters: s.Enters, Submitted: s.Submitted, Ops: s.Ops, Wakeups: s.Wakeups,
+		Active: s.Active, MaxInFlight: s.MaxInFlight, Size: s.CQEntries}
+}
