@@ -186,6 +186,36 @@ func TestManyFds(t *testing.T) {
 	})
 }
 
+// TestTagBits: the whole 64-bit tag comes back, from several events of one
+// Wait. The kernel keeps only epoll_event's 8-byte data, whose offset, and
+// the struct's size, differ by architecture (packed, 12 bytes, on amd64 and
+// 386; 16 bytes, data at offset 8, elsewhere): a tag half kept in the
+// padding, or a wrong stride over the array, would come back changed.
+func TestTagBits(t *testing.T) {
+	tags := []uint64{1<<63 | 3, 0xdeadbeef<<32 | 0xcafef00d, 42 << 32, 0xffffffff, multiplex.WakeTag - 1}
+	forEachBackend(t, func(t *testing.T, s multiplex.Selector) {
+		for _, tag := range tags {
+			a, b := socketpair(t)
+			if err := s.Add(a, multiplex.Readable, tag); err != nil {
+				t.Fatal(err)
+			}
+			write(t, b, "x")
+		}
+		got := map[uint64]multiplex.Events{}
+		for _, ev := range waitAll(t, s, time.Second) {
+			got[ev.Tag] = ev.Events
+		}
+		for _, tag := range tags {
+			if got[tag] != multiplex.Readable {
+				t.Errorf("tag %#x: reported %v, want Readable (all reported: %#v)", tag, got[tag], got)
+			}
+		}
+		if len(got) != len(tags) {
+			t.Errorf("%d distinct tags reported, want %d: %#v", len(got), len(tags), got)
+		}
+	})
+}
+
 func TestHangUp(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s multiplex.Selector) {
 		a, b := socketpair(t)
@@ -374,6 +404,53 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("Add(EdgeTriggered) = %v, want ErrUnsupported", err)
 		}
 	})
+}
+
+// TestSelectHighFD: the last fd an fd_set holds (FD_SETSIZE-1) and one in
+// each of its words is watched and reported. fd_set is an array of longs,
+// 32 of 32 bits on 386 and arm, 16 of 64 elsewhere: a bit in the wrong
+// word or the wrong place would watch another fd.
+func TestSelectHighFD(t *testing.T) {
+	s, err := multiplex.NewSelect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, b := socketpair(t)
+	var fds []int
+	for _, want := range []int{1023, 992, 991, 64, 63, 32, 31} {
+		fd, err := unix.FcntlInt(uintptr(a), unix.F_DUPFD_CLOEXEC, want)
+		if err != nil {
+			t.Skipf("cannot dup to fd %d (RLIMIT_NOFILE too low?): %v", want, err)
+		}
+		defer unix.Close(fd)
+		if fd != want {
+			continue // taken: the test needs the number itself
+		}
+		if err := s.Add(fd, multiplex.Readable, uint64(fd)); err != nil {
+			t.Fatalf("Add(fd %d) = %v", fd, err)
+		}
+		fds = append(fds, fd)
+	}
+	if len(fds) == 0 || fds[0] != 1023 {
+		t.Skipf("fd 1023 was taken (%v)", fds)
+	}
+	if evs := waitAll(t, s, 0); len(evs) != 0 {
+		t.Fatalf("nothing to read yet: %v", evs)
+	}
+	write(t, b, "x") // every dup shares a's open file: all become readable
+	got := map[uint64]bool{}
+	for _, ev := range waitAll(t, s, time.Second) {
+		got[ev.Tag] = ev.Events == multiplex.Readable
+	}
+	for _, fd := range fds {
+		if !got[uint64(fd)] {
+			t.Errorf("fd %d not reported Readable (reported %v)", fd, got)
+		}
+	}
+	if len(got) != len(fds) {
+		t.Errorf("reported %v, want exactly %v", got, fds)
+	}
 }
 
 func TestSelectFDSetSize(t *testing.T) {
