@@ -210,8 +210,8 @@ func (l *lifecycle) Destroy(fd *iofd.FD) {
 // made, for the listener's open: accept(2) reports it even when the peer
 // has already reset the connection, when getpeername(2) no longer can.
 func (l *lifecycle) recordPeer(fd *iofd.FD, nfd int, q *uring.Req) {
-	raw, n := q.Sockaddr()
-	a := peerAddr(fd.Kind, raw, n)
+	raw, _ := q.Sockaddr()
+	a := peerAddr(fd.Kind, raw)
 	if a == nil {
 		return
 	}
@@ -232,8 +232,8 @@ func (l *lifecycle) peer(nfd int) net.Addr {
 	return a
 }
 
-// peerAddr reads the raw sockaddr of length n an ACCEPT filled in.
-func peerAddr(kind iofd.Kind, raw *unix.RawSockaddrAny, n uint32) net.Addr {
+// peerAddr reads the raw sockaddr an ACCEPT filled in.
+func peerAddr(kind iofd.Kind, raw *unix.RawSockaddrAny) net.Addr {
 	sotype := unix.SOCK_STREAM
 	if kind == iofd.SeqPacket {
 		sotype = unix.SOCK_SEQPACKET
@@ -247,16 +247,19 @@ func peerAddr(kind iofd.Kind, raw *unix.RawSockaddrAny, n uint32) net.Addr {
 		r := (*unix.RawSockaddrInet6)(unsafe.Pointer(raw))
 		sa = &unix.SockaddrInet6{Port: port(r.Port), ZoneId: r.Scope_id, Addr: r.Addr}
 	case unix.AF_UNIX:
+		// As x/sys/unix reads what accept4(2) returns, so that every model
+		// names a Unix peer alike: a leading NUL (the abstract namespace,
+		// unix(7), or an unnamed peer) reads as '@'.
 		r := (*unix.RawSockaddrUnix)(unsafe.Pointer(raw))
 		path := make([]byte, 0, len(r.Path))
-		for i := 0; i < len(r.Path) && uintptr(i) < uintptr(n)-2; i++ {
-			if r.Path[i] == 0 && i > 0 {
+		for i, c := range r.Path {
+			if c == 0 && i > 0 {
 				break
 			}
-			path = append(path, byte(r.Path[i]))
+			path = append(path, byte(c))
 		}
 		if len(path) > 0 && path[0] == 0 {
-			path[0] = '@' // abstract namespace (unix(7))
+			path[0] = '@'
 		}
 		sa = &unix.SockaddrUnix{Name: string(path)}
 	default:
