@@ -2,24 +2,34 @@
 //
 // The files, one job each:
 //   - abi.go mirrors <linux/io_uring.h>;
-//   - setup.go creates a ring (io_uring_setup(2)) with the best flags the
-//     kernel accepts, checks its features and opcodes
+//   - setup_linux.go creates a ring (io_uring_setup(2)) with the best flags
+//     the kernel accepts, checks its features and opcodes
 //     (IORING_REGISTER_PROBE) and turns refusal into an *UnsupportedError
-//     that names the cause and the fix;
-//   - queue.go maps the submission and completion queues and states their
-//     memory ordering; prep.go fills one SQE per opcode;
+//     (unsupported.go) that names the cause and the fix;
+//   - queue.go is the submission and completion queues and their memory
+//     ordering, queue_linux.go maps them and enters the kernel; prep.go
+//     fills one SQE per opcode;
 //   - req.go is the Req, one request, and its Prep and Set methods;
 //   - config.go is the Config that sizes a ring and the Stats it keeps;
 //   - ring.go is the Ring: its references, and Submit, which hands a
-//     request to the owner and wakes it if it sleeps;
-//   - loop.go is the owner goroutine, locked to its thread, which makes
-//     every io_uring_enter(2) call, batching the requests callers hand it,
-//     and nextWait, its policy for how to wait next (spin, nap or sleep);
-//   - backlog.go holds requests until the CQ and the SQ have room for them,
-//     and handles cancels (Cancel, CancelFD);
-//   - reap.go takes completions and signals their callers;
+//     request to the owner and wakes it if it sleeps (ring_linux.go: New,
+//     and the eventfd write);
+//   - loop_linux.go is the owner goroutine, locked to its thread, which
+//     makes every io_uring_enter(2) call, batching the requests callers hand
+//     it, and nextWait, its policy for how to wait next (spin, nap or sleep);
+//   - backlog.go and backlog_linux.go hold requests until the CQ and the SQ
+//     have room for them, and handle cancels (Cancel, CancelFD);
+//   - reap_linux.go takes completions and signals their callers;
 //   - tracker.go is the Tracker, which counts requests in flight for whoever
 //     must outlive them; default.go is the shared ring.
+//
+// The package compiles on every platform, and runs on Linux only. Files
+// that use package unix (system calls, and errno values, which differ
+// between Linux architectures) end in _linux.go; the types, and what
+// callers run, are in platform-neutral files. Off Linux, ring_other.go's New
+// returns platform.Unsupported("async", "NewRing"), so no Ring ever exists
+// there, and its two other functions only let the neutral files compile.
+// Only on Linux: Req.Sockaddr (it returns a *unix.RawSockaddrAny).
 //
 // A Req never travels to the kernel as a pointer: user_data is a slot index,
 // a kind and the slot's generation. A Req's buffer is pinned (runtime.Pinner)

@@ -232,13 +232,6 @@ func (r *Ring) nextWait(toSubmit uint32, woke, stopping bool) int {
 // it, every wait is deep.
 var napFor = 20 * time.Microsecond
 
-// napArgs is io_uring_enter's timeout argument for a nap; the kernel reads
-// it during the call, so it lives in pinned memory.
-type napArgs struct {
-	arg io_uring_getevents_arg
-	ts  __kernel_timespec
-}
-
 // spinFor is how long the owner polls for new work and completions before
 // it sleeps in io_uring_enter. A caller whose request arrives in that window
 // costs no eventfd write and no thread wake-up; an idle ring pays it once.

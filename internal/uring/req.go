@@ -5,8 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // Req states, touched only by the owner.
@@ -35,7 +33,7 @@ type Req struct {
 	timeout time.Duration
 	// pollFirst: IORING_RECVSEND_POLL_FIRST on a RECV or SEND
 	pollFirst bool
-	sa        unix.RawSockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
+	sa        sockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
 	saLen     uint32
 
 	oneshot   bool          // Done is closed (and a fresh channel made per Submit)
@@ -56,6 +54,14 @@ type Req struct {
 	state      uint8
 	cancelSent bool
 	slot       uint32
+}
+
+// sockaddrAny is room for any socket address, with the size and alignment
+// of unix.RawSockaddrAny (112 bytes, 2-byte aligned; req_linux.go checks
+// both), in a type every platform has.
+type sockaddrAny struct {
+	family uint16
+	data   [110]byte
 }
 
 // PrepRecv describes recv(2) on fd into p with msg_flags flags.
@@ -158,9 +164,6 @@ func (q *Req) Completed() bool { return q.completed.Load() }
 // Result is cqe->res (bytes, a new fd, or -errno) and whether the linked
 // timeout fired. Valid after Done.
 func (q *Req) Result() (res int32, timedOut bool) { return q.res, q.timedOut }
-
-// Sockaddr is the peer address an ACCEPT filled in (valid after Done).
-func (q *Req) Sockaddr() (*unix.RawSockaddrAny, uint32) { return &q.sa, q.saLen }
 
 // callerSpin is how long Spin polls before the caller parks: most requests
 // on a lightly loaded ring complete within it, and a caller still running

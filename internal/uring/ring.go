@@ -5,9 +5,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // ErrRingClosed is returned by Submit on a ring that has stopped.
@@ -55,26 +52,11 @@ type Ring struct {
 	pinner   runtime.Pinner
 }
 
-// New starts a ring and its owner. It fails with an *UnsupportedError (which
-// wraps errors.ErrUnsupported) when io_uring is absent or forbidden. The ring
-// holds one reference, dropped by Release.
-func New(c Config) (*Ring, error) {
-	if c.Entries == 0 {
-		c.Entries = DefaultEntries
-	}
-	if c.CQEntries == 0 {
-		c.CQEntries = DefaultCQEntries
-	}
-	c.Entries = max(c.Entries, minSQ)
-	c.CQEntries = max(c.CQEntries, 2*c.Entries, minCQ)
-	r := &Ring{refs: 1, exited: make(chan struct{}), efd: -1, procs: runtime.GOMAXPROCS(0)}
-	ready := make(chan error, 1)
-	go r.run(c, ready)
-	if err := <-ready; err != nil {
-		<-r.exited
-		return nil, err
-	}
-	return r, nil
+// napArgs is io_uring_enter's timeout argument for a nap; the kernel reads
+// it during the call, so it lives in pinned memory.
+type napArgs struct {
+	arg io_uring_getevents_arg
+	ts  __kernel_timespec
 }
 
 // Acquire takes another reference; it reports false if the ring has stopped.
@@ -158,16 +140,4 @@ func (r *Ring) wakeIfSleeping() {
 	if r.sleep.Load() == sleepDeep && r.sleep.CompareAndSwap(sleepDeep, sleepAwake) {
 		r.wake()
 	}
-}
-
-func (r *Ring) wake() {
-	one := uint64(1)
-	b := (*[8]byte)(unsafe.Pointer(&one))
-	for {
-		_, err := unix.Write(r.efd, b[:])
-		if err != unix.EINTR {
-			break
-		}
-	}
-	r.wakeups.Add(1)
 }

@@ -1,7 +1,6 @@
 package uring
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,47 +9,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// UnsupportedError says why io_uring cannot be used here and what to do about
-// it. It wraps errors.ErrUnsupported and, when there is one, the errno that
-// io_uring_setup(2) or io_uring_register(2) returned.
-type UnsupportedError struct {
-	Errno syscall.Errno // 0 when a feature or opcode is missing
-	Cause string        // what refused io_uring
-	Fix   string        // what the operator can do
-}
-
-func (e *UnsupportedError) Error() string {
-	s := "io_uring unavailable: " + e.Cause
-	if e.Errno != 0 {
-		s += " (" + unix.ErrnoName(e.Errno) + ": " + e.Errno.Error() + ")"
-	}
-	return s + "; fix: " + e.Fix
-}
-
-// Unwrap returns errors.ErrUnsupported and the errno, so errors.Is matches
-// either.
-func (e *UnsupportedError) Unwrap() []error {
-	if e.Errno != 0 {
-		return []error{errors.ErrUnsupported, e.Errno}
-	}
-	return []error{errors.ErrUnsupported}
-}
-
-// setupHook, when set, replaces the io_uring_setup(2) system call. Tests use it
-// (through ForceSetupError) to drive the unsupported path on kernels where
-// io_uring works.
-var setupHook func(entries uint32, p *io_uring_params) (int, error)
-
-// ForceSetupError makes every following io_uring_setup fail with errno until
-// the returned restore function is called. It exists for tests (of this
-// package and of the models built on it); it is not safe to call while rings
-// are being created concurrently.
-func ForceSetupError(errno syscall.Errno) (restore func()) {
-	old := setupHook
-	setupHook = func(uint32, *io_uring_params) (int, error) { return -1, errno }
-	return func() { setupHook = old }
-}
 
 func sysSetup(entries uint32, p *io_uring_params) (int, error) {
 	if h := setupHook; h != nil {
@@ -88,6 +46,9 @@ func sysRegister(fd int, op uint32, arg unsafe.Pointer, nargs uint32) error {
 	}
 	return nil
 }
+
+// errnoName is the errno's symbol (ENOSYS), for UnsupportedError's message.
+func errnoName(e syscall.Errno) string { return unix.ErrnoName(e) }
 
 // flagChain is tried in order: the first that the kernel accepts wins.
 // SINGLE_ISSUER|DEFER_TASKRUN (6.1) runs completion work only when the owner
@@ -154,8 +115,8 @@ func classify(err error) error {
 	switch errno {
 	case unix.ENOSYS:
 		return &UnsupportedError{Errno: errno,
-			Cause: "io_uring_setup(2) does not exist: the kernel is older than 5.1 or built without CONFIG_IO_URING",
-			Fix:   "run on Linux 6.1 or newer with CONFIG_IO_URING=y, or pick another iomodel package"}
+			Cause: "io_uring_setup(2) does not exist: the kernel is older than 5.1 or built without CONFIG_IO_URING, or an emulator that lacks io_uring (qemu-user, gVisor) runs this program",
+			Fix:   "run natively on Linux 6.1 or newer with CONFIG_IO_URING=y, or pick another iomodel package"}
 	case unix.EPERM:
 		switch sysctl() {
 		case "2":

@@ -1,0 +1,182 @@
+package uring
+
+import (
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// startBacklog moves queued requests into the SQ, in the order they were
+// submitted, while the CQ budget and the SQ have room, so the CQEs in flight
+// never exceed the CQ size.
+func (r *Ring) startBacklog() {
+	i := 0
+	for ; i < len(r.backlog); i++ {
+		q := r.backlog[i].req
+		need := 1
+		if q.timeout > 0 {
+			need = 2
+		}
+		if r.inflight+need > r.budget || int(r.q.sqFree()) < need {
+			break
+		}
+		r.start(q, need)
+	}
+	n := copy(r.backlog, r.backlog[i:])
+	clear(r.backlog[n:])
+	r.backlog = r.backlog[:n]
+}
+
+func (r *Ring) start(q *Req, need int) {
+	idx := r.newSlot()
+	s := r.slots[idx]
+	s.req, s.pending = q, uint8(need)
+	q.slot, q.state = idx, stateInflight
+	r.inflight += need
+
+	e := r.q.sqe()
+	switch q.op {
+	case IORING_OP_RECV:
+		prepRecv(e, q.fd, q.buf, q.n, q.opFlags)
+		if q.pollFirst {
+			e.ioprio |= IORING_RECVSEND_POLL_FIRST
+		}
+	case IORING_OP_SEND:
+		prepSend(e, q.fd, q.buf, q.n, q.opFlags)
+		if q.pollFirst {
+			e.ioprio |= IORING_RECVSEND_POLL_FIRST
+		}
+	case IORING_OP_READ:
+		prepRead(e, q.fd, q.buf, q.n, q.off)
+	case IORING_OP_WRITE:
+		prepWrite(e, q.fd, q.buf, q.n, q.off)
+	case IORING_OP_ACCEPT:
+		s.saLen = uint32(unsafe.Sizeof(s.sa))
+		prepAccept(e, q.fd, unsafe.Pointer(&s.sa), &s.saLen, q.opFlags)
+	case IORING_OP_CONNECT:
+		s.sa = q.sa
+		prepConnect(e, q.fd, unsafe.Pointer(&s.sa), q.saLen)
+	default:
+		prepNop(e)
+	}
+	e.user_data = userData(idx, s.gen, kindOp)
+	if need == 2 {
+		e.flags |= IOSQE_IO_LINK
+		s.ts = __kernel_timespec{tv_sec: int64(q.timeout / time.Second), tv_nsec: int64(q.timeout % time.Second)}
+		t := r.q.sqe()
+		prepLinkTimeout(t, unsafe.Pointer(&s.ts))
+		t.user_data = userData(idx, s.gen, kindTimeout)
+	}
+}
+
+// cancelLimit bounds the CQEs in flight when a cancel is issued: the whole
+// CQ but one entry, which stays for the eventfd read.
+func (r *Ring) cancelLimit() int { return int(r.q.cqEntries) - 1 }
+
+// newSlot takes a free slot, making one if none is free.
+func (r *Ring) newSlot() uint32 {
+	if n := len(r.free); n > 0 {
+		idx := r.free[n-1]
+		r.free = r.free[:n-1]
+		return idx
+	}
+	s := new(slot)
+	r.pinner.Pin(s) // the kernel reads ts and sa, and writes sa and saLen
+	r.slots = append(r.slots, s)
+	return uint32(len(r.slots) - 1)
+}
+
+// freeSlot makes idx reusable; the new generation makes any late completion
+// naming the old one recognisable.
+func (r *Ring) freeSlot(idx uint32) {
+	s := r.slots[idx]
+	s.req, s.tracker = nil, nil
+	s.gen++
+	r.free = append(r.free, idx)
+}
+
+// cancelQueued completes, with -ECANCELED and without the kernel, every
+// queued request that match accepts, and takes it out of the backlog.
+// match may read the Req: a request in the backlog is its caller's to touch
+// again only once it has completed.
+func (r *Ring) cancelQueued(match func(*Req) bool) {
+	keep := r.backlog[:0]
+	for _, w := range r.backlog {
+		if match(w.req) {
+			r.finish(w.req, -int32(unix.ECANCELED), false) // w.req is the caller's from the next signal on
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	clear(r.backlog[len(keep):])
+	r.backlog = keep
+}
+
+// doCancels handles the cancels handed over, and those held back before,
+// and returns those that must wait again for room in the SQ or the CQ. None
+// is dropped: a cancel is discarded only once its request has completed.
+func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
+	keep := cs[:0]
+	for _, c := range cs {
+		if c.req == nil {
+			// Queued requests on fd never reach the kernel; they
+			// complete now, room for the cancel or not.
+			r.cancelQueued(func(q *Req) bool { return q.fd == c.fd })
+			if r.q.sqFree() == 0 || r.inflight >= r.cancelLimit() {
+				keep = append(keep, c) // no room in the SQ or CQ: next round
+				continue
+			}
+			idx := r.newSlot()
+			r.slots[idx].tracker = c.tracker
+			e := r.q.sqe()
+			prepCancelFD(e, c.fd)
+			e.user_data = userData(idx, r.slots[idx].gen, kindCancelFD)
+			r.inflight++
+			continue
+		}
+		q := c.req
+		if q.seq.Load() != c.seq {
+			continue // resubmitted since: this submission has completed
+		}
+		switch q.state {
+		case stateQueued:
+			r.cancelQueued(func(b *Req) bool { return b == q })
+		case stateInflight:
+			if q.cancelSent {
+				continue
+			}
+			if r.q.sqFree() == 0 || r.inflight >= r.cancelLimit() {
+				keep = append(keep, c)
+				continue
+			}
+			s := r.slots[q.slot]
+			e := r.q.sqe()
+			prepCancel(e, userData(q.slot, s.gen, kindOp))
+			e.user_data = userData(0, 0, kindCancel)
+			r.inflight++
+			q.cancelSent = true
+		}
+	}
+	clear(cs[len(keep):])
+	return keep
+}
+
+// releaseTrackers, as the owner stops, lets go of the Trackers of cancels by
+// descriptor still held back or in flight: closing the ring ends them, so
+// none can reach the descriptor afterwards.
+func (r *Ring) releaseTrackers() {
+	for _, c := range r.cwork {
+		if c.tracker != nil {
+			c.tracker.done()
+		}
+	}
+	clear(r.cwork)
+	r.cwork = r.cwork[:0]
+	for _, s := range r.slots {
+		if s.tracker != nil {
+			s.tracker.done()
+			s.tracker = nil
+		}
+	}
+}
