@@ -77,8 +77,7 @@ func WithShards(n int) PollerOption {
 // priority, a thread-directed signal). It costs a thread hand-off per
 // wake-up: the goroutines a locked poller wakes cannot run on its thread,
 // so it must pass them, with its processor, to another thread and wait for
-// one back. On two cores that made a thousand-connection echo about 1.4
-// times slower, and a one-connection echo 4 times (see README.md).
+// one back (README.md has what that costs in the echo benchmarks).
 //
 // Without it (the default) the poller's goroutine still blocks one thread
 // at a time in its selector, so neither way adds a thread; the difference is
