@@ -1,12 +1,12 @@
 package iofd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -46,12 +46,24 @@ func Dial[T any](model, network, address string, open Opener[T]) (T, error) {
 	return c, nil
 }
 
-// Listen is every model's Listen: resolve, socket(2), bind(2), listen(2)
-// and the model's New. Only the stream networks accept connections: tcp,
-// tcp4, tcp6, unix and unixpacket. A Unix socket's file is removed when the
-// listener is closed, as package net does.
+// Listen is every model's Listen: ListenContext with net.Listen's
+// defaults (keep-alive on accepted TCP connections, 15 s).
 func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
+	return ListenContext(context.Background(), &ListenConfig{}, model, network, address, open)
+}
+
+// ListenContext is every model's ListenConfig.Listen: resolve, socket(2),
+// lc.Control (before bind(2), as net calls it: where SO_REUSEPORT is set),
+// bind(2), listen(2) and the model's New. Only the stream networks accept
+// connections: tcp, tcp4, tcp6, unix and unixpacket. Accepted TCP
+// connections get TCP_NODELAY and lc's keep-alive, as net's do. A Unix
+// socket's file is removed when the listener is closed, as package net
+// does (SetUnlinkOnClose changes that).
+func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network, address string, open Opener[T]) (T, error) {
 	var zero T
+	if ctx == nil {
+		panic("nil context")
+	}
 	switch network {
 	case "tcp", "tcp4", "tcp6", "unix", "unixpacket":
 	default:
@@ -62,7 +74,15 @@ func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
 		return zero, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
 	laddr := sock.Addr(t.Type, t.Addr)
-	s, err := sock.Listen(t, true) // accept4(2) has no per-call MSG_DONTWAIT; New clears it for the models that block
+	var control func(int) error
+	if lc.Control != nil {
+		control = func(s int) error {
+			return lc.Control(network+familySuffix(t), laddr.String(), sysRawConn(s))
+		}
+	}
+	// accept4(2) has no per-call MSG_DONTWAIT: the socket is made
+	// non-blocking, and New clears that for the models that block.
+	s, err := sock.Listen(t, true, control)
 	if err != nil {
 		return zero, &net.OpError{Op: "listen", Net: network, Source: laddr, Err: err}
 	}
@@ -71,10 +91,40 @@ func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
 		unix.Close(s)
 		return zero, &net.OpError{Op: "listen", Net: network, Source: laddr, Err: err}
 	}
+	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
 	if u, ok := t.Addr.(*unix.SockaddrUnix); ok && !strings.HasPrefix(u.Name, "@") {
-		fd.UnlinkOnClose(u.Name)
+		fd.unixPath, fd.unlink = u.Name, true
 	}
 	return l, nil
+}
+
+// SetUnlinkOnClose sets whether closing a Unix listener removes its
+// socket file, as net.UnixListener's: true by default for one that Listen
+// made, false for one made from a descriptor.
+func (fd *FD) SetUnlinkOnClose(unlink bool) {
+	fd.addrMu.Lock()
+	fd.unlink = unlink
+	fd.addrMu.Unlock()
+}
+
+// sysRawConn is the syscall.RawConn a ListenConfig's Control gets: the
+// socket before it is bound, which no call reads or writes yet.
+type sysRawConn int
+
+func (s sysRawConn) Control(f func(fd uintptr)) error { f(uintptr(s)); return nil }
+
+func (s sysRawConn) Read(f func(fd uintptr) bool) error {
+	if f(uintptr(s)) {
+		return nil
+	}
+	return errors.New("raw-read on a socket that is not yet bound")
+}
+
+func (s sysRawConn) Write(f func(fd uintptr) bool) error {
+	if f(uintptr(s)) {
+		return nil
+	}
+	return errors.New("raw-write on a socket that is not yet bound")
 }
 
 // Accept is every model's Accept: take a connection from the listening l
@@ -97,9 +147,13 @@ func acceptWith[T any](l *FD, w Waiter, open Opener[T]) (T, error) {
 	if sa != nil {
 		raddr = sock.Addr(l.sotype(), sa)
 	}
-	c, _, err := open(nfd, raddr)
+	c, fd, err := open(nfd, raddr)
 	if err != nil {
 		unix.Close(nfd)
+		return zero, l.OpError("accept", err)
+	}
+	if err := fd.tcpDefaults(l.acceptIdle, l.acceptKA); err != nil {
+		fd.Close()
 		return zero, l.OpError("accept", err)
 	}
 	return c, nil
@@ -229,30 +283,13 @@ func (fd *FD) connectNonblock(h *Half, sa unix.Sockaddr) error {
 }
 
 // waitWritable waits for a connecting socket: the model's Waiter, or in
-// the blocking model poll(2) for POLLOUT, until the deadline, interruptible
-// as the model's other calls are.
+// the blocking model poll(2) for POLLOUT, until the deadline, where a moved
+// deadline reaches it as it reaches the model's other calls.
 func (fd *FD) waitWritable(h *Half, attempt int) error {
 	if fd.Mode != Blocking {
 		return fd.waiter.Wait(fd, h, attempt)
 	}
-	timeout := -1
-	if dl := h.deadline.Load(); dl != 0 {
-		left := dl - time.Now().UnixNano()
-		if left <= 0 {
-			return nil // check reports it
-		}
-		timeout = int((left + 999_999) / 1_000_000)
-	}
-	if err := fd.enterKernel(h); err != nil {
-		return err
-	}
-	pfd := []unix.PollFd{{Fd: int32(fd.Sysfd), Events: unix.POLLOUT}}
-	_, err := unix.Poll(pfd, timeout)
-	fd.leaveKernel(h)
-	if err != nil && err != unix.EINTR {
-		return os.NewSyscallError("poll", err)
-	}
-	return nil
+	return fd.pollKernel(h, unix.POLLOUT)
 }
 
 func (fd *FD) completeConnect(h *Half, sa unix.Sockaddr) error {

@@ -79,7 +79,12 @@ type FD struct {
 
 	addrMu       sync.Mutex
 	laddr, raddr net.Addr
-	unlinkPath   string
+	unixPath     string // a Unix listener's socket file
+	unlink       bool   // remove unixPath when the FD is destroyed
+
+	// A listener's settings for the TCP connections it accepts.
+	acceptIdle time.Duration
+	acceptKA   net.KeepAliveConfig
 }
 
 // New takes sysfd for a model. It checks that the descriptor is open, finds
@@ -189,10 +194,6 @@ func (fd *FD) destroy() {
 	}
 	fd.release()
 }
-
-// UnlinkOnClose makes the final close also remove path: the file of a Unix
-// socket this FD was bound to by Listen, as package net does.
-func (fd *FD) UnlinkOnClose(path string) { fd.unlinkPath = path }
 
 // SetDeadline sets both directions' deadlines (net.Conn's SetDeadline). A
 // call pending in either direction applies the new deadline at once. It

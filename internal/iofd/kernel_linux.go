@@ -46,15 +46,12 @@ func (fd *FD) kernelCall(h *Half, op OpKind, p []byte) (n int, err error) {
 }
 
 // enterKernel readies a blocking call in h to sleep in the kernel where
-// SetDeadline can reach it: it records the thread (locked to the goroutine
-// until leaveKernel) and arms the socket timeout from the deadline.
+// SetDeadline can reach it (markKernel) and arms the socket timeout from
+// the deadline.
 func (fd *FD) enterKernel(h *Half) error {
-	runtime.LockOSThread()
-	h.kernel.Store(int32(unix.Gettid()))
-	h.armed.Store(h.gen.Load())
+	markKernel(h)
 	if err := fd.armTimeout(h); err != nil {
-		h.kernel.Store(0)
-		runtime.UnlockOSThread()
+		unmarkKernel(h)
 		return err
 	}
 	return nil
@@ -62,9 +59,22 @@ func (fd *FD) enterKernel(h *Half) error {
 
 // leaveKernel ends what enterKernel began, once the system call returned.
 func (fd *FD) leaveKernel(h *Half) {
+	unmarkKernel(h)
+	h.syscalls.Add(1)
+}
+
+// markKernel records the thread a call in h is about to sleep on, locked to
+// the goroutine until unmarkKernel, and the deadline generation it has
+// seen, for interruptKernel.
+func markKernel(h *Half) {
+	runtime.LockOSThread()
+	h.kernel.Store(int32(unix.Gettid()))
+	h.armed.Store(h.gen.Load())
+}
+
+func unmarkKernel(h *Half) {
 	h.kernel.Store(0)
 	runtime.UnlockOSThread()
-	h.syscalls.Add(1)
 }
 
 // armTimeout sets h's socket timeout from its deadline. A deadline already

@@ -86,8 +86,11 @@ func (fd *FD) release() {
 	// close(2) is not retried on EINTR: on Linux the descriptor is released
 	// even then, and a retry could close a number someone else just got.
 	unix.Close(fd.Sysfd)
-	if fd.unlinkPath != "" {
-		unix.Unlink(fd.unlinkPath)
+	fd.addrMu.Lock()
+	path, unlink := fd.unixPath, fd.unlink
+	fd.addrMu.Unlock()
+	if unlink && path != "" {
+		unix.Unlink(path)
 	}
 }
 

@@ -3,7 +3,9 @@
 package iofd
 
 import (
+	"context"
 	"net"
+	"time"
 
 	"github.com/iomodel/iomodel/internal/platform"
 )
@@ -72,3 +74,34 @@ func YieldThread() {}
 
 // ShutdownBusy does nothing here.
 func (fd *FD) ShutdownBusy() {}
+
+func (fd *FD) rawLoop(*Half, func(uintptr) bool) error {
+	return platform.Unsupported(fd.Model, "SyscallConn")
+}
+
+// DialContext fails with platform's Unsupported error.
+func DialContext[T any](ctx context.Context, d *DialConfig, model, network, address string, open Opener[T]) (T, error) {
+	return Dial(model, network, address, open)
+}
+
+// ListenContext fails with platform's Unsupported error.
+func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network, address string, open Opener[T]) (T, error) {
+	return Listen(model, network, address, open)
+}
+
+// SetUnlinkOnClose does nothing here.
+func (fd *FD) SetUnlinkOnClose(bool) {}
+
+// The socket options fail here: no FD exists.
+
+func (fd *FD) SetNoDelay(bool) error   { return platform.Unsupported(fd.Model, "SetNoDelay") }
+func (fd *FD) SetKeepAlive(bool) error { return platform.Unsupported(fd.Model, "SetKeepAlive") }
+func (fd *FD) SetKeepAlivePeriod(time.Duration) error {
+	return platform.Unsupported(fd.Model, "SetKeepAlivePeriod")
+}
+func (fd *FD) SetKeepAliveConfig(net.KeepAliveConfig) error {
+	return platform.Unsupported(fd.Model, "SetKeepAliveConfig")
+}
+func (fd *FD) SetLinger(int) error      { return platform.Unsupported(fd.Model, "SetLinger") }
+func (fd *FD) SetReadBuffer(int) error  { return platform.Unsupported(fd.Model, "SetReadBuffer") }
+func (fd *FD) SetWriteBuffer(int) error { return platform.Unsupported(fd.Model, "SetWriteBuffer") }

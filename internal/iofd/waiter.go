@@ -45,6 +45,11 @@ const (
 	OpWrite                     // write(2) on anything else
 	OpAccept                    // accept4(2), the new fd is the result
 	OpConnect                   // connect(2) to Addr
+	// OpPoll waits until the descriptor is ready for Flags (POLLIN,
+	// POLLOUT), for RawConn's Read and Write; the result is the events.
+	// A Completer without it answers ENOSYS, and the loop then waits in
+	// poll(2).
+	OpPoll
 )
 
 // Op is one system call, described for a Completer.

@@ -1,6 +1,7 @@
 package sock
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -86,4 +87,59 @@ func zoneID(zone string) uint32 {
 		return uint32(ifi.Index)
 	}
 	return 0
+}
+
+// ResolveDial is Resolve for Dial with a context: a host name is looked up
+// with r (net.DefaultResolver when nil), which honours ctx, and every
+// address of the network's family is returned, in the resolver's order
+// (RFC 6724's), for Dial to try in turn as net.Dial does.
+func ResolveDial(ctx context.Context, r *net.Resolver, network, address string) ([]Target, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6":
+	default:
+		t, err := Resolve(network, address, false)
+		if err != nil {
+			return nil, err
+		}
+		return []Target{t}, nil
+	}
+	host, service, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	base := network[:3]
+	port, err := r.LookupPort(ctx, base, service)
+	if err != nil {
+		return nil, err
+	}
+	sotype := unix.SOCK_STREAM
+	if base == "udp" {
+		sotype = unix.SOCK_DGRAM
+	}
+	if host == "" {
+		t, err := ipTarget(network, sotype, netip.AddrPortFrom(netip.Addr{}, uint16(port)), true, false)
+		return []Target{t}, err
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		t, err := ipTarget(network, sotype, netip.AddrPortFrom(ip, uint16(port)), false, false)
+		return []Target{t}, err
+	}
+	ipnet := "ip" + network[3:]
+	ips, err := r.LookupNetIP(ctx, ipnet, host)
+	if err != nil {
+		return nil, err
+	}
+	var ts []Target
+	for _, ip := range ips {
+		if t, err := ipTarget(network, sotype, netip.AddrPortFrom(ip, uint16(port)), false, false); err == nil {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) == 0 {
+		return nil, &net.AddrError{Err: "no suitable address found", Addr: host}
+	}
+	return ts, nil
 }

@@ -66,7 +66,7 @@ func TestListenDualStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := Listen(tg, false)
+	l, err := Listen(tg, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

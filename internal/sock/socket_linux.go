@@ -29,8 +29,10 @@ func Socket(t Target, nonblock bool) (int, error) {
 // Listen creates a socket for t bound to its address and, for stream and
 // seqpacket sockets, listening with the system's largest backlog. For TCP it
 // sets SO_REUSEADDR, as package net does, so a restarted server can bind at
-// once. The caller owns the returned fd.
-func Listen(t Target, nonblock bool) (int, error) {
+// once. control, if not nil, runs after socket(2) and before bind(2) (a
+// ListenConfig's Control: SO_REUSEPORT, say). The caller owns the returned
+// fd.
+func Listen(t Target, nonblock bool, control func(fd int) error) (int, error) {
 	fd, err := Socket(t, nonblock)
 	if errors.Is(err, unix.EAFNOSUPPORT) && isDualStackAny(t) {
 		// No IPv6 on this host: "every address" is IPv4's.
@@ -45,6 +47,12 @@ func Listen(t Target, nonblock bool) (int, error) {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			unix.Close(fd)
 			return -1, os.NewSyscallError("setsockopt", err)
+		}
+	}
+	if control != nil {
+		if err := control(fd); err != nil {
+			unix.Close(fd)
+			return -1, err
 		}
 	}
 	if err := unix.Bind(fd, t.Addr); err != nil {
