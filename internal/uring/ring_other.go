@@ -9,10 +9,13 @@ import (
 	"github.com/iomodel/iomodel/internal/platform"
 )
 
-// New fails off Linux: io_uring is Linux's. The error, platform.Unsupported's,
-// names the model and the platform and wraps errors.ErrUnsupported. No Ring
-// exists here, so the functions below, which only a Ring would call, never run.
-func New(Config) (*Ring, error) { return nil, platform.Unsupported("async", "NewRing") }
+// New fails off Linux, where there is no io_uring, with
+// platform.Unsupported's error: it names the model and the platform and
+// wraps errors.ErrUnsupported.
+func New(c Config) (*Ring, error) { return nil, platform.Unsupported("async", "NewRing") }
+
+// No Ring exists off Linux, so what follows, which only a Ring calls, never
+// runs; it lets the platform-neutral files compile.
 
 func (r *Ring) wake() {}
 

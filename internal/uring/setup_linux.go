@@ -72,13 +72,6 @@ const baseFlags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT
 // minEntries is where ENOMEM stops halving the ring.
 const minEntries = 8
 
-// RequiredOps are the opcodes the models use; IORING_REGISTER_PROBE must
-// report every one of them.
-var RequiredOps = []uint8{
-	IORING_OP_NOP, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_READ, IORING_OP_WRITE,
-	IORING_OP_ACCEPT, IORING_OP_CONNECT, IORING_OP_ASYNC_CANCEL, IORING_OP_LINK_TIMEOUT,
-}
-
 var opNames = map[uint8]string{
 	IORING_OP_NOP: "NOP", IORING_OP_SEND: "SEND", IORING_OP_RECV: "RECV",
 	IORING_OP_READ: "READ", IORING_OP_WRITE: "WRITE", IORING_OP_ACCEPT: "ACCEPT",

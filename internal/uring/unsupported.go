@@ -31,6 +31,13 @@ func (e *UnsupportedError) Unwrap() []error {
 	return []error{errors.ErrUnsupported}
 }
 
+// RequiredOps are the opcodes the models use; IORING_REGISTER_PROBE must
+// report every one of them.
+var RequiredOps = []uint8{
+	IORING_OP_NOP, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_READ, IORING_OP_WRITE,
+	IORING_OP_ACCEPT, IORING_OP_CONNECT, IORING_OP_ASYNC_CANCEL, IORING_OP_LINK_TIMEOUT,
+}
+
 // setupHook, when set, replaces the io_uring_setup(2) system call. Tests use it
 // (through ForceSetupError) to drive the unsupported path on kernels where
 // io_uring works.
