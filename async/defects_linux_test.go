@@ -53,7 +53,7 @@ func TestAddrsAfterResetAndClose(t *testing.T) {
 	}
 	want := peer.LocalAddr().String()
 	peer.(*net.TCPConn).SetLinger(0) // close sends a reset
-	peer.Close() // on loopback, the reset has landed when close(2) returns
+	peer.Close()                     // on loopback, the reset has landed when close(2) returns
 	c, err := l.AcceptConn()
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,6 @@
 package async
 
-import (
-	"sync"
-
-	"github.com/iomodel/iomodel/internal/uring"
-)
+import "sync"
 
 // Op is one operation in flight, from SendAsync or RecvAsync: the
 // completion-based shape of the async model, where one goroutine can keep
@@ -17,8 +13,7 @@ import (
 type Op struct {
 	c     *Conn
 	recv  bool
-	want  int
-	req   uring.Req
+	k     opKernel // the request, where there is a kernel to take it
 	done  <-chan struct{}
 	once  sync.Once
 	n     int

@@ -9,14 +9,21 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/internal/iofd"
+	"github.com/iomodel/iomodel/internal/uring"
 )
+
+// opKernel is an Op's request on the ring and the bytes it was given.
+type opKernel struct {
+	want int
+	req  uring.Req
+}
 
 // maxOp caps one Op at 1 GiB, as iofd's loop caps every call of Send and
 // Recv.
 const maxOp = 1 << 30
 
 func (c *Conn) start(recv bool, p []byte) *Op {
-	op := &Op{c: c, recv: recv, want: len(p)}
+	op := &Op{c: c, recv: recv, k: opKernel{want: len(p)}}
 	h := &c.fd.Write
 	opName := "write"
 	if recv {
@@ -36,7 +43,7 @@ func (c *Conn) start(recv bool, p []byte) *Op {
 	if len(p) > maxOp {
 		p = p[:maxOp]
 	}
-	q := &op.req
+	q := &op.k.req
 	switch {
 	case recv && c.fd.Kind.IsSocket():
 		q.PrepRecv(c.fd.Sysfd, p, 0)
@@ -64,7 +71,7 @@ func (c *Conn) start(recv bool, p []byte) *Op {
 	return op
 }
 
-func (op *Op) cancel() { op.c.life.ring.Cancel(&op.req) }
+func (op *Op) cancel() { op.c.life.ring.Cancel(&op.k.req) }
 
 func (op *Op) result() {
 	if op.early != nil || op.done == closedChan {
@@ -79,12 +86,12 @@ func (op *Op) result() {
 	if !fd.Kind.IsSocket() {
 		sys = name // read(2), write(2)
 	}
-	res, _ := op.req.Result()
+	res, _ := op.k.req.Result()
 	switch {
 	case res > 0:
 		op.n = int(res)
 		h.Count(0, 0, 0, uint64(res))
-		if !op.recv && op.n < op.want && fd.Kind == iofd.Stream {
+		if !op.recv && op.n < op.k.want && fd.Kind == iofd.Stream {
 			op.err = fd.OpError(name, io.ErrShortWrite)
 		}
 	case res == 0 && op.recv && fd.Kind != iofd.Datagram:
