@@ -3,7 +3,6 @@ package blocking
 import (
 	"net"
 
-	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/internal/iofd"
 )
 
@@ -16,14 +15,10 @@ type Conn struct {
 	fd *iofd.FD
 }
 
-var (
-	_ iomodel.Conn = (*Conn)(nil)
-	_ net.Conn     = (*Conn)(nil)
-)
-
 // New makes a Conn of fd and puts fd in blocking mode. On success the Conn
 // owns fd and Close closes it; on error the caller still owns it. fd may be
-// a socket of any type, a pipe, a FIFO, a tty or a regular file.
+// a socket of any type, a pipe, a FIFO, a tty or a regular file. Its socket
+// options are left as they are (Dial and Accept set net's defaults).
 func New(fd int) (*Conn, error) {
 	c, _, err := open(fd, nil)
 	return c, err
@@ -37,13 +32,10 @@ func open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
 	return &Conn{fd: f}, f, nil
 }
 
-// Dial connects to address on the named network ("tcp", "tcp4", "tcp6",
-// "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket"), as net.Dial
-// does. The connect sleeps in the kernel (in poll(2), for writability), where
-// a deadline or Close reaches it.
-func Dial(network, address string) (*Conn, error) {
-	return iofd.Dial(model, network, address, open)
-}
+// dialOpener is how Dialer makes a Conn of a fresh socket; the connect
+// sleeps in the kernel (in poll(2), for writability), where a deadline or
+// Close reaches it.
+func dialOpener() iofd.Opener[*Conn] { return open }
 
 // evictor wakes calls sleeping on a socket when the Conn is closed:
 // shutdown(2) makes a blocked recv return 0, a blocked send EPIPE and a

@@ -1,7 +1,6 @@
 package blocking_test
 
 import (
-	"net"
 	"testing"
 
 	"github.com/iomodel/iomodel"
@@ -23,10 +22,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestNetwork(t *testing.T) {
-	conntest.RunNetwork(t, conntest.Network{
-		Dial:   func(n, a string) (iomodel.Conn, error) { return blocking.Dial(n, a) },
-		Listen: func(n, a string) (net.Listener, error) { return blocking.Listen(n, a) },
-	})
+	conntest.RunNetwork(t, facadeNetwork())
 }
 
 func TestNewBadInput(t *testing.T) {

@@ -1,6 +1,7 @@
 package conntest
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -17,6 +18,14 @@ import (
 type Network struct {
 	Dial   func(network, address string) (iomodel.Conn, error)
 	Listen func(network, address string) (net.Listener, error)
+	// DialContext, if not nil, dials with the settings of d (its
+	// Timeout, Deadline, LocalAddr, KeepAlive, KeepAliveConfig, Control
+	// and ControlContext) through the model's Dialer, for the checks of
+	// net's dialing semantics.
+	DialContext func(ctx context.Context, d *net.Dialer, network, address string) (net.Conn, error)
+	// ListenContext, if not nil, listens with the settings of lc (Control,
+	// KeepAlive, KeepAliveConfig) through the model's ListenConfig.
+	ListenContext func(ctx context.Context, lc *net.ListenConfig, network, address string) (net.Listener, error)
 }
 
 // RunNetwork checks a model's Dial and Listen: an echo exchange over each
@@ -39,6 +48,7 @@ func RunNetwork(t *testing.T, nw Network) {
 	t.Run("CloseUnblocksAccept", func(t *testing.T) { watch(t, "CloseUnblocksAccept", func() { testCloseAccept(t, nw) }) })
 	t.Run("BadInput", func(t *testing.T) { watch(t, "BadInput", func() { testNetworkErrors(t, nw) }) })
 	runListenerCases(t, nw)
+	runNetParity(t, nw)
 }
 
 func testEcho(t *testing.T, nw Network, network, address string) {

@@ -62,17 +62,11 @@ func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	return c, f, nil
 }
 
-// Dial connects to address on the named network, as net.Dial does: a
-// non-blocking connect(2), then asking again by the Policy until the
-// socket is connected (SO_ERROR and getpeername(2)).
-func Dial(network, address string, opts ...Option) (*Conn, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
-	}
-	return iofd.Dial(model, network, address, func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-		return open(sysfd, remote, o)
-	})
+// dialOpener is how Dialer makes a Conn of a fresh socket: its connect(2)
+// is non-blocking, then asked again by the Policy until the socket is
+// connected (SO_ERROR and getpeername(2)).
+func dialOpener(o options) iofd.Opener[*Conn] {
+	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return open(sysfd, remote, o) }
 }
 
 // TrySend makes one attempt to write p: it returns at once, with the

@@ -1,7 +1,6 @@
 package nonblock_test
 
 import (
-	"net"
 	"testing"
 
 	"github.com/iomodel/iomodel"
@@ -19,10 +18,7 @@ func TestConformanceSpin(t *testing.T) {
 }
 
 func TestNetwork(t *testing.T) {
-	conntest.RunNetwork(t, conntest.Network{
-		Dial:   func(n, a string) (iomodel.Conn, error) { return nonblock.Dial(n, a) },
-		Listen: func(n, a string) (net.Listener, error) { return nonblock.Listen(n, a) },
-	})
+	conntest.RunNetwork(t, facadeNetwork())
 }
 
 func TestNewBadInput(t *testing.T) {

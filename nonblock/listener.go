@@ -13,21 +13,16 @@ type Listener struct {
 	opts options
 }
 
-// Listen announces on address ("tcp", "tcp4", "tcp6", "unix" or
-// "unixpacket"), as net.Listen does. The Listener and the Conns it accepts
-// wait by the Policy of the options.
-func Listen(network, address string, opts ...Option) (*Listener, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
-	}
-	return iofd.Listen(model, network, address, func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
+// listenOpener is how ListenConfig makes a Listener of a listening
+// socket: it and the Conns it accepts wait by the options' Policy.
+func listenOpener(o options) iofd.Opener[*Listener] {
+	return func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
 		c, f, err := open(sysfd, nil, o)
 		if err != nil {
 			return nil, nil, err
 		}
 		return &Listener{fd: c.fd, opts: o}, f, nil
-	})
+	}
 }
 
 // open makes an accepted socket a Conn with the Listener's options.

@@ -12,16 +12,18 @@ import (
 // running go run ./internal/facadegen.
 func TestGenerated(t *testing.T) {
 	for _, m := range Models {
-		want, err := Generate(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(filepath.Join("..", "..", m.Pkg, "facade_gen.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s/facade_gen.go is out of date: run go run ./internal/facadegen from the module's root", m.Pkg)
+		for _, f := range files {
+			want, err := Generate(f.tmpl, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join("..", "..", m.Pkg, f.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s/%s is out of date: run go run ./internal/facadegen from the module's root", m.Pkg, f.name)
+			}
 		}
 	}
 }

@@ -8,7 +8,7 @@
 // Run it from the module's root after changing the template or the list of
 // models:
 //
-//	go run ./internal/facadegen
+//	go run ./internal/facadegen [package ...]
 //
 // TestGenerated fails when a model's facade_gen.go is not what it writes.
 package main
@@ -28,34 +28,61 @@ type Model struct {
 	Pkg      string // the package directory and name
 	ConnFD   string // the FD of a Conn c, as an expression
 	ListenFD string // the FD of a Listener l
+	// Options: the model has an Option type, and Dial, Listen, Dialer and
+	// ListenConfig take its options. It then provides
+	//
+	//	func makeOptions([]Option) (options, error)
+	//	func dialOpener(options) iofd.Opener[*Conn]
+	//	func listenOpener(options) iofd.Opener[*Listener]
+	//
+	// and without options dialOpener() and listenOpener().
+	Options bool
 }
 
 // Models are the five models, in Stevens' order: the one place that lists
 // them for the façade.
 var Models = []Model{
 	{Pkg: "blocking", ConnFD: "c.fd", ListenFD: "l.fd"},
-	{Pkg: "nonblock", ConnFD: "c.fd", ListenFD: "l.fd"},
-	{Pkg: "multiplex", ConnFD: "c.pd.fd", ListenFD: "l.pd.fd"},
-	{Pkg: "sigdriven", ConnFD: "c.s.fd", ListenFD: "l.s.fd"},
-	{Pkg: "async", ConnFD: "c.fd", ListenFD: "l.fd"},
+	{Pkg: "nonblock", ConnFD: "c.fd", ListenFD: "l.fd", Options: true},
+	{Pkg: "multiplex", ConnFD: "c.pd.fd", ListenFD: "l.pd.fd", Options: true},
+	{Pkg: "sigdriven", ConnFD: "c.s.fd", ListenFD: "l.s.fd", Options: true},
+	{Pkg: "async", ConnFD: "c.fd", ListenFD: "l.fd", Options: true},
 }
 
 func main() {
+	only := map[string]bool{}
+	for _, a := range os.Args[1:] {
+		only[a] = true
+	}
 	for _, m := range Models {
-		src, err := Generate(m)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "facadegen:", err)
-			os.Exit(1)
+		if len(only) > 0 && !only[m.Pkg] {
+			continue
 		}
-		if err := os.WriteFile(filepath.Join(m.Pkg, "facade_gen.go"), src, 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "facadegen:", err)
-			os.Exit(1)
+		for _, f := range files {
+			src, err := Generate(f.tmpl, m)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "facadegen:", err)
+				os.Exit(1)
+			}
+			if err := os.WriteFile(filepath.Join(m.Pkg, f.name), src, 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, "facadegen:", err)
+				os.Exit(1)
+			}
 		}
 	}
 }
 
-// Generate is the façade file of m, gofmt-ed.
-func Generate(m Model) ([]byte, error) {
+// files are what the generator writes into each model's directory.
+var files = []struct {
+	name string
+	tmpl *template.Template
+}{
+	{"facade_gen.go", template.Must(template.New("facade").Parse(facade + netParity))},
+	{"facade_gen_test.go", template.Must(template.New("network").Parse(networkTest))},
+}
+
+// Generate is the file tmpl makes for m, gofmt-ed.
+func Generate(tmpl *template.Template, m Model) ([]byte, error) {
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, m); err != nil {
 		return nil, err
@@ -66,5 +93,3 @@ func Generate(m Model) ([]byte, error) {
 	}
 	return src, nil
 }
-
-var tmpl = template.Must(template.New("facade").Parse(facade))

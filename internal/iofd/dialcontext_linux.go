@@ -187,14 +187,10 @@ func dialOne[T any](ctx context.Context, d *DialConfig, network string, t sock.T
 	var zero T
 	raddr := sock.Addr(t.Type, t.Addr)
 	fail := func(fd *FD, err error) (T, error) {
-		var src net.Addr = d.LocalAddr
 		if fd != nil {
-			if src == nil {
-				src = fd.LocalAddr()
-			}
 			fd.Close()
 		}
-		return zero, &net.OpError{Op: "dial", Net: network, Source: src, Addr: raddr, Err: err}
+		return zero, &net.OpError{Op: "dial", Net: network, Source: d.LocalAddr, Addr: raddr, Err: err}
 	}
 	s, err := sock.Socket(t, false)
 	if err != nil {
@@ -225,11 +221,11 @@ func dialOne[T any](ctx context.Context, d *DialConfig, network string, t sock.T
 	fd.Write.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { fd.Write.SetDeadline(aLongTimeAgo) })
 	err = fd.connect(t.Addr)
-	if !stop() {
-		// ctx ended: whatever connect saw, the dial was cancelled.
-		err = mapCtxErr(ctx.Err())
-	} else if err == os.ErrDeadlineExceeded {
-		err = errTimeout
+	if !stop() && ctx.Err() == context.Canceled {
+		// Cancelled: whatever connect saw (the deadline moved to the
+		// past), the dial was cancelled. A deadline that passed is
+		// reported as net reports it, as os.ErrDeadlineExceeded.
+		err = errCanceled
 	}
 	fd.Write.SetDeadline(time.Time{})
 	if err != nil {

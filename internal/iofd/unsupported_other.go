@@ -5,6 +5,7 @@ package iofd
 import (
 	"context"
 	"net"
+	"os"
 	"time"
 
 	"github.com/iomodel/iomodel/internal/platform"
@@ -105,3 +106,6 @@ func (fd *FD) SetKeepAliveConfig(net.KeepAliveConfig) error {
 func (fd *FD) SetLinger(int) error      { return platform.Unsupported(fd.Model, "SetLinger") }
 func (fd *FD) SetReadBuffer(int) error  { return platform.Unsupported(fd.Model, "SetReadBuffer") }
 func (fd *FD) SetWriteBuffer(int) error { return platform.Unsupported(fd.Model, "SetWriteBuffer") }
+
+// File fails here: no FD exists.
+func (fd *FD) File() (*os.File, error) { return nil, platform.Unsupported(fd.Model, "File") }
