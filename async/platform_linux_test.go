@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/iomodel/iomodel/internal/iofd"
+	"github.com/iomodel/iomodel/internal/uring"
 )
 
 // TestBadInputWithoutRing: what fails before a ring is needed fails the
@@ -16,5 +17,12 @@ func TestBadInputWithoutRing(t *testing.T) {
 	}
 	if _, err := NewRing(-1); err == nil {
 		t.Error("NewRing(-1) succeeded")
+	}
+}
+
+// TestDefaultRingSize: the documented default is the ring's.
+func TestDefaultRingSize(t *testing.T) {
+	if DefaultRingSize != uring.DefaultCQEntries {
+		t.Errorf("DefaultRingSize = %d, the ring's default is %d", DefaultRingSize, uring.DefaultCQEntries)
 	}
 }

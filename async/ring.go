@@ -41,7 +41,7 @@ func (s RingStats) OpsPerEnter() float64 {
 
 // DefaultRingSize is the size NewRing(0) picks, and that of the shared
 // default ring.
-const DefaultRingSize = uring.DefaultCQEntries
+const DefaultRingSize = 8192
 
 // NewRing starts a ring with room for size operations in flight: its
 // completion queue, where each operation with a deadline counts twice. The
