@@ -19,18 +19,14 @@ type lifecycle struct{}
 type opKernel struct{}
 
 func openConn(int, net.Addr, options) (*Conn, *iofd.FD, error) {
-	return nil, nil, platform.Unsupported("async", "New")
+	return nil, nil, platform.Unsupported(model, "New")
 }
 
-func dial(network, address string, o options) (*Conn, error) {
-	return nil, &net.OpError{Op: "dial", Net: network, Err: platform.Unsupported("async", "Dial")}
+func openListener(int, options) (*Listener, *iofd.FD, error) {
+	return nil, nil, platform.Unsupported(model, "Listen")
 }
 
-func listen(network, address string, o options) (*Listener, error) {
-	return nil, &net.OpError{Op: "listen", Net: network, Err: platform.Unsupported("async", "Listen")}
-}
-
-func newRing(int) (*Ring, error) { return nil, platform.Unsupported("async", "NewRing") }
+func newRing(int) (*Ring, error) { return nil, platform.Unsupported(model, "NewRing") }
 
 func (r *Ring) release() {}
 
@@ -41,7 +37,7 @@ func (l *lifecycle) ringStats() RingStats { return RingStats{} }
 func (l *lifecycle) peer(int) net.Addr { return nil }
 
 func (c *Conn) start(recv bool, p []byte) *Op {
-	return &Op{c: c, recv: recv, k: opKernel{}, early: platform.Unsupported("async", "Op"), done: closedChan}
+	return &Op{c: c, recv: recv, k: opKernel{}, early: platform.Unsupported(model, "Op"), done: closedChan}
 }
 
 func (op *Op) cancel() {}

@@ -28,15 +28,12 @@ type Conn struct {
 // On a regular file, Recv and Send read and write at the file position, which
 // they advance as read(2) and write(2) do (IORING_FEAT_RW_CUR_POS).
 func New(sysfd int, opts ...Option) (*Conn, error) {
-	c, _, err := openConn(sysfd, nil, newOptions(opts))
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := openConn(sysfd, nil, o)
 	return c, err
-}
-
-// Dial connects to address on network ("tcp", "tcp4", "tcp6", "udp",
-// "udp4", "udp6", "unix", "unixgram", "unixpacket"), as net.Dial names them,
-// with IORING_OP_CONNECT: the ring waits for the connection, no thread does.
-func Dial(network, address string, opts ...Option) (*Conn, error) {
-	return dial(network, address, newOptions(opts))
 }
 
 // RingStats returns the counters of the ring this Conn uses, shared with
@@ -51,17 +48,20 @@ type Listener struct {
 	opts options // of the accepted Conns: the listener's, with its ring
 }
 
-// Listen listens on address ("tcp", "tcp4", "tcp6", "unix", "unixpacket").
-func Listen(network, address string, opts ...Option) (*Listener, error) {
-	return listen(network, address, newOptions(opts))
-}
-
 // RingStats returns the counters of the ring the Listener and its Conns use.
 func (l *Listener) RingStats() RingStats { return l.life.ringStats() }
 
 // ErrCanceled is what Op.Wait returns (wrapped in a *net.OpError) for an
 // operation Cancel stopped before it moved any byte.
 var ErrCanceled = errors.New("operation canceled")
+
+func dialOpener(o options) iofd.Opener[*Conn] {
+	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return openConn(sysfd, remote, o) }
+}
+
+func listenOpener(o options) iofd.Opener[*Listener] {
+	return func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) { return openListener(sysfd, o) }
+}
 
 // open makes an accepted connection a Conn on the listener's ring, with its
 // options (iofd.Opener).

@@ -13,41 +13,35 @@ import (
 // closed sysfd and make it look open.
 func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
-	fd, err := iofd.New(sysfd, iofd.Config{Model: "async", Mode: iofd.Completion, Hooks: &c.life, Waiter: &c.life, Remote: remote})
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Hooks: &c.life, Waiter: &c.life, Remote: remote})
 	if err != nil {
 		return nil, nil, err
 	}
 	r, err := acquire(o)
 	if err != nil {
-		return nil, nil, iofd.NewError("async", sysfd, err) // fd is dropped unclosed: sysfd is still the caller's
+		return nil, nil, iofd.NewError(model, sysfd, err) // fd is dropped unclosed: sysfd is still the caller's
 	}
 	c.fd, c.life.ring = fd, r
 	c.life.speculate = fd.Kind.IsSocket() && !o.ringOnly
 	return c, fd, nil
 }
 
-func dial(network, address string, o options) (*Conn, error) {
-	return iofd.Dial("async", network, address, func(s int, remote net.Addr) (*Conn, *iofd.FD, error) {
-		return openConn(s, remote, o)
-	})
-}
-
-func listen(network, address string, o options) (*Listener, error) {
-	return iofd.Listen("async", network, address, func(s int, _ net.Addr) (*Listener, *iofd.FD, error) {
-		l := new(Listener)
-		fd, err := iofd.New(s, iofd.Config{Model: "async", Mode: iofd.Completion, Hooks: &l.life, Waiter: &l.life})
-		if err != nil {
-			return nil, nil, err
-		}
-		r, err := acquire(o)
-		if err != nil {
-			return nil, nil, iofd.NewError("async", s, err)
-		}
-		l.fd, l.life.ring = fd, r
-		l.opts = o
-		l.opts.ring = &Ring{r: r}
-		return l, fd, nil
-	})
+// openListener makes a listening socket a Listener on the ring o names;
+// the Conns it accepts get o too, with the same ring.
+func openListener(sysfd int, o options) (*Listener, *iofd.FD, error) {
+	l := new(Listener)
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Hooks: &l.life, Waiter: &l.life})
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := acquire(o)
+	if err != nil {
+		return nil, nil, iofd.NewError(model, sysfd, err)
+	}
+	l.fd, l.life.ring = fd, r
+	l.opts = o
+	l.opts.ring = &Ring{r: r}
+	return l, fd, nil
 }
 
 // acquire takes a reference on the ring o names, or on the default one.

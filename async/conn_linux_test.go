@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"testing"
 
@@ -83,14 +82,6 @@ func TestConformance(t *testing.T) {
 	t.Run("speculative", func(t *testing.T) { conntest.RunFDs(t, newConn, pairs) })
 	t.Run("ring-only", func(t *testing.T) {
 		conntest.RunFDs(t, func(fd int) (iomodel.Conn, error) { return New(fd, WithRingOnly()) }, pairs)
-	})
-}
-
-func TestNetwork(t *testing.T) {
-	requireRing(t)
-	conntest.RunNetwork(t, conntest.Network{
-		Dial:   func(n, a string) (iomodel.Conn, error) { return Dial(n, a) },
-		Listen: func(n, a string) (net.Listener, error) { return Listen(n, a) },
 	})
 }
 

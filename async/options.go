@@ -1,5 +1,8 @@
 package async
 
+// model is the model's name, in its errors.
+const model = "async"
+
 // Option configures New, Dial and Listen.
 type Option func(*options)
 
@@ -20,10 +23,11 @@ func WithRing(r *Ring) Option { return func(o *options) { o.ring = r } }
 // the Conns it accepts.
 func WithRingOnly() Option { return func(o *options) { o.ringOnly = true } }
 
-func newOptions(opts []Option) options {
+// makeOptions applies opts; none of them can fail.
+func makeOptions(opts []Option) (options, error) {
 	var o options
 	for _, f := range opts {
 		f(&o)
 	}
-	return o
+	return o, nil
 }
