@@ -24,6 +24,14 @@ func WithPoller(p *Poller) Option {
 	return func(o *options) { o.poller = p }
 }
 
+func makeOptions(opts []Option) (options, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o, nil
+}
+
 // The default Poller: started by the first New that needs it, closed (its
 // goroutine gone, its fds closed) when the last descriptor on it is closed.
 var defaultPoller struct {
@@ -72,15 +80,11 @@ type pollFD struct {
 // open registers sysfd with the poller and takes it as an iofd.FD, waiting
 // on pd; remote is the peer's address if already known (accept4(2) told
 // it). On error the caller still owns sysfd and nothing is left registered.
-func (pd *pollFD) open(sysfd int, remote net.Addr, opts []Option) error {
+func (pd *pollFD) open(sysfd int, remote net.Addr, o options) error {
 	// Before a default Poller is started: its epoll fd could otherwise
 	// take a closed sysfd's number.
 	if err := iofd.CheckOpen(model, sysfd); err != nil {
 		return err
-	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
 	}
 	pd.p = o.poller
 	if pd.p == nil {
@@ -170,14 +174,15 @@ var (
 // their flags stay as they are; a pipe, FIFO or tty is set O_NONBLOCK,
 // which whoever shares its open file description will see.
 func New(fd int, opts ...Option) (*Conn, error) {
-	c, _, err := open(fd, nil, opts)
+	o, _ := makeOptions(opts)
+	c, _, err := open(fd, nil, o)
 	return c, err
 }
 
 // open makes sysfd a Conn; remote is the peer's address if already known.
-func open(sysfd int, remote net.Addr, opts []Option) (*Conn, *iofd.FD, error) {
+func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
-	if err := c.pd.open(sysfd, remote, opts); err != nil {
+	if err := c.pd.open(sysfd, remote, o); err != nil {
 		return nil, nil, err
 	}
 	return c, c.pd.fd, nil
@@ -186,38 +191,32 @@ func open(sysfd int, remote net.Addr, opts []Option) (*Conn, *iofd.FD, error) {
 // Poller is the Poller the Conn waits on.
 func (c *Conn) Poller() *Poller { return c.pd.p }
 
-// Dial connects to address on network ("tcp", "tcp4", "tcp6", "udp",
-// "udp4", "udp6", "unix", "unixgram", "unixpacket") the multiplex way: a
+// dialOpener is how Dialer makes a Conn of a fresh socket: a
 // non-blocking connect(2), a wait for writability on the Poller, then
 // SO_ERROR for the result.
-func Dial(network, address string, opts ...Option) (*Conn, error) {
-	return iofd.Dial(model, network, address, func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-		return open(sysfd, remote, opts)
-	})
+func dialOpener(o options) iofd.Opener[*Conn] {
+	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return open(sysfd, remote, o) }
 }
 
 // Listener accepts connections when the Poller reports its socket
 // readable. It satisfies net.Listener.
 type Listener struct {
 	pd   pollFD
-	opts []Option
+	opts options
 }
 
 var _ net.Listener = (*Listener)(nil)
 
-// Listen listens on address ("tcp", "tcp4", "tcp6", "unix", "unixpacket").
-// Accepted Conns wait on the Listener's Poller.
-func Listen(network, address string, opts ...Option) (*Listener, error) {
-	return iofd.Listen(model, network, address, func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
-		l := &Listener{opts: opts}
-		if err := setNonblock(sysfd); err != nil {
-			return nil, nil, err
-		}
-		if err := l.pd.open(sysfd, nil, opts); err != nil {
+// listenOpener is how ListenConfig makes a Listener of a listening
+// socket; accepted Conns wait on the Listener's Poller.
+func listenOpener(o options) iofd.Opener[*Listener] {
+	return func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
+		l := &Listener{opts: o}
+		if err := l.pd.open(sysfd, nil, o); err != nil {
 			return nil, nil, err
 		}
 		return l, l.pd.fd, nil
-	})
+	}
 }
 
 // open makes an accepted connection a Conn, with the Listener's options:

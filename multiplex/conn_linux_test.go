@@ -1,7 +1,6 @@
 package multiplex_test
 
 import (
-	"net"
 	"testing"
 
 	"github.com/iomodel/iomodel"
@@ -42,10 +41,7 @@ func TestConformance(t *testing.T) {
 
 func TestNetwork(t *testing.T) {
 	pollers(t, func(t *testing.T, opts []multiplex.Option) {
-		conntest.RunNetwork(t, conntest.Network{
-			Dial:   func(n, a string) (iomodel.Conn, error) { return multiplex.Dial(n, a, opts...) },
-			Listen: func(n, a string) (net.Listener, error) { return multiplex.Listen(n, a, opts...) },
-		})
+		conntest.RunNetwork(t, facadeNetwork(opts...))
 	})
 }
 

@@ -17,4 +17,3 @@ func newPoller(pollerOptions) (*Poller, error) {
 	return nil, platform.Unsupported(model, "NewPoller")
 }
 
-func setNonblock(int) error { return platform.Unsupported(model, "Listen") }
