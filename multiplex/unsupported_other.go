@@ -16,4 +16,3 @@ func openSelector(_ Backend, fn string) (Selector, error) {
 func newPoller(pollerOptions) (*Poller, error) {
 	return nil, platform.Unsupported(model, "NewPoller")
 }
-
