@@ -123,8 +123,8 @@ type syscaller interface {
 	SyscallConn() (syscall.RawConn, error)
 }
 
-// sockopt reads an int socket option of c through its SyscallConn.
-func sockopt(t *testing.T, c any, level, opt int) int {
+// rawOf is c's SyscallConn.
+func rawOf(t *testing.T, c any) syscall.RawConn {
 	t.Helper()
 	sc, ok := c.(syscaller)
 	if !ok {
@@ -134,6 +134,13 @@ func sockopt(t *testing.T, c any, level, opt int) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rc
+}
+
+// sockopt reads an int socket option of c through its SyscallConn.
+func sockopt(t *testing.T, c any, level, opt int) int {
+	t.Helper()
+	rc := rawOf(t, c)
 	var v int
 	var gerr error
 	if err := rc.Control(func(fd uintptr) { v, gerr = unix.GetsockoptInt(int(fd), level, opt) }); err != nil {
@@ -216,8 +223,7 @@ func testTCPOptions(t *testing.T, nw Network) {
 			t.Fatalf("SetLinger(%d): %v", sec, err)
 		}
 		var l *unix.Linger
-		rc, _ := d.(syscaller).SyscallConn()
-		rc.Control(func(fd uintptr) { l, err = unix.GetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER) })
+		rawOf(t, d).Control(func(fd uintptr) { l, err = unix.GetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,17 +286,14 @@ func testOptionWrongKind(t *testing.T, nw Network) {
 // readability in between; Control sees the descriptor.
 func testSyscallConn(t *testing.T, nw Network) {
 	d, a := tcpPairOf(t, nw)
-	rc, err := d.(syscaller).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := rawOf(t, d)
 	var calls int
 	var got []byte
 	go func() {
 		time.Sleep(50 * time.Millisecond) // let Read find nothing at first
 		a.Write([]byte("raw"))
 	}()
-	err = rc.Read(func(fd uintptr) bool {
+	err := rc.Read(func(fd uintptr) bool {
 		calls++
 		buf := make([]byte, 8)
 		n, _, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
