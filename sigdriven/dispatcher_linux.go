@@ -22,7 +22,6 @@ type registration struct {
 	d    *dispatcher
 	b    *broadcaster
 	fd   int
-	gen  uint32 // which registration of this fd number, in d's slot
 	r, w readier
 	regStats
 }
@@ -57,7 +56,6 @@ type dispatcher struct {
 // slot is what the dispatcher knows about one descriptor number.
 type slot struct {
 	reg *registration
-	gen uint32 // generation of the newest registration of this number
 	// retiring counts retire markers queued and not read yet. Signals for
 	// this number that are read while it is above zero were queued before
 	// the marker, so before the old descriptor was closed: stale.
@@ -66,11 +64,11 @@ type slot struct {
 
 // Marker signals the package queues to a dispatcher thread itself with
 // rt_tgsigqueueinfo(2): si_code SI_QUEUE, si_pid ours, si_errno
-// markerMagic|kind, si_value gen<<32|fd. They share the queue with the
+// markerMagic|kind, si_int fd. They share the queue with the
 // kernel's readiness signals, so their order among them is known.
 const (
 	markerMagic  = 0x51640000
-	markerRetire = 1 // fd's generation gen is gone: what was queued before is stale
+	markerRetire = 1 // fd's registration is gone: what was queued before is stale
 	markerStop   = 2 // wake up and look at stopping
 )
 
@@ -127,7 +125,7 @@ func (d *dispatcher) release() {
 	}
 	registry.mu.Unlock()
 	if last {
-		if d.queue(markerStop, 0, 0) != nil {
+		if d.queue(markerStop, 0) != nil {
 			// The queue is full (EAGAIN): a standard signal is never
 			// refused (signal(7)), and the thread reads SIGIO too.
 			unix.Tgkill(d.pid, d.tid, unix.SIGIO)
@@ -138,15 +136,14 @@ func (d *dispatcher) release() {
 
 // queue sends a marker to the dispatcher thread, behind every signal
 // already queued for it.
-func (d *dispatcher) queue(kind, fd int, gen uint32) error {
-	si := siginfo{
-		signo: int32(d.sig),
-		errno: markerMagic | int32(kind),
-		code:  siQueue,
-		pid:   int32(d.pid),
-		uid:   uint32(d.uid),
-		value: uint64(gen)<<32 | uint64(uint32(fd)),
-	}
+func (d *dispatcher) queue(kind, fd int) error {
+	var si siginfo
+	si.signo = int32(d.sig)
+	si.errno = markerMagic | int32(kind)
+	si.code = siQueue
+	si.pid = int32(d.pid)
+	si.uid = uint32(d.uid)
+	si.sigval = int32(fd)
 	_, _, e := unix.RawSyscall6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(d.pid), uintptr(d.tid), uintptr(d.sig), uintptr(unsafe.Pointer(&si)), 0, 0)
 	if e != 0 {
 		return e
@@ -244,7 +241,7 @@ func (d *dispatcher) handle(batch []signalfdSiginfo) bool {
 		case si.signo == uint32(unix.SIGIO):
 			d.sigio(si)
 		case si.code == siQueue && int(si.pid) == d.pid && si.errno&^0xffff == markerMagic:
-			d.marker(int(si.errno&0xffff), int(int32(uint32(si.ptr))), uint32(si.ptr>>32))
+			d.marker(int(si.errno&0xffff), int(si.int))
 		case si.code >= pollIn && si.code <= pollHup:
 			d.ready(int(si.fd), si.band)
 		}
@@ -309,7 +306,7 @@ func (d *dispatcher) ready(fd int, band uint32) {
 }
 
 // marker acts on a marker signal. Called with d.mu held.
-func (d *dispatcher) marker(kind, fd int, gen uint32) {
+func (d *dispatcher) marker(kind, fd int) {
 	if kind == markerRetire && fd >= 0 && fd < len(d.slots) && d.slots[fd].retiring > 0 {
 		d.slots[fd].retiring--
 	}
@@ -364,8 +361,6 @@ func (d *dispatcher) add(reg *registration) error {
 	if s.reg != nil {
 		return fmt.Errorf("fd %d is already registered with the signal dispatcher", reg.fd)
 	}
-	s.gen++
-	reg.gen = s.gen
 	s.reg = reg
 	d.nregs++
 	return nil
@@ -399,7 +394,7 @@ func (d *dispatcher) retire(reg *registration, fence bool) {
 		s.retiring++
 	}
 	d.mu.Unlock()
-	if fence && d.queue(markerRetire, reg.fd, reg.gen) != nil {
+	if fence && d.queue(markerRetire, reg.fd) != nil {
 		counters.unfenced.Add(1)
 		d.mu.Lock()
 		d.slots[reg.fd].retiring--

@@ -32,19 +32,29 @@ type signalfdSiginfo struct {
 
 const sizeofSignalfdSiginfo = int(unsafe.Sizeof(signalfdSiginfo{}))
 
-// siginfo is the start of siginfo_t (<asm-generic/siginfo.h>) as
-// rt_tgsigqueueinfo(2) takes it, with the _rt member of the union: the only
-// one this package sends. 128 bytes, like the kernel's.
+// siginfo is siginfo_t (<asm-generic/siginfo.h>) as rt_tgsigqueueinfo(2)
+// takes it, with the _rt member of the union __sifields: the only one this
+// package sends. 128 bytes (SI_MAX_SIZE) on every architecture, but the
+// union holds pointers and longs, so it starts at 16 on 64-bit and at 12 on
+// 32-bit (386, arm), where si_pid, si_uid and si_sigval therefore sit 4
+// bytes lower; and MIPS swaps si_errno and si_code (siginfoHead).
+//
+// Only sival_int of the union sigval is used: it is at the start of
+// si_sigval whatever the pointer size and byte order, and signalfd(2)
+// reports it as ssi_int.
 type siginfo struct {
-	signo int32  // si_signo
-	errno int32  // si_errno
-	code  int32  // si_code
-	_     int32  // the union is 8-aligned on 64-bit
-	pid   int32  // _rt.si_pid
-	uid   uint32 // _rt.si_uid
-	value uint64 // _rt.si_sigval
-	_     [96]byte
+	siginfoHead
+	_      [ptrSize - 4]byte // to the union's alignment: a long's
+	pid    int32             // _rt.si_pid
+	uid    uint32            // _rt.si_uid
+	sigval int32             // _rt.si_sigval.sival_int
+	_      [siMaxSize - 3*4 - (ptrSize - 4) - 3*4]byte
 }
+
+const (
+	ptrSize   = unsafe.Sizeof(uintptr(0)) // sizeof(long) and sizeof(void *) on Linux
+	siMaxSize = 128                       // SI_MAX_SIZE
+)
 
 // si_code values (<asm-generic/siginfo.h>).
 const (

@@ -2,6 +2,7 @@ package sigdriven
 
 import (
 	"fmt"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,9 +28,12 @@ func checkSignal(sig int) error {
 	return nil
 }
 
-// sigaddset adds sig to set, as sigaddset(3) does.
+// sigaddset adds sig to set, as sigaddset(3) does. The words of
+// unix.Sigset_t are a long's size: 64 bits, or 32 on 386 and arm, where a
+// 64-bit shift would silently drop every signal above 32.
 func sigaddset(set *unix.Sigset_t, sig int) {
-	set.Val[(sig-1)/64] |= 1 << (uint(sig-1) % 64)
+	const bits = uint(8 * unsafe.Sizeof(set.Val[0]))
+	set.Val[uint(sig-1)/bits] |= 1 << (uint(sig-1) % bits)
 }
 
 // sigismember reports whether sig is in the 64-bit mask m, the form of
