@@ -115,10 +115,10 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 		// into the request's slot, pinned for the ring's lifetime, where
 		// the kernel reads it: op.Addr need not outlive this call.
 		q.PrepConnect(fd.Sysfd, unsafe.Pointer(&op.Addr[0]), uint32(len(op.Addr)))
+	case iofd.OpPoll:
+		// RawConn's wait for readiness: IORING_OP_POLL_ADD, one shot.
+		q.PrepPollAdd(fd.Sysfd, uint32(op.Flags))
 	default:
-		// OpPoll (RawConn's wait for readiness) has no request here yet
-		// (internal/uring has no IORING_OP_POLL_ADD): ENOSYS makes the
-		// loop wait in poll(2) instead.
 		return 0, unix.ENOSYS
 	}
 	if l.speculate && (op.Kind == iofd.OpRecv || op.Kind == iofd.OpSend) {

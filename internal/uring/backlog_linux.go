@@ -57,6 +57,8 @@ func (r *Ring) start(q *Req, need int) {
 	case IORING_OP_CONNECT:
 		s.sa = q.sa
 		prepConnect(e, q.fd, unsafe.Pointer(&s.sa), q.saLen)
+	case IORING_OP_POLL_ADD:
+		prepPollAdd(e, q.fd, q.opFlags)
 	default:
 		prepNop(e)
 	}

@@ -47,6 +47,25 @@ func prepRecv(e *io_uring_sqe, fd int32, buf unsafe.Pointer, n uint32, msgFlags 
 	e.opFlags = msgFlags
 }
 
+// prepPollAdd is a one-shot poll for events. poll32_events shares the
+// 32-bit op_flags word; <linux/io_uring.h> says it is "word-reversed for
+// BE": the kernel reads its two 16-bit halves swapped on a big-endian
+// machine (liburing's __swahw32).
+func prepPollAdd(e *io_uring_sqe, fd int32, events uint32) {
+	e.opcode = IORING_OP_POLL_ADD
+	e.fd = fd
+	if bigEndian {
+		events = events<<16 | events>>16
+	}
+	e.opFlags = events
+}
+
+// bigEndian is whether this machine stores the high byte first.
+var bigEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 0
+}()
+
 // prepAccept is accept4(2): addr and addrLen point to memory the kernel
 // writes at completion (they live in the slot), flags are accept4's.
 func prepAccept(e *io_uring_sqe, fd int32, addr unsafe.Pointer, addrLen *uint32, flags uint32) {

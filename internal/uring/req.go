@@ -106,6 +106,13 @@ func (q *Req) PrepConnect(fd int, sa unsafe.Pointer, n uint32) {
 	q.saLen = n
 }
 
+// PrepPollAdd describes a one-shot poll(2) of fd for events (POLLIN,
+// POLLOUT, ...); the result is the events that are ready.
+func (q *Req) PrepPollAdd(fd int, events uint32) {
+	q.reset(IORING_OP_POLL_ADD, fd)
+	q.opFlags = events
+}
+
 // PrepNop describes a no-op (used by tests and to measure the ring itself).
 func (q *Req) PrepNop() { q.reset(IORING_OP_NOP, -1) }
 

@@ -481,3 +481,24 @@ func TestReleaseWithBacklog(t *testing.T) {
 		t.Fatal("Release did not return")
 	}
 }
+
+// TestPollAdd: a POLL_ADD for POLLIN completes once the socket is
+// readable, with the ready events as its result.
+func TestPollAdd(t *testing.T) {
+	r := newRing(t, Config{})
+	a, b := socketpair(t, unix.SOCK_STREAM)
+	var q Req
+	q.PrepPollAdd(a, unix.POLLIN)
+	if err := r.Submit(&q); err != nil {
+		t.Fatal(err)
+	}
+	if q.Completed() {
+		t.Fatal("POLL_ADD for POLLIN completed before anything was sent")
+	}
+	if _, err := unix.Write(b, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := wait(t, &q); res < 0 || res&unix.POLLIN == 0 {
+		t.Fatalf("POLL_ADD res = %#x, want POLLIN set", res)
+	}
+}
