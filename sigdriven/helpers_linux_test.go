@@ -2,8 +2,10 @@ package sigdriven
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -132,4 +134,27 @@ func currentDispatcher(tb testing.TB, sig int) *dispatcher {
 		tb.Fatalf("no dispatcher for signal %d", sig)
 	}
 	return d
+}
+
+// procMasksRenumbered says why this process's signal masks in /proc do
+// not show signal sig under its own number, or "" if they do. Natively
+// they do; qemu-user delivers the guest's real-time signals through other
+// host signals (it keeps the highest for itself), and /proc shows the
+// host's. It blocks sig on a locked thread for a moment and reads that
+// thread's SigBlk back.
+func procMasksRenumbered(tb testing.TB, sig int) string {
+	tb.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var set, old unix.Sigset_t
+	sigaddset(&set, sig)
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
+		tb.Fatal(err)
+	}
+	m := taskMasks(tb)[unix.Gettid()]
+	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	if sigismember(m[0], sig) {
+		return ""
+	}
+	return fmt.Sprintf("signal %d blocked on thread %d shows in /proc as SigBlk %016x: the masks in /proc are not numbered as this process's signals (an emulator, such as qemu-user, that maps real-time signals to other host signals)", sig, unix.Gettid(), m[0])
 }
