@@ -56,15 +56,6 @@ func makeOptions(opts []Option) options {
 	return o
 }
 
-// sigFD is what a Conn and a Listener share: the descriptor's lifecycle
-// (iofd.FD) and its registration for signals. It is the model's
-// iofd.Waiter and iofd.Hooks (sigfd_linux.go).
-type sigFD struct {
-	fd     *iofd.FD
-	reg    *registration
-	rl, wl latch // in front of fd.Read and fd.Write
-}
-
 // ConnSignalStats counts the signals and wake-ups of one Conn or Listener.
 type ConnSignalStats struct {
 	// Signals is the number of signals that concerned this descriptor:
@@ -94,7 +85,7 @@ func (s *sigFD) signalStats() ConnSignalStats {
 // for this descriptor and direction wakes them. It satisfies iomodel.Conn
 // and, on a socket, net.Conn. All methods are safe for concurrent use.
 type Conn struct {
-	s sigFD
+	s sigFD // sigfd_linux.go
 }
 
 // New takes fd, a socket, pipe, FIFO or tty, for the signal-driven model.

@@ -10,6 +10,15 @@ import (
 	"github.com/iomodel/iomodel/internal/iofd"
 )
 
+// sigFD is what a Conn and a Listener share: the descriptor's lifecycle
+// (iofd.FD) and its registration for signals. It is the model's
+// iofd.Waiter and iofd.Hooks.
+type sigFD struct {
+	fd     *iofd.FD
+	reg    *registration
+	rl, wl latch // in front of fd.Read and fd.Write
+}
+
 // open takes sysfd as an iofd.FD and arms it for signals. On error the
 // caller still owns sysfd and nothing is left registered.
 func (s *sigFD) open(sysfd int, o options, remote net.Addr) error {
