@@ -134,6 +134,9 @@ func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	if err := pd.sh.want(pd.h, h.Dir()); err != nil {
 		return err
 	}
+	if pd.sh.edge {
+		pd.sh.pollNow()
+	}
 	h.Wait(0)
 	return nil
 }

@@ -47,8 +47,28 @@ func (p *shard) run() {
 	}
 	defer close(p.done)
 	events := make([]Event, 256)
+	ep, shared := p.sel.(*epollSelector)
 	for {
-		n, err := p.sel.Wait(events, -1)
+		var n int
+		var err error
+		if shared {
+			// Sleep until there are events, taking none: a Conn about
+			// to park may take them first (pollNow), on a P it already
+			// has, while this goroutine may wait for one; see pollNow.
+			if err = ep.await(); err == nil {
+				p.drainMu.Lock()
+				n, err = p.sel.Wait(events, 0)
+				if err == nil {
+					p.dispatch(events[:n])
+				}
+				p.drainMu.Unlock()
+			}
+		} else {
+			n, err = p.sel.Wait(events, -1)
+			if err == nil && !p.stopped.Load() {
+				p.dispatch(events[:n])
+			}
+		}
 		if p.stopped.Load() {
 			return
 		}
@@ -62,7 +82,6 @@ func (p *shard) run() {
 		}
 		p.waits.Add(1)
 		p.events.Add(uint64(n))
-		p.dispatch(events[:n])
 		if n > 0 {
 			// Let the goroutines just woken run before blocking again.
 			// They sit in this P's run queue, and the wait is about to
@@ -78,4 +97,24 @@ func (p *shard) run() {
 			runtime.Gosched()
 		}
 	}
+}
+
+// pollNow is what a Conn does on an epoll shard just before it parks: if
+// nobody is taking events now, take what is ready (epoll_wait(2) with no
+// timeout) and wake whoever it names. The poller goroutine only sleeps until
+// there are events (await) and then needs a P to run on; on a busy machine
+// it can wait for one for tens of milliseconds, behind the very goroutines
+// its last round woke. A goroutine that is about to park has a P already,
+// so readiness reaches its waiters at once, as the runtime's own netpoller
+// is polled by whichever P runs out of work.
+func (p *shard) pollNow() {
+	if !p.drainMu.TryLock() {
+		return // someone is taking events this moment
+	}
+	n, err := p.sel.Wait(p.drainBuf[:], 0)
+	if err == nil && n > 0 {
+		p.events.Add(uint64(n))
+		p.dispatch(p.drainBuf[:n])
+	}
+	p.drainMu.Unlock()
 }

@@ -198,3 +198,22 @@ func (s *epollSelector) Close() error {
 	}
 	return err2
 }
+
+// await sleeps in poll(2) until the epoll descriptor is readable, that is,
+// until it has events to report, and consumes none of them: whoever calls
+// Wait first takes them (see shard.run and shard.pollNow). An epoll
+// descriptor is itself pollable (epoll(7)), readable while its ready list
+// is not empty.
+func (s *epollSelector) await() error {
+	pfd := []unix.PollFd{{Fd: int32(s.epfd), Events: unix.POLLIN}}
+	for {
+		if s.closed.Load() {
+			return errClosed(Epoll, "wait")
+		}
+		_, err := unix.Poll(pfd, -1)
+		if err == nil || err == unix.EINTR {
+			return nil
+		}
+		return os.NewSyscallError("poll", err)
+	}
+}

@@ -22,6 +22,12 @@ type shard struct {
 	waits, events, changes, stale atomic.Uint64
 	tid                           atomic.Int32 // the poller thread, for tests
 
+	// drainMu is held while events are taken and dispatched on an epoll
+	// shard, by the poller goroutine or by a Conn about to park (pollNow);
+	// drainBuf is pollNow's, used under it.
+	drainMu  sync.Mutex
+	drainBuf [64]Event
+
 	mu    sync.Mutex
 	slots []slot
 	free  []uint32
