@@ -48,12 +48,15 @@ func WithSignal(sig int) Option { return func(o *options) { o.sig = sig } }
 // mode avoids; it coexists with the program's own signal.Notify(SIGIO).
 func WithBroadcast() Option { return func(o *options) { o.broadcast = true } }
 
-func makeOptions(opts []Option) options {
+// makeOptions applies opts; an option that cannot be met is named in the
+// error (checkOptions: Linux only, so that elsewhere every constructor
+// fails as unsupported instead).
+func makeOptions(opts []Option) (options, error) {
 	o := options{sig: DefaultSignal}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return o
+	return o, o.check()
 }
 
 // ConnSignalStats counts the signals and wake-ups of one Conn or Listener.
@@ -92,27 +95,28 @@ type Conn struct {
 // On success the Conn owns fd; on error the caller still does. A regular
 // file is refused (ErrNoAsync): the kernel never signals its readiness.
 func New(fd int, opts ...Option) (*Conn, error) {
-	c := new(Conn)
-	if err := c.s.open(fd, makeOptions(opts), nil); err != nil {
-		return nil, err
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, iofd.NewError(model, fd, err)
 	}
-	return c, nil
+	c, _, err := open(fd, nil, o)
+	return c, err
 }
 
-// Dial connects to address on network ("tcp", "tcp4", "tcp6", "udp",
-// "udp4", "udp6", "unix", "unixgram", "unixpacket") the signal-driven way:
-// the socket is armed first, then a non-blocking connect(2); the kernel
-// signals POLL_OUT (or POLL_ERR) when the handshake ends, and SO_ERROR
-// gives the result.
-func Dial(network, address string, opts ...Option) (*Conn, error) {
-	o := makeOptions(opts)
-	return iofd.Dial(model, network, address, func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-		c := new(Conn)
-		if err := c.s.open(sysfd, o, remote); err != nil {
-			return nil, nil, err
-		}
-		return c, c.s.fd, nil
-	})
+// open makes sysfd a Conn; remote is the peer's address if already known.
+func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
+	c := new(Conn)
+	if err := c.s.open(sysfd, o, remote); err != nil {
+		return nil, nil, err
+	}
+	return c, c.s.fd, nil
+}
+
+// dialOpener is how Dialer makes a Conn of a fresh socket: it is armed
+// first, then connected without blocking; the kernel signals POLL_OUT (or
+// POLL_ERR) when the handshake ends, and SO_ERROR gives the result.
+func dialOpener(o options) iofd.Opener[*Conn] {
+	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return open(sysfd, remote, o) }
 }
 
 // SignalStats counts the signals and wake-ups that concerned this Conn.
@@ -125,27 +129,23 @@ type Listener struct {
 	o options // for the accepted Conns
 }
 
-// Listen listens on address ("tcp", "tcp4", "tcp6", "unix", "unixpacket").
-// Accepted Conns get the same options.
-func Listen(network, address string, opts ...Option) (*Listener, error) {
-	o := makeOptions(opts)
-	return iofd.Listen(model, network, address, func(sysfd int, remote net.Addr) (*Listener, *iofd.FD, error) {
+// listenOpener is how ListenConfig makes a Listener of a listening socket
+// (non-blocking, from iofd: accept4(2) has no MSG_DONTWAIT); accepted
+// Conns get the same options.
+func listenOpener(o options) iofd.Opener[*Listener] {
+	return func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
 		l := &Listener{o: o}
-		if err := l.s.openListener(sysfd, o); err != nil {
+		if err := l.s.open(sysfd, o, nil); err != nil {
 			return nil, nil, err
 		}
 		return l, l.s.fd, nil
-	})
+	}
 }
 
 // open makes an accepted connection a Conn with the Listener's options
 // (iofd.Opener, for AcceptConn).
 func (l *Listener) open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-	c := new(Conn)
-	if err := c.s.open(sysfd, l.o, remote); err != nil {
-		return nil, nil, err
-	}
-	return c, c.s.fd, nil
+	return open(sysfd, remote, l.o)
 }
 
 // SignalStats counts the signals and wake-ups that concerned the Listener.

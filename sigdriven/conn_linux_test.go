@@ -126,17 +126,6 @@ func TestNewBadInput(t *testing.T) {
 	}
 }
 
-func TestNetwork(t *testing.T) {
-	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) {
-			conntest.RunNetwork(t, conntest.Network{
-				Dial:   func(n, a string) (iomodel.Conn, error) { return Dial(n, a, m.opts...) },
-				Listen: func(n, a string) (net.Listener, error) { return Listen(n, a, m.opts...) },
-			})
-		})
-	}
-}
-
 func TestNewRefuses(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {

@@ -3,9 +3,6 @@ package sigdriven
 import (
 	"fmt"
 	"net"
-	"os"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/internal/iofd"
 )
@@ -19,14 +16,24 @@ type sigFD struct {
 	rl, wl latch // in front of fd.Read and fd.Write
 }
 
-// open takes sysfd as an iofd.FD and arms it for signals. On error the
-// caller still owns sysfd and nothing is left registered.
+// check says which option cannot be met, or nil.
+func (o options) check() error {
+	if o.broadcast {
+		return nil // WithSignal is ignored
+	}
+	if err := checkSignal(o.sig); err != nil {
+		return fmt.Errorf("WithSignal(%d): %w", o.sig, err)
+	}
+	return nil
+}
+
+// open takes sysfd as an iofd.FD and arms it for signals, with options
+// that makeOptions has checked. On error the caller still owns sysfd and
+// nothing is left registered.
 func (s *sigFD) open(sysfd int, o options, remote net.Addr) error {
 	sig := o.sig
 	if o.broadcast {
 		sig = 0
-	} else if err := checkSignal(sig); err != nil {
-		return iofd.NewError(model, sysfd, fmt.Errorf("WithSignal(%d): %w", sig, err))
 	}
 	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: s, Waiter: s, Remote: remote})
 	if err != nil {
@@ -39,16 +46,6 @@ func (s *sigFD) open(sysfd int, o options, remote net.Addr) error {
 	}
 	s.fd, s.reg = fd, reg
 	return nil
-}
-
-// openListener is open for a listening socket, which is also made
-// O_NONBLOCK: accept4(2) has no per-call MSG_DONTWAIT, and an accept that
-// slept in the kernel would never see the signal, Close or a deadline.
-func (s *sigFD) openListener(sysfd int, o options) error {
-	if err := unix.SetNonblock(sysfd, true); err != nil {
-		return iofd.NewError(model, sysfd, os.NewSyscallError("fcntl", err))
-	}
-	return s.open(sysfd, o, nil)
 }
 
 // Wait is iofd.Waiter: after EAGAIN, wait until the dispatcher (or the
