@@ -57,6 +57,7 @@
 // # Where it runs
 //
 // It builds on every platform Go supports and runs on Linux (every
-// architecture); elsewhere New, Dial and Listen return an error wrapping
+// architecture); elsewhere every constructor (New, Dial, Listen, and the
+// Dialer's and ListenConfig's) returns an error wrapping
 // errors.ErrUnsupported.
 package sigdriven
