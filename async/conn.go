@@ -28,12 +28,7 @@ type Conn struct {
 // On a regular file, Recv and Send read and write at the file position, which
 // they advance as read(2) and write(2) do (IORING_FEAT_RW_CUR_POS).
 func New(sysfd int, opts ...Option) (*Conn, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	c, _, err := openConn(sysfd, nil, o)
-	return c, err
+	return newWithOptions(sysfd, opts)
 }
 
 // RingStats returns the counters of the ring this Conn uses, shared with

@@ -20,11 +20,11 @@ type Conn struct {
 // a socket of any type, a pipe, a FIFO, a tty or a regular file. Its socket
 // options are left as they are (Dial and Accept set net's defaults).
 func New(fd int) (*Conn, error) {
-	c, _, err := open(fd, nil)
+	c, _, err := openConn(fd, nil)
 	return c, err
 }
 
-func open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
+func openConn(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
 	f, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Blocking, Hooks: evictor{}, Remote: remote})
 	if err != nil {
 		return nil, nil, err
@@ -35,7 +35,7 @@ func open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
 // dialOpener is how Dialer makes a Conn of a fresh socket; the connect
 // sleeps in the kernel (in poll(2), for writability), where a deadline or
 // Close reaches it.
-func dialOpener() iofd.Opener[*Conn] { return open }
+func dialOpener() iofd.Opener[*Conn] { return openConn }
 
 // evictor wakes calls sleeping on a socket when the Conn is closed:
 // shutdown(2) makes a blocked recv return 0, a blocked send EPIPE and a

@@ -16,7 +16,7 @@ type Listener struct {
 // listenOpener is how ListenConfig makes a Listener of a listening socket.
 func listenOpener() iofd.Opener[*Listener] {
 	return func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
-		c, f, err := open(sysfd, nil)
+		c, f, err := openConn(sysfd, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -26,5 +26,5 @@ func listenOpener() iofd.Opener[*Listener] {
 
 // open makes an accepted socket a Conn.
 func (l *Listener) open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-	return open(sysfd, remote)
+	return openConn(sysfd, remote)
 }

@@ -177,13 +177,11 @@ var (
 // their flags stay as they are; a pipe, FIFO or tty is set O_NONBLOCK,
 // which whoever shares its open file description will see.
 func New(fd int, opts ...Option) (*Conn, error) {
-	o, _ := makeOptions(opts)
-	c, _, err := open(fd, nil, o)
-	return c, err
+	return newWithOptions(fd, opts)
 }
 
 // open makes sysfd a Conn; remote is the peer's address if already known.
-func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
+func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
 	if err := c.pd.open(sysfd, remote, o); err != nil {
 		return nil, nil, err
@@ -198,7 +196,7 @@ func (c *Conn) Poller() *Poller { return c.pd.p }
 // non-blocking connect(2), a wait for writability on the Poller, then
 // SO_ERROR for the result.
 func dialOpener(o options) iofd.Opener[*Conn] {
-	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return open(sysfd, remote, o) }
+	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return openConn(sysfd, remote, o) }
 }
 
 // Listener accepts connections when the Poller reports its socket
@@ -226,5 +224,5 @@ func listenOpener(o options) iofd.Opener[*Listener] {
 // on the default Poller, the Conn takes its own reference, so it outlives
 // the Listener.
 func (l *Listener) open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-	return open(sysfd, remote, l.opts)
+	return openConn(sysfd, remote, l.opts)
 }

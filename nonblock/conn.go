@@ -44,15 +44,10 @@ func makeOptions(opts []Option) (options, error) {
 // other descriptors O_NONBLOCK. On success the Conn owns fd and Close
 // closes it; on error the caller still owns it.
 func New(fd int, opts ...Option) (*Conn, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, iofd.NewError(model, fd, err)
-	}
-	c, _, err := open(fd, nil, o)
-	return c, err
+	return newWithOptions(fd, opts)
 }
 
-func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
+func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := &Conn{w: waiter{o.policy}}
 	f, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Waiter: &c.w, Remote: remote})
 	if err != nil {
@@ -66,7 +61,7 @@ func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 // is non-blocking, then asked again by the Policy until the socket is
 // connected (SO_ERROR and getpeername(2)).
 func dialOpener(o options) iofd.Opener[*Conn] {
-	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return open(sysfd, remote, o) }
+	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return openConn(sysfd, remote, o) }
 }
 
 // TrySend makes one attempt to write p: it returns at once, with the

@@ -17,7 +17,7 @@ type Listener struct {
 // socket: it and the Conns it accepts wait by the options' Policy.
 func listenOpener(o options) iofd.Opener[*Listener] {
 	return func(sysfd int, _ net.Addr) (*Listener, *iofd.FD, error) {
-		c, f, err := open(sysfd, nil, o)
+		c, f, err := openConn(sysfd, nil, o)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -27,7 +27,7 @@ func listenOpener(o options) iofd.Opener[*Listener] {
 
 // open makes an accepted socket a Conn with the Listener's options.
 func (l *Listener) open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-	return open(sysfd, remote, l.opts)
+	return openConn(sysfd, remote, l.opts)
 }
 
 // TryAccept makes one attempt to accept: it returns at once, with an error

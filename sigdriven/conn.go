@@ -95,16 +95,11 @@ type Conn struct {
 // On success the Conn owns fd; on error the caller still does. A regular
 // file is refused (ErrNoAsync): the kernel never signals its readiness.
 func New(fd int, opts ...Option) (*Conn, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, iofd.NewError(model, fd, err)
-	}
-	c, _, err := open(fd, nil, o)
-	return c, err
+	return newWithOptions(fd, opts)
 }
 
 // open makes sysfd a Conn; remote is the peer's address if already known.
-func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
+func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
 	if err := c.s.open(sysfd, o, remote); err != nil {
 		return nil, nil, err
@@ -116,7 +111,7 @@ func open(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 // first, then connected without blocking; the kernel signals POLL_OUT (or
 // POLL_ERR) when the handshake ends, and SO_ERROR gives the result.
 func dialOpener(o options) iofd.Opener[*Conn] {
-	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return open(sysfd, remote, o) }
+	return func(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) { return openConn(sysfd, remote, o) }
 }
 
 // SignalStats counts the signals and wake-ups that concerned this Conn.
@@ -145,7 +140,7 @@ func listenOpener(o options) iofd.Opener[*Listener] {
 // open makes an accepted connection a Conn with the Listener's options
 // (iofd.Opener, for AcceptConn).
 func (l *Listener) open(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-	return open(sysfd, remote, l.o)
+	return openConn(sysfd, remote, l.o)
 }
 
 // SignalStats counts the signals and wake-ups that concerned the Listener.

@@ -32,6 +32,7 @@ type Model struct {
 	// ListenConfig take its options. It then provides
 	//
 	//	func makeOptions([]Option) (options, error)
+	//	func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error)
 	//	func dialOpener(options) iofd.Opener[*Conn]
 	//	func listenOpener(options) iofd.Opener[*Listener]
 	//

@@ -64,6 +64,17 @@ func (l *Listener) File() (*os.File, error) { return {{.ListenFD}}.File() }
 // file, as net.UnixListener's: Listen's listeners do by default.
 func (l *Listener) SetUnlinkOnClose(unlink bool) { {{.ListenFD}}.SetUnlinkOnClose(unlink) }
 
+{{- if .Options}}
+// newWithOptions is New's work: the options, checked, then the model's openConn.
+func newWithOptions(fd int, opts []Option) (*Conn, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, iofd.NewError(model, fd, err)
+	}
+	c, _, err := openConn(fd, nil, o)
+	return c, err
+}
+{{end}}
 // Dial connects to address on the named network ("tcp", "tcp4", "tcp6",
 // "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket"), as net.Dial
 // does: a zero Dialer's Dial.
