@@ -40,7 +40,7 @@ func getUsage() usage {
 	}
 	return usage{
 		cpu: time.Duration(r.Utime.Nano() + r.Stime.Nano()),
-		csw: r.Nvcsw,
+		csw: int64(r.Nvcsw),
 	}
 }
 
