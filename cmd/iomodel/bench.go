@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -406,8 +408,7 @@ type progress struct {
 func newProgress(w io.Writer, on bool, n int) *progress {
 	p := &progress{w: w, on: on, n: n, start: time.Now()}
 	if f, ok := w.(*os.File); ok {
-		_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-		p.tty = err == nil
+		p.tty = isTerminal(f)
 	}
 	return p
 }

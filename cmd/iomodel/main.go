@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command iomodel shows the five I/O models of Stevens' Unix Network
 // Programming side by side, on the machine it runs on, and speaks TCP in any
 // of them.

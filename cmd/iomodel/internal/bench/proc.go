@@ -1,3 +1,5 @@
+//go:build linux
+
 package bench
 
 import (
@@ -5,8 +7,6 @@ import (
 	"os"
 	"strconv"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // threads reads the number of OS threads of this process from the Threads
@@ -31,17 +31,6 @@ func threads() int {
 type usage struct {
 	cpu time.Duration
 	csw int64
-}
-
-func getUsage() usage {
-	var r unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &r); err != nil {
-		return usage{}
-	}
-	return usage{
-		cpu: time.Duration(r.Utime.Nano() + r.Stime.Nano()),
-		csw: int64(r.Nvcsw),
-	}
 }
 
 func (u usage) sub(v usage) usage { return usage{u.cpu - v.cpu, u.csw - v.csw} }

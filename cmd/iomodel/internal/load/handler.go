@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package load is the real-workload benchmark of `iomodel load`: net/http
 // and a plain echo served on each model's Listener and on package net's,
 // driven by wrk (a load generator this project did not write) or, for the

@@ -1,10 +1,9 @@
+//go:build linux
+
 package models
 
 import (
 	"net"
-	"os"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/async"
 	"github.com/iomodel/iomodel/blocking"
@@ -175,23 +174,5 @@ func (l netListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return netConn{c}, nil
-}
-
-// newNetConn hands fd to the runtime's netpoller (net.FileConn), as only the
-// baseline may. It takes fd on success; on error the caller still owns it, as
-// the models' New promise, so the os.File wraps a duplicate.
-func newNetConn(fd int) (Conn, error) {
-	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("fcntl", err)
-	}
-	f := os.NewFile(uintptr(dup), "socket")
-	defer f.Close()
-	c, err := net.FileConn(f) // dups again
-	if err != nil {
-		return nil, err
-	}
-	unix.Close(fd)
 	return netConn{c}, nil
 }
