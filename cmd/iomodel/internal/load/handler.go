@@ -1,10 +1,5 @@
 //go:build linux
 
-// Package load is the real-workload benchmark of `iomodel load`: net/http
-// and a plain echo served on each model's Listener and on package net's,
-// driven by wrk (a load generator this project did not write) or, for the
-// echo, by a client of ours on package net in another process; wrk's
-// report parsed; the runs folded into medians and ratios to net.
 package load
 
 import (

@@ -1,9 +1,5 @@
 //go:build linux
 
-// Package models is the tool's table of I/O models: for each one, how to
-// start it (its poller, ring or dispatcher, with the options that make it that
-// variant) and, once started, how to make a Conn from a descriptor, dial and
-// listen. Adding a model to the tool is one entry in [table].
 package models
 
 import (

@@ -1,8 +1,5 @@
 //go:build linux
 
-// Package report writes benchmark results for people and for programs: an
-// aligned table with a plain-words reading per model, CSV, JSON, Markdown,
-// and an SVG chart.
 package report
 
 import (
