@@ -164,7 +164,7 @@ func testDeadlineUnderSignals(t *testing.T, mp MakePipe, tr Traits) {
 	select {
 	case err := <-done:
 		wantTimeout(t, "Recv under a signal storm", err)
-		if early := deadline.Sub(time.Now()); early > 0 {
+		if early := time.Until(deadline); early > 0 {
 			t.Errorf("Recv returned %v before its deadline", early)
 		}
 	case <-time.After(10 * wait):

@@ -205,15 +205,14 @@ func (s *epollSelector) Close() error {
 // descriptor is itself pollable (epoll(7)), readable while its ready list
 // is not empty.
 func (s *epollSelector) await() error {
+	if s.closed.Load() {
+		return errClosed(Epoll, "wait")
+	}
 	pfd := []unix.PollFd{{Fd: int32(s.epfd), Events: unix.POLLIN}}
-	for {
-		if s.closed.Load() {
-			return errClosed(Epoll, "wait")
-		}
-		_, err := unix.Poll(pfd, -1)
-		if err == nil || err == unix.EINTR {
-			return nil
-		}
+	// EINTR too returns nil: the caller's Wait(0) then finds what there
+	// is, perhaps nothing, and comes back.
+	if _, err := unix.Poll(pfd, -1); err != nil && err != unix.EINTR {
 		return os.NewSyscallError("poll", err)
 	}
+	return nil
 }
