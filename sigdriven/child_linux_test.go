@@ -2,8 +2,8 @@ package sigdriven
 
 import (
 	"bytes"
+	"github.com/iomodel/iomodel/internal/selfexec"
 	"os"
-	"os/exec"
 	"testing"
 )
 
@@ -20,16 +20,13 @@ func inChild(name string) bool { return os.Getenv(childEnv) == name }
 // Under an emulator the child runs under the same emulator (see emulator).
 func runChild(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
-	exe, err := os.Executable()
+	cmd, err := selfexec.Command(append([]string{"-test.run=^" + name + "$", "-test.count=1", "-test.v"}, args...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	argv := append([]string{exe, "-test.run=^" + name + "$", "-test.count=1", "-test.v"}, args...)
-	if emu := emulator(exe); emu != "" {
+	if emu := selfexec.Emulator(); emu != "" {
 		t.Logf("this test binary runs under %s: so does its child", emu)
-		argv = append([]string{emu}, argv...)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), childEnv+"="+name)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -42,21 +39,4 @@ func runChild(t *testing.T, name string, args ...string) []byte {
 		t.Fatalf("child %s did not run the test:\n%s", name, out)
 	}
 	return out
-}
-
-// emulator is the program that runs this test binary, exe, when the
-// kernel does not run it itself (go test -exec qemu-aarch64 on amd64), or
-// "" when it runs natively. qemu-user answers /proc/self/exe with the
-// guest's binary, but not /proc/thread-self/exe, which names the program
-// the kernel actually runs: the two differ only under an emulator.
-func emulator(exe string) string {
-	real, err := os.Readlink("/proc/thread-self/exe")
-	if err != nil || real == exe {
-		return ""
-	}
-	self, err := os.Readlink("/proc/self/exe")
-	if err != nil || self == real {
-		return "" // exe is a path to this binary the kernel resolved otherwise
-	}
-	return real
 }

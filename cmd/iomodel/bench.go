@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/iomodel/iomodel/internal/selfexec"
 	"io"
 	"os"
 	"os/exec"
@@ -250,9 +251,15 @@ func measure(ctx context.Context, ms []models.Model, cfg bench.Config, count int
 	return rs, ctx.Err()
 }
 
-// command runs this program again with args. IOMODEL_MAIN tells a test
-// binary to be the program.
+// command runs this program again with args, under the emulator that runs
+// this process if one does (selfexec). IOMODEL_MAIN tells a test binary to
+// be the program.
 func command(ctx context.Context, self string, args ...string) *exec.Cmd {
+	if exe, _ := os.Executable(); self == exe {
+		if emu := selfexec.Emulator(); emu != "" {
+			self, args = emu, append([]string{self}, args...)
+		}
+	}
 	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Env = append(os.Environ(), "IOMODEL_MAIN=1")
 	cmd.WaitDelay = time.Second

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -270,8 +271,7 @@ func TestBenchInterrupt(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot find the test binary to run as the program: %v", err)
 	}
-	cmd := exec.Command(self, "bench", "-models", "blocking,net", "-duration", "1m")
-	cmd.Env = append(os.Environ(), "IOMODEL_MAIN=1")
+	cmd := command(context.Background(), self, "bench", "-models", "blocking,net", "-duration", "1m")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,12 +4,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -167,8 +167,7 @@ func TestServeInterrupt(t *testing.T) {
 	for _, m := range available(t) {
 		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel() // the processes mostly wait
-			cmd := exec.Command(self, "serve", "-model", m.Name, "127.0.0.1:0")
-			cmd.Env = append(os.Environ(), "IOMODEL_MAIN=1")
+			cmd := command(context.Background(), self, "serve", "-model", m.Name, "127.0.0.1:0")
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,8 +21,8 @@ func TestAsyncUnavailable(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot find the test binary to run as the program: %v", err)
 	}
-	cmd := exec.Command(self, "bench", "-models", "async,net", "-conns", "2", "-duration", "10ms", "-chunk", "4096", "-format", "csv", "-progress=false")
-	cmd.Env = append(os.Environ(), "IOMODEL_MAIN=1", "IOMODEL_FORCE_NO_URING=1")
+	cmd := command(context.Background(), self, "bench", "-models", "async,net", "-conns", "2", "-duration", "10ms", "-chunk", "4096", "-format", "csv", "-progress=false")
+	cmd.Env = append(cmd.Env, "IOMODEL_FORCE_NO_URING=1")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("bench: %v", err)
