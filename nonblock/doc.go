@@ -21,9 +21,10 @@
 // to do (a game loop, a simulation step), or when the wait is known to be
 // short; for many idle connections, pick multiplex, sigdriven or async.
 //
-// The default Policy, chosen by measurement (see DefaultPolicy), answers a
-// peer that replies within tens of microseconds without sleeping, and keeps
-// an idle Recv under 5% of a core (BenchmarkIdleRecv measures it).
+// The default Policy (see DefaultPolicy) answers a peer that replies within
+// tens of microseconds without sleeping, and keeps the cost of an idle Recv
+// small; the measurements behind it are in the design note, README.md
+// beside this file.
 //
 // The package builds on every platform Go supports, so that programs that
 // import it build everywhere; it runs on Linux, and elsewhere New, Dial and

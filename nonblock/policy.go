@@ -21,17 +21,16 @@ type Policy struct {
 	MaxSleep time.Duration
 }
 
-// DefaultPolicy is the Policy of a Conn made without WithPolicy.
+// DefaultPolicy is the Policy of a Conn made without WithPolicy: 200
+// yields, then sleeps from 50 µs doubling to 2 ms.
 //
-// The numbers come from BenchmarkPolicy, BenchmarkRoundTrip64 and
-// BenchmarkIdleRecv on a 2-core machine. Each yield is runtime.Gosched, a
-// sched_yield(2) and one more try: the peer that will answer is usually a
-// thread just woken on this CPU, and giving it the CPU lets it answer at
-// once, so a 64-byte round trip costs what net.Conn's does (pure spinning,
-// which keeps the CPU, measured 2-3× slower). 200 yields cover a peer that
-// answers within a few hundred microseconds. After them come sleeps from
-// 50 µs to 2 ms (Go's timers round short sleeps up to about 1 ms), so an
-// idle Recv asks the kernel about 500 times a second: about 3% of a core.
+// Each yield is runtime.Gosched, a sched_yield(2) and one more try: the
+// peer that will answer is usually a thread just woken on this CPU, and
+// giving it the CPU lets it answer at once, where spinning would keep the
+// CPU from it. The yields cover a peer that answers within a few hundred
+// microseconds; the sleeps (Go's timers round short ones up to about 1 ms)
+// bound what an idle Recv costs. How the numbers were chosen, and what
+// they cost, is in the design note, README.md beside this file.
 var DefaultPolicy = Policy{Spins: 0, Yields: 200, MinSleep: 50 * time.Microsecond, MaxSleep: 2 * time.Millisecond}
 
 // Spin is a Policy that never sleeps: lowest latency, a whole core while
