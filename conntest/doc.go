@@ -11,9 +11,19 @@
 // with the subtest's name and every goroutine's stack instead of stalling the
 // test binary.
 //
-// A model declares what it cannot do in Traits (for example that a deadline
-// moved while a call sleeps cannot reach it); the suite then skips exactly
-// those checks and says why.
+// The list of cases is cases.go, in one place. RunNetwork adds what a
+// model's Dial and Listen owe net users, each checked on package net first
+// as the control and then on the model: listener deadlines and addresses,
+// net's TCP defaults and every option of *net.TCPConn read back with
+// getsockopt, SyscallConn, File, and Dialer and ListenConfig semantics
+// (cancellation, timeouts, Control, SO_REUSEPORT).
+//
+// A model declares what it cannot do in Traits (for example that a blocking
+// pipe has no deadlines); the suite then skips exactly those checks and
+// says why.
+//
+// The package builds on every platform; its descriptor pairs and socket
+// option checks need Linux, and fail or skip elsewhere, as the models do.
 //
 // FDPairs makes the raw descriptor pairs the suite is usually run on: Unix
 // stream, seqpacket and datagram socketpairs, TCP and UDP over loopback, and
