@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iomodel/iomodel"
@@ -85,6 +86,22 @@ type FD struct {
 	// A listener's settings for the TCP connections it accepts.
 	acceptIdle time.Duration
 	acceptKA   net.KeepAliveConfig
+
+	// The kernel structures of the message, vector and batch calls, one
+	// set per direction, made on first use and reused under that Half's
+	// lock (msg_linux.go).
+	msgs [2]*msgState
+
+	// Bytes moved by sendfile(2), by splice(2), and by the copy loops
+	// (ZeroCopyStats).
+	zcSendfile, zcSplice, zcCopied atomic.Uint64
+
+	// nonblockN counts the zero-copy calls in flight that need the socket
+	// in O_NONBLOCK (sendfile and splice have no MSG_DONTWAIT); under
+	// nonblockMu.
+	nonblockMu   sync.Mutex
+	nonblockN    int
+	nonblockKeep bool // the socket was O_NONBLOCK already: leave it so
 }
 
 // New takes sysfd for a model. It checks that the descriptor is open, finds

@@ -3,7 +3,6 @@ package iofd
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -63,19 +62,22 @@ func (fd *FD) leaveKernel(h *Half) {
 	h.syscalls.Add(1)
 }
 
-// markKernel records the thread a call in h is about to sleep on, locked to
-// the goroutine until unmarkKernel, and the deadline generation it has
-// seen, for interruptKernel.
+// markKernel records the thread a call in h is about to sleep on and the
+// deadline generation it has seen, for interruptKernel.
+//
+// The goroutine is not locked to its thread: locked, a goroutine that comes
+// back from a blocking system call must wait for its own thread to get a P,
+// which doubled the blocking model's round trip. The thread recorded is
+// then wrong only if the goroutine is preempted and moved between gettid(2)
+// and the system call, a few instructions; interruptKernel then signals the
+// wrong thread, harmlessly, and the call sleeps until the timeout it armed
+// (which ends it at the deadline it saw, or wakes it to re-arm).
 func markKernel(h *Half) {
-	runtime.LockOSThread()
 	h.kernel.Store(int32(unix.Gettid()))
 	h.armed.Store(h.gen.Load())
 }
 
-func unmarkKernel(h *Half) {
-	h.kernel.Store(0)
-	runtime.UnlockOSThread()
-}
+func unmarkKernel(h *Half) { h.kernel.Store(0) }
 
 // armTimeout sets h's socket timeout from its deadline. A deadline already
 // passed is reported as such.

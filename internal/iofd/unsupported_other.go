@@ -4,7 +4,9 @@ package iofd
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -109,3 +111,78 @@ func (fd *FD) SetWriteBuffer(int) error { return platform.Unsupported(fd.Model, 
 
 // File fails here: no FD exists.
 func (fd *FD) File() (*os.File, error) { return nil, platform.Unsupported(fd.Model, "File") }
+
+// The datagram, descriptor-passing, vector, batch and zero-copy calls fail
+// here: no FD exists.
+
+type msgState struct{}
+
+// ListenPacket fails with platform's Unsupported error.
+func ListenPacket[T any](model, network, address string, open Opener[T]) (T, error) {
+	var zero T
+	return zero, &net.OpError{Op: "listen", Net: network, Err: platform.Unsupported(model, "ListenPacket")}
+}
+
+// ListenPacketContext fails with platform's Unsupported error.
+func ListenPacketContext[T any](ctx context.Context, lc *ListenConfig, model, network, address string, open Opener[T]) (T, error) {
+	return ListenPacket(model, network, address, open)
+}
+
+func (fd *FD) ReadFrom([]byte) (int, net.Addr, error) {
+	return 0, nil, platform.Unsupported(fd.Model, "ReadFrom")
+}
+func (fd *FD) ReadFromUDP([]byte) (int, *net.UDPAddr, error) {
+	return 0, nil, platform.Unsupported(fd.Model, "ReadFromUDP")
+}
+func (fd *FD) ReadFromUDPAddrPort([]byte) (int, netip.AddrPort, error) {
+	return 0, netip.AddrPort{}, platform.Unsupported(fd.Model, "ReadFromUDPAddrPort")
+}
+func (fd *FD) ReadMsgUDP(p, oob []byte) (n, oobn, flags int, addr *net.UDPAddr, err error) {
+	return 0, 0, 0, nil, platform.Unsupported(fd.Model, "ReadMsgUDP")
+}
+func (fd *FD) ReadMsgUDPAddrPort(p, oob []byte) (n, oobn, flags int, addr netip.AddrPort, err error) {
+	return 0, 0, 0, netip.AddrPort{}, platform.Unsupported(fd.Model, "ReadMsgUDPAddrPort")
+}
+func (fd *FD) WriteTo([]byte, net.Addr) (int, error) {
+	return 0, platform.Unsupported(fd.Model, "WriteTo")
+}
+func (fd *FD) WriteToUDP([]byte, *net.UDPAddr) (int, error) {
+	return 0, platform.Unsupported(fd.Model, "WriteToUDP")
+}
+func (fd *FD) WriteToUDPAddrPort([]byte, netip.AddrPort) (int, error) {
+	return 0, platform.Unsupported(fd.Model, "WriteToUDPAddrPort")
+}
+func (fd *FD) WriteMsgUDP(p, oob []byte, addr *net.UDPAddr) (n, oobn int, err error) {
+	return 0, 0, platform.Unsupported(fd.Model, "WriteMsgUDP")
+}
+func (fd *FD) WriteMsgUDPAddrPort(p, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
+	return 0, 0, platform.Unsupported(fd.Model, "WriteMsgUDPAddrPort")
+}
+func (fd *FD) ReadMsgUnix(p, oob []byte) (n, oobn, flags int, addr *net.UnixAddr, err error) {
+	return 0, 0, 0, nil, platform.Unsupported(fd.Model, "ReadMsgUnix")
+}
+func (fd *FD) WriteMsgUnix(p, oob []byte, addr *net.UnixAddr) (n, oobn int, err error) {
+	return 0, 0, platform.Unsupported(fd.Model, "WriteMsgUnix")
+}
+func (fd *FD) Writev([][]byte) (int64, error) { return 0, platform.Unsupported(fd.Model, "Writev") }
+func (fd *FD) ReadBatch([]Message, int) (int, error) {
+	return 0, platform.Unsupported(fd.Model, "ReadBatch")
+}
+func (fd *FD) WriteBatch([]Message, int) (int, error) {
+	return 0, platform.Unsupported(fd.Model, "WriteBatch")
+}
+
+// SendFile is not handled here: the caller copies.
+func (fd *FD) SendFile(io.Reader) (int64, bool, error) { return 0, false, nil }
+
+// SpliceTo is not handled here: the caller copies.
+func (fd *FD) SpliceTo(io.Writer) (int64, bool, error) { return 0, false, nil }
+
+func (fd *FD) SetGSO(int) error  { return platform.Unsupported(fd.Model, "SetGSO") }
+func (fd *FD) SetGRO(bool) error { return platform.Unsupported(fd.Model, "SetGRO") }
+
+// AppendGSO returns oob as it is: there is no GSO here.
+func AppendGSO(oob []byte, segment int) []byte { return oob }
+
+// GROSegment finds nothing here.
+func GROSegment(oob []byte) (int, bool) { return 0, false }

@@ -23,6 +23,10 @@ func Socket(t Target, nonblock bool) (int, error) {
 		// "tcp6" means IPv6 only, as in package net.
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
 	}
+	if t.Type == unix.SOCK_DGRAM && t.Family != unix.AF_UNIX {
+		// As package net does for every UDP socket (setDefaultSockopts).
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BROADCAST, 1)
+	}
 	return fd, nil
 }
 

@@ -1,0 +1,398 @@
+package iofd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// pollWaiter is the simplest Waiter there is: poll(2) on the descriptor for
+// the Half's direction, for at most 10 ms, so that Close and deadlines are
+// seen soon after.
+type pollWaiter struct{}
+
+func (pollWaiter) Wait(fd *FD, h *Half, attempt int) error {
+	ev := int16(unix.POLLIN)
+	if h.Dir() == Write {
+		ev = unix.POLLOUT
+	}
+	unix.Poll([]unix.PollFd{{Fd: int32(fd.Sysfd), Events: ev}}, 10)
+	return nil
+}
+
+// enosysCompleter is a Completer that knows no operation: every call goes
+// to Complete, which answers ENOSYS, so the loop must fall back to its own
+// system calls and poll(2).
+type enosysCompleter struct{ completes sync.Map }
+
+func (c *enosysCompleter) Wait(*FD, *Half, int) error          { return ErrHandOver }
+func (c *enosysCompleter) Direct(*FD, *Half, OpKind, int) bool { return false }
+func (c *enosysCompleter) Complete(fd *FD, h *Half, op *Op) (int, error) {
+	c.completes.Store(op.Kind, true)
+	return 0, unix.ENOSYS
+}
+
+// shutdownHooks is the blocking model's Evict: wake calls sleeping in the
+// kernel.
+type shutdownHooks struct{}
+
+func (shutdownHooks) Evict(fd *FD) { fd.ShutdownBusy() }
+func (shutdownHooks) Destroy(*FD)  {}
+
+type mode struct {
+	name string
+	cfg  func() Config
+}
+
+var modes = []mode{
+	{"nonblocking", func() Config { return Config{Model: "test", Mode: Nonblocking, Waiter: pollWaiter{}} }},
+	{"blocking", func() Config { return Config{Model: "test", Mode: Blocking, Hooks: shutdownHooks{}} }},
+	{"completion-enosys", func() Config { return Config{Model: "test", Mode: Completion, Waiter: &enosysCompleter{}} }},
+}
+
+func opener(cfg Config) Opener[*FD] {
+	return func(s int, remote net.Addr) (*FD, *FD, error) {
+		c := cfg
+		c.Remote = remote
+		fd, err := New(s, c)
+		return fd, fd, err
+	}
+}
+
+// packetPair is ours and net's control, listening on the same network.
+func packetPair(t *testing.T, m mode, network, addr string) (*FD, net.PacketConn) {
+	t.Helper()
+	a1, a2 := addr, addr
+	if network == "unixgram" {
+		dir := t.TempDir()
+		a1, a2 = filepath.Join(dir, "ours"), filepath.Join(dir, "net")
+	}
+	fd, err := ListenPacket("test", network, a1, opener(m.cfg()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := net.ListenPacket(network, a2)
+	if err != nil {
+		fd.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fd.Close(); ctl.Close() })
+	return fd, ctl
+}
+
+// client is net's socket that talks to both.
+func client(t *testing.T, network string) net.PacketConn {
+	t.Helper()
+	addr := "127.0.0.1:0"
+	if network == "unixgram" {
+		addr = filepath.Join(t.TempDir(), "client")
+	}
+	c, err := net.ListenPacket(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// ours is the FD as a net.PacketConn, so that the same test code drives
+// it and net's control.
+type ours struct{ *FD }
+
+func (o ours) SetDeadline(t time.Time) error { return o.FD.SetDeadline(t) }
+
+var _ net.PacketConn = ours{}
+
+func TestPacketAgainstNet(t *testing.T) {
+	for _, m := range modes {
+		for _, network := range []string{"udp4", "unixgram"} {
+			t.Run(m.name+"/"+network, func(t *testing.T) {
+				laddr := "127.0.0.1:0"
+				fd, ctl := packetPair(t, m, network, laddr)
+				cl := client(t, network)
+				for _, pc := range []net.PacketConn{ours{fd}, ctl} {
+					name := fmt.Sprintf("%T", pc)
+					// Sender address, and a reply to it.
+					if _, err := cl.WriteTo([]byte("hello"), pc.LocalAddr()); err != nil {
+						t.Fatal(err)
+					}
+					buf := make([]byte, 64)
+					n, from, err := pc.ReadFrom(buf)
+					if err != nil || string(buf[:n]) != "hello" || from.String() != cl.LocalAddr().String() || from.Network() != cl.LocalAddr().Network() {
+						t.Fatalf("%s: ReadFrom = %d %q %v (%s), %v; want 5 hello %v", name, n, buf[:n], from, from.Network(), err, cl.LocalAddr())
+					}
+					if _, err := pc.WriteTo([]byte("back"), from); err != nil {
+						t.Fatalf("%s: WriteTo: %v", name, err)
+					}
+					cl.SetReadDeadline(time.Now().Add(5 * time.Second))
+					n, from2, err := cl.ReadFrom(buf)
+					if err != nil || string(buf[:n]) != "back" || from2.String() != pc.LocalAddr().String() {
+						t.Fatalf("%s: the reply: %q from %v, %v", name, buf[:n], from2, err)
+					}
+					// Truncation: n is what fit, the rest is gone.
+					cl.WriteTo(bytes.Repeat([]byte("x"), 100), pc.LocalAddr())
+					cl.WriteTo([]byte("next"), pc.LocalAddr())
+					small := make([]byte, 10)
+					if n, _, err := pc.ReadFrom(small); n != 10 || err != nil {
+						t.Fatalf("%s: truncated ReadFrom = %d, %v; want 10, nil", name, n, err)
+					}
+					if n, _, err := pc.ReadFrom(buf); string(buf[:n]) != "next" || err != nil {
+						t.Fatalf("%s: after truncation read %q, %v; want next", name, buf[:n], err)
+					}
+					// An empty datagram is 0, nil.
+					cl.WriteTo(nil, pc.LocalAddr())
+					if n, from, err := pc.ReadFrom(buf); n != 0 || err != nil || from == nil {
+						t.Fatalf("%s: empty datagram: %d, %v, %v", name, n, from, err)
+					}
+					// A deadline.
+					pc.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+					_, _, err = pc.ReadFrom(buf)
+					var ne net.Error
+					if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+						t.Fatalf("%s: ReadFrom past the deadline: %v", name, err)
+					}
+					pc.SetReadDeadline(time.Time{})
+				}
+				// MSG_TRUNC as ReadMsgUDP / ReadMsgUnix report it.
+				cl.WriteTo(bytes.Repeat([]byte("y"), 50), fd.LocalAddr())
+				var flags int
+				var err error
+				if network == "unixgram" {
+					_, _, flags, _, err = fd.ReadMsgUnix(make([]byte, 5), nil)
+				} else {
+					_, _, flags, _, err = fd.ReadMsgUDP(make([]byte, 5), nil)
+				}
+				if err != nil || flags&unix.MSG_TRUNC == 0 {
+					t.Fatalf("ReadMsg of a truncated datagram: flags %#x, %v; want MSG_TRUNC", flags, err)
+				}
+			})
+		}
+	}
+}
+
+func TestPacketCloseUnblocksReadFrom(t *testing.T) {
+	for _, m := range modes {
+		for _, network := range []string{"udp4", "unixgram"} {
+			t.Run(m.name+"/"+network, func(t *testing.T) {
+				fd, ctl := packetPair(t, m, network, "127.0.0.1:0")
+				for _, pc := range []net.PacketConn{ours{fd}, ctl} {
+					done := make(chan error)
+					go func() {
+						_, _, err := pc.ReadFrom(make([]byte, 10))
+						done <- err
+					}()
+					// Wait until the reader is in its call: the read lock
+					// is held (ours), or give net's a moment to block.
+					for o, ok := pc.(ours); ok && !o.Read.Busy(); {
+						time.Sleep(time.Millisecond)
+					}
+					time.Sleep(20 * time.Millisecond)
+					pc.Close()
+					select {
+					case err := <-done:
+						if !errors.Is(err, net.ErrClosed) {
+							t.Errorf("%T: ReadFrom after Close: %v, want net.ErrClosed", pc, err)
+						}
+					case <-time.After(10 * time.Second):
+						t.Fatalf("%T: Close did not unblock ReadFrom", pc)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestPacketConcurrentReadWrite(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			fd, _ := packetPair(t, m, "udp4", "127.0.0.1:0")
+			peer := client(t, "udp4")
+			const count = 200
+			// The peer echoes.
+			go func() {
+				buf := make([]byte, 64)
+				for i := 0; i < count; i++ {
+					n, from, err := peer.ReadFrom(buf)
+					if err != nil {
+						return
+					}
+					peer.WriteTo(buf[:n], from)
+				}
+			}()
+			var wg sync.WaitGroup
+			wg.Add(1)
+			errs := make(chan error, 2)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < count; i++ {
+					if _, err := fd.WriteTo([]byte{byte(i)}, peer.LocalAddr()); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+			fd.SetReadDeadline(time.Now().Add(10 * time.Second))
+			seen := make(map[byte]bool)
+			buf := make([]byte, 64)
+			for len(seen) < count {
+				n, _, err := fd.ReadFromUDPAddrPort(buf)
+				if err != nil {
+					t.Fatalf("after %d echoes: %v", len(seen), err)
+				}
+				if n == 1 {
+					seen[buf[0]] = true
+				}
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestPacketBadInput(t *testing.T) {
+	m := modes[0]
+	fd, ctl := packetPair(t, m, "udp4", "127.0.0.1:0")
+	for _, pc := range []net.PacketConn{ours{fd}, ctl} {
+		_, err := pc.WriteTo([]byte("x"), nil)
+		var oe *net.OpError
+		// net's says EINVAL (nil is not a *UDPAddr); ours says what is
+		// wrong, as net's WriteToUDP(nil) does.
+		if !errors.As(err, &oe) || oe.Op != "write" {
+			t.Errorf("%T: WriteTo(nil) = %v; want a write OpError", pc, err)
+		}
+		if _, ok := pc.(ours); ok && !strings.Contains(err.Error(), "missing address") {
+			t.Errorf("WriteTo(nil) = %v; want missing address", err)
+		}
+		if _, err := pc.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.As(err, &oe) {
+			t.Errorf("%T: WriteTo(*TCPAddr) = %v; want an OpError", pc, err)
+		}
+		if _, err := pc.WriteTo([]byte("x"), &net.UDPAddr{IP: net.ParseIP("::1"), Port: 9}); !errors.As(err, &oe) {
+			t.Errorf("%T: WriteTo(IPv6 on udp4) = %v; want an OpError", pc, err)
+		}
+	}
+	_, err := fd.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9})
+	if !errors.Is(err, unix.EINVAL) || !strings.Contains(err.Error(), "*net.TCPAddr") {
+		t.Errorf("WriteTo(*TCPAddr) = %v; want EINVAL naming the type", err)
+	}
+	_, err = fd.WriteTo([]byte("x"), &net.UDPAddr{IP: net.ParseIP("::1"), Port: 9})
+	if !errors.Is(err, unix.EAFNOSUPPORT) || !strings.Contains(err.Error(), "IPv6 address ::1 on an IPv4 socket") {
+		t.Errorf("WriteTo(IPv6 on udp4) = %v; want EAFNOSUPPORT naming it", err)
+	}
+	if _, err := fd.WriteToUDPAddrPort([]byte("x"), netip.AddrPort{}); err == nil || !strings.Contains(err.Error(), "missing address") {
+		t.Errorf("WriteToUDPAddrPort(zero) = %v; want missing address", err)
+	}
+
+	// A unixgram write to a path that is gone.
+	ufd, uctl := packetPair(t, m, "unixgram", "")
+	gone := &net.UnixAddr{Name: filepath.Join(t.TempDir(), "gone"), Net: "unixgram"}
+	for _, pc := range []net.PacketConn{ours{ufd}, uctl} {
+		_, err := pc.WriteTo([]byte("x"), gone)
+		var oe *net.OpError
+		if !errors.Is(err, unix.ENOENT) || !errors.As(err, &oe) || oe.Addr.String() != gone.Name {
+			t.Errorf("%T: WriteTo a gone path = %v; want ENOENT naming it", pc, err)
+		}
+	}
+	if _, err := ufd.WriteTo([]byte("x"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.Is(err, unix.EINVAL) {
+		t.Errorf("unixgram WriteTo(*UDPAddr) = %v; want EINVAL", err)
+	}
+}
+
+// TestPacketUnixgramFileStays: as net's, closing a unixgram socket leaves
+// its file; SetUnlinkOnClose(true) removes it.
+func TestPacketUnixgramFileStays(t *testing.T) {
+	for _, unlink := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "s")
+		fd, err := ListenPacket("test", "unixgram", path, opener(modes[0].cfg()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unlink {
+			fd.SetUnlinkOnClose(true)
+		}
+		fd.Close()
+		ctl, err := net.ListenPacket("unixgram", path+"-net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctl.Close()
+		_, errOurs := os.Stat(path)
+		_, errNet := os.Stat(path + "-net")
+		if unlink != (errOurs != nil) || errNet != nil {
+			t.Errorf("unlink=%v: after Close, our file: %v, net's: %v", unlink, errOurs, errNet)
+		}
+	}
+}
+
+func TestPacketAddrPortAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	fd, _ := packetPair(t, modes[0], "udp4", "127.0.0.1:0")
+	dst := fd.LocalAddr().(*net.UDPAddr).AddrPort()
+	p, buf := []byte("ping"), make([]byte, 16)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := fd.WriteToUDPAddrPort(p, dst); err != nil {
+			t.Fatal(err)
+		}
+		if n, from, err := fd.ReadFromUDPAddrPort(buf); err != nil || n != 4 || from != dst {
+			t.Fatal(n, from, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("WriteToUDPAddrPort+ReadFromUDPAddrPort: %v allocations, want 0", allocs)
+	}
+}
+
+func TestListenPacketErrors(t *testing.T) {
+	_, err := ListenPacket("test", "tcp", "127.0.0.1:0", opener(modes[0].cfg()))
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "listen" {
+		t.Errorf("ListenPacket(tcp) = %v; want a listen OpError", err)
+	}
+	fd, _ := packetPair(t, modes[0], "udp4", "127.0.0.1:0")
+	_, err = ListenPacket("test", "udp4", fd.LocalAddr().String(), opener(modes[0].cfg()))
+	_, errNet := net.ListenPacket("udp4", fd.LocalAddr().String())
+	if !errors.Is(err, unix.EADDRINUSE) || !errors.Is(errNet, unix.EADDRINUSE) || !errors.As(err, &oe) || oe.Addr.String() != fd.LocalAddr().String() {
+		t.Errorf("ListenPacket on a port in use = %v (net: %v); want EADDRINUSE", err, errNet)
+	}
+	// Control runs before bind, as net's.
+	called := false
+	lc := &ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
+		called = network == "udp4"
+		return nil
+	}}
+	fd2, err := ListenPacketContext(t.Context(), lc, "test", "udp4", "127.0.0.1:0", opener(modes[0].cfg()))
+	if err != nil || !called {
+		t.Fatalf("ListenPacketContext with Control: %v, called=%v", err, called)
+	}
+	fd2.Close()
+}
+
+func TestMmsghdrLayout(t *testing.T) {
+	want := uintptr(64)
+	if unsafe.Sizeof(uintptr(0)) == 4 {
+		want = 32
+	}
+	if got := unsafe.Sizeof(mmsghdr{}); got != want {
+		t.Errorf("sizeof(struct mmsghdr) = %d, want %d", got, want)
+	}
+	if off := unsafe.Offsetof(mmsghdr{}.len); off != unsafe.Sizeof(unix.Msghdr{}) {
+		t.Errorf("msg_len at %d, want %d", off, unsafe.Sizeof(unix.Msghdr{}))
+	}
+}

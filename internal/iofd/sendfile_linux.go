@@ -1,0 +1,282 @@
+package iofd
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// SendFile is the zero-copy half of a stream Conn's io.ReaderFrom, as
+// net.TCPConn's ReadFrom: from r (or the R of an *io.LimitedReader, at most
+// its N bytes, which it lowers by what went, as net does) that is
+//
+//   - a regular file (an *os.File, or anything whose SyscallConn reaches
+//     one): sendfile(2) from its file offset, which advances, in chunks of
+//     at most 1 GiB, until its end or N;
+//   - a pipe, or a stream socket in O_NONBLOCK (a *net.TCPConn, a
+//     *net.UnixConn): splice(2) through a pipe of its own, as
+//     net/internal/poll does, waiting for the source its own way (its
+//     RawConn's Read) and for the FD the FD's way.
+//
+// handled is false, with nothing read, where neither applies (the FD is
+// not a stream socket; r is none of these; the kernel refuses the first
+// call with EINVAL or ENOSYS): the caller then copies, with
+// ReadFromGeneric. When the FD waits for room it waits the model's way (in
+// the blocking model in the kernel, with the write deadline); the
+// non-blocking models put the socket in O_NONBLOCK for the call, as
+// sendfile and splice have no MSG_DONTWAIT. Errors are *net.OpError with
+// Op "readfrom".
+func (fd *FD) SendFile(r io.Reader) (written int64, handled bool, err error) {
+	if fd.Kind != Stream {
+		return 0, false, nil
+	}
+	remain := int64(-1) // no limit
+	lr, limited := r.(*io.LimitedReader)
+	if limited {
+		remain, r = lr.N, lr.R
+		if remain <= 0 {
+			return 0, true, nil
+		}
+	}
+	sc, ok := r.(syscall.Conn)
+	if !ok {
+		return 0, false, nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	var src srcInfo
+	if err := rc.Control(func(s uintptr) { src = probeSource(int(s)) }); err != nil {
+		return 0, false, nil
+	}
+	switch src.kind {
+	case File:
+		err = rc.Read(func(s uintptr) bool {
+			written, handled, err = fd.sendfile(int(s), remain)
+			return true
+		})
+	case Pipe, Stream:
+		written, handled, err = fd.spliceFrom(rc, src, remain)
+	default:
+		return 0, false, nil
+	}
+	if limited {
+		lr.N -= written
+	}
+	if err != nil && err != io.EOF {
+		return written, handled, fd.wrapCopy("readfrom", err)
+	}
+	return written, handled, nil
+}
+
+// srcInfo is what a zero-copy source or destination is.
+type srcInfo struct {
+	kind     Kind // File, Pipe, Stream (socket); 0 for what cannot be used
+	nonblock bool // O_NONBLOCK
+}
+
+// probeSource finds what s is, for SendFile and SpliceTo: a regular file,
+// a pipe, or a stream socket in O_NONBLOCK (one that is not could sleep
+// in splice(2) past any deadline).
+func probeSource(s int) srcInfo {
+	var st unix.Stat_t
+	if unix.Fstat(s, &st) != nil {
+		return srcInfo{}
+	}
+	fl, err := unix.FcntlInt(uintptr(s), unix.F_GETFL, 0)
+	if err != nil {
+		return srcInfo{}
+	}
+	info := srcInfo{nonblock: fl&unix.O_NONBLOCK != 0}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		info.kind = File
+	case unix.S_IFIFO:
+		info.kind = Pipe
+	case unix.S_IFSOCK:
+		if t, _, err := socketType(s); err == nil && t == unix.SOCK_STREAM && info.nonblock {
+			info.kind = Stream
+		}
+	}
+	return info
+}
+
+func socketType(s int) (int, int, error) {
+	t, err := unix.GetsockoptInt(s, unix.SOL_SOCKET, unix.SO_TYPE)
+	return t, 0, err
+}
+
+// sendfile sends from the regular file src, at most remain bytes (< 0: to
+// its end), under the Write lock.
+func (fd *FD) sendfile(src int, remain int64) (written int64, handled bool, err error) {
+	h := &fd.Write
+	if err := fd.Lock(h); err != nil {
+		return 0, true, err
+	}
+	defer fd.Unlock(h)
+	h.calls.Add(1)
+	if err := fd.nonblockOn(); err != nil {
+		return 0, true, err
+	}
+	defer fd.nonblockOff()
+	for remain != 0 {
+		chunk := maxIO
+		if remain > 0 && remain < int64(chunk) {
+			chunk = int(remain)
+		}
+		n, err := fd.zcLoop(h, OpSendfile, src, chunk, 0)
+		if n > 0 {
+			written += int64(n)
+			if remain > 0 {
+				remain -= int64(n)
+			}
+			h.bytes.Add(uint64(n))
+			fd.zcSendfile.Add(uint64(n))
+		}
+		if err != nil {
+			if written == 0 && (err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP) {
+				return 0, false, nil // not for sendfile: copy instead
+			}
+			return written, true, zcSysError(OpSendfile, err)
+		}
+		if n == 0 {
+			break // the end of the file
+		}
+	}
+	return written, true, nil
+}
+
+func zcSysError(kind OpKind, err error) error {
+	if isErrno(err) {
+		name := "splice"
+		if kind == OpSendfile {
+			name = "sendfile"
+		}
+		return os.NewSyscallError(name, err)
+	}
+	return err
+}
+
+// nonblockOn puts the socket in O_NONBLOCK for a zero-copy call in the
+// non-blocking models (sendfile and splice have no MSG_DONTWAIT);
+// nonblockOff takes it out when the last such call is done, unless it was
+// so already. The blocking model sleeps in the kernel instead, with the
+// deadline's socket timeout armed. A Recv or Send meanwhile is not
+// affected: they pass MSG_DONTWAIT anyway.
+func (fd *FD) nonblockOn() error {
+	if fd.Mode == Blocking {
+		return nil
+	}
+	fd.nonblockMu.Lock()
+	defer fd.nonblockMu.Unlock()
+	if fd.nonblockN == 0 {
+		fl, err := unix.FcntlInt(uintptr(fd.Sysfd), unix.F_GETFL, 0)
+		if err != nil {
+			return os.NewSyscallError("fcntl", err)
+		}
+		fd.nonblockKeep = fl&unix.O_NONBLOCK != 0
+		if !fd.nonblockKeep {
+			if err := unix.SetNonblock(fd.Sysfd, true); err != nil {
+				return os.NewSyscallError("fcntl", err)
+			}
+		}
+	}
+	fd.nonblockN++
+	return nil
+}
+
+func (fd *FD) nonblockOff() {
+	if fd.Mode == Blocking {
+		return
+	}
+	fd.nonblockMu.Lock()
+	defer fd.nonblockMu.Unlock()
+	fd.nonblockN--
+	if fd.nonblockN == 0 && !fd.nonblockKeep {
+		unix.SetNonblock(fd.Sysfd, false)
+	}
+}
+
+// zcLoop is the one loop for sendfile(2) and splice(2) on the FD's socket
+// (the other end is other: the file, or a pipe), as recv and send are for
+// theirs: check, attempt, on EAGAIN wait the FD's way or hand the call to
+// the Completer (OpSendfile, OpSplice), which may answer ENOSYS (the loop
+// then makes the call itself and waits with waitReady), retry EINTR and
+// ECANCELED. The caller holds h's lock. The error is bare.
+func (fd *FD) zcLoop(h *Half, kind OpKind, other, count, flags int) (int, error) {
+	c := fd.completerFor(fd.waiter)
+	fallback := false
+	for attempt := 0; ; attempt++ {
+		if err := fd.check(h); err != nil {
+			return 0, err
+		}
+		n, err := 0, error(unix.EAGAIN)
+		tried := c == nil || fallback || c.Direct(fd, h, kind, attempt)
+		if tried {
+			n, err = fd.sysZC(h, kind, other, count, flags)
+		}
+		if err == unix.EAGAIN {
+			if fallback {
+				h.wouldBlock.Add(1)
+				if err = fd.waitReady(h, attempt); err == nil {
+					continue
+				}
+			} else {
+				n, err = fd.await(h, fd.waiter, c, attempt, tried, Op{Kind: kind, Fd: other, Count: count, Flags: flags})
+				switch {
+				case err == errAgain:
+					continue
+				case err == unix.ENOSYS && c != nil:
+					fallback, attempt = true, -1
+					continue
+				}
+			}
+		}
+		if (err != nil || n == 0 && h.dir == Read) && fd.refs.closed() {
+			return 0, net.ErrClosed
+		}
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EINTR, unix.ECANCELED:
+		default:
+			return n, err
+		}
+	}
+}
+
+// sysZC is one attempt: sendfile(2) from other, or splice(2) between the
+// socket and the pipe other, in h's direction.
+func (fd *FD) sysZC(h *Half, kind OpKind, other, count, flags int) (n int, err error) {
+	kernel := fd.Mode == Blocking
+	if kernel {
+		if err := fd.enterKernel(h); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case kind == OpSendfile:
+		n, err = unix.Sendfile(fd.Sysfd, other, nil, count)
+	case h.dir == Write:
+		var m int64
+		m, err = splice(other, nil, fd.Sysfd, nil, count, flags)
+		n = int(m)
+	default:
+		var m int64
+		m, err = splice(fd.Sysfd, nil, other, nil, count, flags)
+		n = int(m)
+	}
+	if kernel {
+		fd.leaveKernel(h)
+	} else {
+		h.syscalls.Add(1)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
