@@ -56,7 +56,9 @@ func (p *shard) run() {
 			// to park may take them first (pollNow), on a P it already
 			// has, while this goroutine may wait for one; see pollNow.
 			if err = ep.await(); err == nil {
+				p.pending.Store(true)
 				p.drainMu.Lock()
+				p.pending.Store(false)
 				n, err = p.sel.Wait(events, 0)
 				if err == nil {
 					p.dispatch(events[:n])
@@ -107,10 +109,16 @@ func (p *shard) run() {
 // its last round woke. A goroutine that is about to park has a P already,
 // so readiness reaches its waiters at once, as the runtime's own netpoller
 // is polled by whichever P runs out of work.
+//
+// It does so only while the poller goroutine has found events pending and
+// not yet taken them (pending): then it is waiting for a P, or about to
+// take them itself. Otherwise readiness is on its way anyway, and an
+// epoll_wait per park would cost every Conn a system call for nothing.
 func (p *shard) pollNow() {
-	if !p.drainMu.TryLock() {
-		return // someone is taking events this moment
+	if !p.pending.Load() || !p.drainMu.TryLock() {
+		return // nothing is held up, or someone is taking events now
 	}
+	p.pending.Store(false)
 	n, err := p.sel.Wait(p.drainBuf[:], 0)
 	if err == nil && n > 0 {
 		p.events.Add(uint64(n))

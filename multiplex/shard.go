@@ -27,6 +27,7 @@ type shard struct {
 	// drainBuf is pollNow's, used under it.
 	drainMu  sync.Mutex
 	drainBuf [64]Event
+	pending  atomic.Bool // the poller saw events pending and has not taken them
 
 	mu    sync.Mutex
 	slots []slot
