@@ -55,10 +55,12 @@ func (fd *FD) SendFile(r io.Reader) (written int64, handled bool, err error) {
 	}
 	switch src.kind {
 	case File:
-		err = rc.Read(func(s uintptr) bool {
+		if rerr := rc.Read(func(s uintptr) bool {
 			written, handled, err = fd.sendfile(int(s), remain)
 			return true
-		})
+		}); rerr != nil && err == nil {
+			return 0, false, nil // the file is closed: the copy reports it
+		}
 	case Pipe, Stream:
 		written, handled, err = fd.spliceFrom(rc, src, remain)
 	default:
