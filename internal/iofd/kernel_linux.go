@@ -3,6 +3,7 @@ package iofd
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -125,19 +126,30 @@ func (fd *FD) timedOut(h *Half) error {
 // interruptKernel, Half.SetDeadline's interrupt in the blocking model,
 // signals the thread h's call sleeps on until the call has re-armed its
 // timeout from the latest deadline, or left the kernel. A signal that lands
-// just before the call enters the kernel is lost, hence the repeats; the
-// pause between them grows from 20 µs to 1 ms, for at most about 50 ms.
+// just before the call enters the kernel is lost, hence the repeats. After
+// each signal it waits for the call to notice by yielding its P
+// (runtime.Gosched), not by sleeping: net/http moves the read deadline of
+// a pending Read on every request (to abort its background read), and a
+// timer's sleep, a millisecond or more on a busy machine, would be on every
+// request's path. The wait grows from 50 µs to 1 ms, for at most about 50 ms
+// in all.
 func interruptKernel(h *Half) {
 	gen := h.gen.Load()
-	pause := 20 * time.Microsecond
-	for i := 0; i < 60; i++ {
+	done := func() bool { return h.kernel.Load() == 0 || h.armed.Load() == gen }
+	wait := 50 * time.Microsecond
+	for total := time.Duration(0); total < 50*time.Millisecond; total += wait {
 		tid := h.kernel.Load()
 		if tid == 0 || h.armed.Load() == gen {
 			return
 		}
 		unix.Tgkill(pid, int(tid), unix.SIGURG)
-		time.Sleep(pause)
-		pause = min(2*pause, time.Millisecond)
+		for until := time.Now().Add(wait); time.Now().Before(until); {
+			if done() {
+				return
+			}
+			runtime.Gosched()
+		}
+		wait = min(2*wait, time.Millisecond)
 	}
 }
 
