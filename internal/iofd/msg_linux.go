@@ -143,6 +143,12 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 			}
 		}
 		read := h.dir == Read
+		if kind == OpRecvMmsg && n == 1 && m.mm[m.mmOff].len == 0 && m.mm[m.mmOff].hdr.Namelen == 0 {
+			n = 0 // the empty "datagram" of shutdown(2), or a real one: closed decides
+			if !fd.refs.closed() {
+				n = 1
+			}
+		}
 		if (err != nil || read && n == 0) && fd.refs.closed() {
 			// Close woke this call (shutdown(2), a cancel on the ring).
 			return 0, net.ErrClosed

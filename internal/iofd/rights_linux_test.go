@@ -119,7 +119,12 @@ func TestSCMRightsTruncatedLeaksNothing(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			pairs := unixPairs(t, m, unix.SOCK_DGRAM)
-			for i, pair := range pairs {
+			// net's control first: where it gets no MSG_CTRUNC either, the
+			// kernel under the test is not the one it asks (qemu-user
+			// gives the host a control buffer larger than the guest's).
+			pairs[0], pairs[1] = pairs[1], pairs[0]
+			for j, pair := range pairs {
+				i := 1 - j // 0: ours
 				s1, s2 := socketpair(t, unix.SOCK_STREAM)
 				before := openFDs(t)
 				if _, _, err := pair[0].WriteMsgUnix([]byte("x"), unix.UnixRights(s1, s2), nil); err != nil {
@@ -127,10 +132,12 @@ func TestSCMRightsTruncatedLeaksNothing(t *testing.T) {
 				}
 				small := make([]byte, unix.CmsgLen(4)) // room for one
 				_, oobn, flags, _, err := pair[1].ReadMsgUnix(make([]byte, 4), small)
+				if i == 1 && err == nil && flags&unix.MSG_CTRUNC == 0 {
+					t.Skipf("net's control got no MSG_CTRUNC from a control buffer too small (flags %#x): the kernel does not see the caller's buffer (an emulator's)", flags)
+				}
 				if err != nil || flags&unix.MSG_CTRUNC == 0 {
 					t.Fatalf("%T: ReadMsgUnix with a small buffer: flags %#x, %v; want MSG_CTRUNC", pair[1], flags, err)
 				}
-				t.Logf("%T: flags %#x", pair[1], flags)
 				if i == 0 {
 					if after := openFDs(t); after != before {
 						t.Errorf("descriptors open: %d before, %d after a truncated receive", before, after)
