@@ -17,6 +17,18 @@
 // where latency matters more than scale; or descriptors the other models
 // cannot drive (regular files, where readiness means nothing).
 //
+// The limit this model sets under load: a call that comes back from
+// sleeping in the kernel needs a P (a Go processor) again, and when every P
+// is busy the runtime queues it on its global run queue, which a busy P
+// looks at only once in 61 scheduling rounds. A server whose CPUs are
+// saturated therefore serves the connections whose calls happen to come
+// back while a P is free, and keeps the others waiting: under net/http and
+// wrk at 100 connections on 2 CPUs, the slowest 1% of requests took
+// hundreds of milliseconds where net's took a few (the figures, and the
+// trace behind them, are in the design note, README.md beside this file).
+// No change inside the model removes this; fewer connections than CPUs, or
+// a readiness model, does.
+//
 // Deadlines are socket timeouts (SO_RCVTIMEO, SO_SNDTIMEO, socket(7)),
 // armed from the time left before each system call. A deadline set while a
 // call already sleeps reaches it too: the call records the thread it sleeps
