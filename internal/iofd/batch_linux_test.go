@@ -180,3 +180,41 @@ func TestGSO(t *testing.T) {
 		t.Errorf("SetGRO on unixgram: %v; want ErrUnsupported", err)
 	}
 }
+
+// TestReadBatchClose: Close ends a ReadBatch waiting for its first
+// datagram, with net.ErrClosed, in every mode; the Completer that knows no
+// batch was asked, and the loop did the call itself.
+func TestReadBatchClose(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			cfg := m.cfg()
+			fd, err := ListenPacket("test", "udp4", "127.0.0.1:0", opener(cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error)
+			go func() {
+				_, err := fd.ReadBatch([]Message{{Buffers: [][]byte{make([]byte, 8)}}}, 0)
+				done <- err
+			}()
+			for !fd.Read.Busy() {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(20 * time.Millisecond)
+			fd.Close()
+			select {
+			case err := <-done:
+				if !errors.Is(err, net.ErrClosed) {
+					t.Errorf("ReadBatch after Close: %v, want net.ErrClosed", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Close did not end ReadBatch")
+			}
+			if c, ok := cfg.Waiter.(*enosysCompleter); ok {
+				if _, asked := c.completes.Load(OpRecvMmsg); !asked {
+					t.Error("the Completer was not asked for OpRecvMmsg")
+				}
+			}
+		})
+	}
+}
