@@ -1,5 +1,7 @@
 package iomodel
 
+import "net"
+
 // Conn is what every model's connection is: bytes in, bytes out, and an end.
 //
 // The contract every implementation in this module keeps (and that
@@ -36,4 +38,25 @@ type Conn interface {
 	Recv(p []byte) (n int, err error)
 	// Close releases the connection and unblocks every pending call.
 	Close() error
+}
+
+// Message is one datagram of a batch, for every model's PacketConn.ReadBatch
+// and WriteBatch, in the shape of golang.org/x/net/ipv4.Message: a batch is
+// a []Message, read with one recvmmsg(2) or written with one sendmmsg(2)
+// where the kernel allows.
+type Message struct {
+	// Buffers are the datagram's bytes, scattered (read) or gathered
+	// (write) in order: a Message needs at least one.
+	Buffers [][]byte
+	// OOB is room for, or the content of, the datagram's control
+	// messages; it may be nil.
+	OOB []byte
+	// Addr is the sender (read) or the destination (write; nil on a
+	// connected socket).
+	Addr net.Addr
+	// N and NN are the bytes of Buffers and of OOB read or written.
+	N, NN int
+	// Flags are the datagram's message flags (MSG_TRUNC, MSG_CTRUNC), on
+	// read.
+	Flags int
 }

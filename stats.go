@@ -7,6 +7,24 @@ package iomodel
 type Stats struct {
 	Read  DirStats // Recv, TryRecv and Accept
 	Write DirStats // Send, TrySend and Connect
+	// ZeroCopy counts the bytes a stream Conn's io.ReaderFrom and
+	// io.WriterTo (ReadFrom and WriteTo, which io.Copy and net/http use)
+	// moved, by the way they went. They are also in Read.Bytes or
+	// Write.Bytes where the model counts them there.
+	ZeroCopy ZeroCopyStats
+}
+
+// ZeroCopyStats counts the bytes of io.Copy to and from a Conn by how they
+// went: in the kernel by sendfile(2) or splice(2), or through user space
+// by the copy loop, where neither applies.
+type ZeroCopyStats struct {
+	// Sendfile is the bytes sent from a regular file with sendfile(2).
+	Sendfile uint64
+	// Splice is the bytes moved with splice(2): from a pipe or socket by
+	// ReadFrom, to one by WriteTo.
+	Splice uint64
+	// Copied is the bytes that went through a user-space buffer.
+	Copied uint64
 }
 
 // DirStats counts one direction of a Conn.

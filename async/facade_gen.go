@@ -4,7 +4,9 @@ package async
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/netip"
 	"os"
 	"syscall"
 	"time"
@@ -66,8 +68,9 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.fd.SetReadDeadline(
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.fd.SetWriteDeadline(t) }
 
 // Stats reports the Conn's counters: calls, system calls, would-blocks,
-// waits and bytes, per direction.
-func (c *Conn) Stats() iomodel.Stats { return c.fd.Stats() }
+// waits and bytes, per direction, and in ZeroCopy the bytes of ReadFrom
+// and WriteTo by sendfile(2), by splice(2) and by the copy loop.
+func (c *Conn) Stats() iomodel.Stats { return withZeroCopy(c.fd) }
 
 // CloseWrite shuts down the sending side of a socket (shutdown(2) SHUT_WR):
 // the peer reads io.EOF after what was sent, and Recv still works. It is
@@ -293,4 +296,274 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*L
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
 	return iofd.ListenContext(ctx, c, model, network, address, listenOpener(o))
+}
+
+var (
+	_ io.ReaderFrom = (*Conn)(nil)
+	_ io.WriterTo   = (*Conn)(nil)
+)
+
+// ReadFrom copies r to the Conn until io.EOF, as net.TCPConn's ReadFrom
+// (io.ReaderFrom, which io.Copy and net/http's response writer use): on a
+// stream socket from a regular file (an *os.File, or an *io.LimitedReader
+// of one) with sendfile(2), from a pipe or a stream socket with splice(2),
+// in the kernel; from anything else through a 32 KiB buffer. It waits the
+// model's way for room, under the write deadline. Stats().ZeroCopy says
+// how many bytes went which way. Errors are *net.OpError with Op
+// "readfrom".
+func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
+	if n, handled, err := c.fd.SendFile(r); handled {
+		return n, err
+	}
+	return c.fd.ReadFromGeneric(r)
+}
+
+// WriteTo copies what the Conn reads to w until io.EOF, as net.TCPConn's
+// WriteTo (io.WriterTo, which io.Copy uses): to a pipe or a stream socket
+// with splice(2), in the kernel; to anything else through a 32 KiB buffer.
+// It waits the model's way for data, under the read deadline. Errors are
+// *net.OpError with Op "writeto".
+func (c *Conn) WriteTo(w io.Writer) (int64, error) {
+	if n, handled, err := c.fd.SpliceTo(w); handled {
+		return n, err
+	}
+	return c.fd.WriteToGeneric(w)
+}
+
+// ReadMsgUnix reads a message and its control data (oob) from a Unix
+// socket, as net.UnixConn's ReadMsgUnix: n and oobn are the bytes of p and
+// oob filled, flags the message's flags (MSG_TRUNC, MSG_CTRUNC), addr the
+// sender where it has one. Descriptors passed with SCM_RIGHTS arrive
+// close-on-exec (parse them with syscall.ParseSocketControlMessage and
+// syscall.ParseUnixRights); where oob was too small for them, flags has
+// MSG_CTRUNC and the descriptors that arrived are closed, never leaked.
+func (c *Conn) ReadMsgUnix(p, oob []byte) (n, oobn, flags int, addr *net.UnixAddr, err error) {
+	return c.fd.ReadMsgUnix(p, oob)
+}
+
+// WriteMsgUnix writes p and its control data oob (e.g.
+// syscall.UnixRights(fds...) to pass descriptors) to addr, or to the peer
+// of a connected socket when addr is nil, as net.UnixConn's WriteMsgUnix;
+// on a stream, p must not be empty when oob is not (a byte carries the
+// control data). It returns the bytes of p and oob written. A closed
+// descriptor in oob fails with an error naming it (EBADF).
+func (c *Conn) WriteMsgUnix(p, oob []byte, addr *net.UnixAddr) (n, oobn int, err error) {
+	return c.fd.WriteMsgUnix(p, oob, addr)
+}
+
+// WriteBuffers writes bufs in order with as few system calls as it can
+// (writev(2), or sendmsg(2) with an iovec on a socket, IOV_MAX buffers per
+// call), as net.Buffers.WriteTo does on a net.TCPConn: all of every buffer
+// on a stream, one message on a datagram or seqpacket socket. bufs is not
+// modified; it returns the bytes written.
+//
+// net.Buffers.WriteTo cannot reach it (the interface it looks for is
+// unexported) and copies buffer by buffer instead; a net.Buffers is a
+// [][]byte, so call c.WriteBuffers(buffers) rather than buffers.WriteTo(c).
+func (c *Conn) WriteBuffers(bufs [][]byte) (int64, error) { return c.fd.Writev(bufs) }
+
+// withZeroCopy is fd's counters with the zero-copy ones.
+func withZeroCopy(fd *iofd.FD) iomodel.Stats {
+	s := fd.Stats()
+	s.ZeroCopy.Sendfile, s.ZeroCopy.Splice, s.ZeroCopy.Copied = fd.ZeroCopyStats()
+	return s
+}
+
+var _ net.PacketConn = (*PacketConn)(nil)
+
+// PacketConn is an unconnected datagram socket of this model ("udp",
+// "udp4", "udp6" or "unixgram"), made by ListenPacket: a net.PacketConn
+// with net's semantics, and the methods of net.UDPConn and net.UnixConn,
+// each waiting the model's way. ReadFrom returns one datagram and its
+// sender; a datagram larger than the buffer is truncated, n is what fit
+// and the rest is discarded, as net's UDPConn does; an empty datagram is
+// 0 bytes, no error. Close unblocks every pending call. ReadBatch and
+// WriteBatch move many datagrams per system call (recvmmsg(2),
+// sendmmsg(2)), which net's types do not offer.
+type PacketConn struct{ c *Conn }
+
+// ReadFrom reads one datagram into p and returns its size (at most
+// len(p): the rest of a larger one is discarded) and its sender, as
+// net.PacketConn's ReadFrom. Errors are *net.OpError with Op "read".
+func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) { return p.c.fd.ReadFrom(b) }
+
+// WriteTo sends b as one datagram to addr, as net.PacketConn's WriteTo:
+// a *net.UDPAddr on a UDP socket, a *net.UnixAddr on a unixgram one. A
+// nil address, one of another family, or a unixgram path nobody is bound
+// to fails with an *net.OpError (Op "write") that says so.
+func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) { return p.c.fd.WriteTo(b, addr) }
+
+// Close closes the socket, as net.PacketConn's: every pending call returns
+// an error wrapping net.ErrClosed; a second Close returns one too. A
+// unixgram socket's file stays, as net's, unless SetUnlinkOnClose(true).
+func (p *PacketConn) Close() error { return p.c.fd.Close() }
+
+// LocalAddr is the address the socket is bound to; it stays after Close.
+func (p *PacketConn) LocalAddr() net.Addr { return p.c.fd.LocalAddr() }
+
+// SetDeadline sets the read and write deadlines, as net.PacketConn's:
+// past it a pending or future call fails with an error wrapping
+// os.ErrDeadlineExceeded. The zero time means none.
+func (p *PacketConn) SetDeadline(t time.Time) error { return p.c.fd.SetDeadline(t) }
+
+// SetReadDeadline sets the deadline of the reads (see SetDeadline).
+func (p *PacketConn) SetReadDeadline(t time.Time) error { return p.c.fd.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline of the writes (see SetDeadline).
+func (p *PacketConn) SetWriteDeadline(t time.Time) error { return p.c.fd.SetWriteDeadline(t) }
+
+// ReadFromUDP is ReadFrom with the sender as a *net.UDPAddr, as
+// net.UDPConn's.
+func (p *PacketConn) ReadFromUDP(b []byte) (int, *net.UDPAddr, error) {
+	return p.c.fd.ReadFromUDP(b)
+}
+
+// WriteToUDP is WriteTo to a *net.UDPAddr, as net.UDPConn's.
+func (p *PacketConn) WriteToUDP(b []byte, addr *net.UDPAddr) (int, error) {
+	return p.c.fd.WriteToUDP(b, addr)
+}
+
+// ReadFromUDPAddrPort is ReadFrom with the sender as a netip.AddrPort, as
+// net.UDPConn's (an IPv4 sender on an IPv6 socket is IPv4-mapped); it
+// allocates nothing for the address.
+func (p *PacketConn) ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error) {
+	return p.c.fd.ReadFromUDPAddrPort(b)
+}
+
+// WriteToUDPAddrPort is WriteTo to a netip.AddrPort, as net.UDPConn's.
+func (p *PacketConn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	return p.c.fd.WriteToUDPAddrPort(b, addr)
+}
+
+// ReadMsgUDP reads a datagram and its control data (oob), as
+// net.UDPConn's: n and oobn are the bytes of b and oob filled, flags the
+// message's flags (MSG_TRUNC for a datagram larger than b, MSG_CTRUNC for
+// control data larger than oob), addr the sender.
+func (p *PacketConn) ReadMsgUDP(b, oob []byte) (n, oobn, flags int, addr *net.UDPAddr, err error) {
+	return p.c.fd.ReadMsgUDP(b, oob)
+}
+
+// WriteMsgUDP sends b with control data oob to addr, as net.UDPConn's.
+func (p *PacketConn) WriteMsgUDP(b, oob []byte, addr *net.UDPAddr) (n, oobn int, err error) {
+	return p.c.fd.WriteMsgUDP(b, oob, addr)
+}
+
+// ReadMsgUDPAddrPort is ReadMsgUDP with the sender as a netip.AddrPort, as
+// net.UDPConn's.
+func (p *PacketConn) ReadMsgUDPAddrPort(b, oob []byte) (n, oobn, flags int, addr netip.AddrPort, err error) {
+	return p.c.fd.ReadMsgUDPAddrPort(b, oob)
+}
+
+// WriteMsgUDPAddrPort is WriteMsgUDP to a netip.AddrPort, as net.UDPConn's.
+func (p *PacketConn) WriteMsgUDPAddrPort(b, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
+	return p.c.fd.WriteMsgUDPAddrPort(b, oob, addr)
+}
+
+// ReadMsgUnix reads a datagram and its control data from a unixgram
+// socket, as net.UnixConn's ReadMsgUnix: descriptors passed with
+// SCM_RIGHTS arrive close-on-exec; where oob was too small for them, flags
+// has MSG_CTRUNC and those that arrived are closed, never leaked.
+func (p *PacketConn) ReadMsgUnix(b, oob []byte) (n, oobn, flags int, addr *net.UnixAddr, err error) {
+	return p.c.fd.ReadMsgUnix(b, oob)
+}
+
+// WriteMsgUnix sends b with control data oob (e.g. syscall.UnixRights) to
+// addr on a unixgram socket, as net.UnixConn's WriteMsgUnix.
+func (p *PacketConn) WriteMsgUnix(b, oob []byte, addr *net.UnixAddr) (n, oobn int, err error) {
+	return p.c.fd.WriteMsgUnix(b, oob, addr)
+}
+
+// ReadBatch reads up to len(ms) datagrams, waiting the model's way for the
+// first, with recvmmsg(2), in the shape of x/net/ipv4.PacketConn's
+// ReadBatch: it returns how many messages it filled, ms[:n], each with its
+// N, NN, Flags (MSG_TRUNC for a truncated one) and sender in Addr; the
+// batch comes back partly filled when fewer datagrams were waiting. flags
+// are added to the call's. A message with no room to read into fails the
+// call with an error naming it. An Addr that already holds a *net.UDPAddr
+// is overwritten in place, so that a batch reused allocates nothing: copy
+// an address you keep.
+func (p *PacketConn) ReadBatch(ms []iomodel.Message, flags int) (int, error) {
+	return p.c.fd.ReadBatch(ms, flags)
+}
+
+// WriteBatch sends the datagrams of ms, each to its Addr, with
+// sendmmsg(2), in the shape of x/net/ipv4.PacketConn's WriteBatch: it
+// returns how many went, each with its N and NN, and, if one failed after
+// others went, their count and the error. A message with no Buffers or no
+// Addr fails the call with an error naming it; one whose buffers are all
+// empty is an empty datagram.
+func (p *PacketConn) WriteBatch(ms []iomodel.Message, flags int) (int, error) {
+	return p.c.fd.WriteBatch(ms, flags)
+}
+
+// SetReadBuffer sets the socket's receive buffer size (SO_RCVBUF), as
+// net.UDPConn's.
+func (p *PacketConn) SetReadBuffer(bytes int) error { return p.c.fd.SetReadBuffer(bytes) }
+
+// SetWriteBuffer sets the socket's send buffer size (SO_SNDBUF), as
+// net.UDPConn's.
+func (p *PacketConn) SetWriteBuffer(bytes int) error { return p.c.fd.SetWriteBuffer(bytes) }
+
+// SyscallConn returns the raw connection, as net.UDPConn's: Read and Write
+// wait the model's way between calls of f, under the deadlines.
+func (p *PacketConn) SyscallConn() (syscall.RawConn, error) { return p.c.fd.RawConn(), nil }
+
+// File returns a copy of the descriptor as an *os.File, as net.UDPConn's:
+// closing either leaves the other open.
+func (p *PacketConn) File() (*os.File, error) { return p.c.fd.File() }
+
+// Stats reports the socket's counters: calls, system calls, would-blocks,
+// waits and bytes, per direction; a batch is one call.
+func (p *PacketConn) Stats() iomodel.Stats { return p.c.fd.Stats() }
+
+// SetUnlinkOnClose sets whether Close removes a unixgram socket's file;
+// by default it stays, as net's.
+func (p *PacketConn) SetUnlinkOnClose(unlink bool) { p.c.fd.SetUnlinkOnClose(unlink) }
+
+// SetGSO sets the UDP segment size (UDP_SEGMENT, udp(7)) of every send: a
+// send larger than segment leaves as datagrams of segment bytes, the last
+// one shorter; 0 turns it off. A kernel without it (before 4.18), or a
+// socket that is not UDP, gives an error wrapping errors.ErrUnsupported.
+func (p *PacketConn) SetGSO(segment int) error { return p.c.fd.SetGSO(segment) }
+
+// SetGRO turns UDP receive offload (UDP_GRO, udp(7)) on or off: with it
+// on, one ReadMsgUDP or ReadBatch message may hold several datagrams of
+// one flow, their segment size in a UDP_GRO control message, so give it
+// room in oob. A kernel without it (before 5.0), or a socket that is not
+// UDP, gives an error wrapping errors.ErrUnsupported.
+func (p *PacketConn) SetGRO(on bool) error { return p.c.fd.SetGRO(on) }
+
+// packetOpener makes a bound datagram socket a PacketConn: a Conn of the
+// model's own making, unconnected.
+func packetOpener(o options) iofd.Opener[*PacketConn] {
+	open := dialOpener(o)
+	return func(sysfd int, remote net.Addr) (*PacketConn, *iofd.FD, error) {
+		c, fd, err := open(sysfd, remote)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &PacketConn{c: c}, fd, nil
+	}
+}
+
+// ListenPacket announces on the local address of a datagram network
+// ("udp", "udp4", "udp6", "unixgram"), as net.ListenPacket does: a zero
+// ListenConfig's ListenPacket.
+func ListenPacket(network, address string, opts ...Option) (*PacketConn, error) {
+	lc := ListenConfig{Options: opts}
+	return lc.ListenPacket(context.Background(), network, address)
+}
+
+// ListenPacket announces on the local address of a datagram network
+// ("udp", "udp4", "udp6", "unixgram"), as net.ListenConfig's ListenPacket:
+// Control runs before bind(2) (KeepAlive does not apply); "udp" with no
+// host listens on every address of both families; a port of 0 picks one
+// (LocalAddr says which). Errors are *net.OpError with Op "listen".
+func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address string) (*PacketConn, error) {
+	c := &iofd.ListenConfig{Control: lc.Control}
+	o, err := makeOptions(lc.Options)
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	return iofd.ListenPacketContext(ctx, c, model, network, address, packetOpener(o))
 }

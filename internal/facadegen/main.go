@@ -40,6 +40,10 @@ type Model struct {
 	Options bool
 }
 
+// PacketFD is the FD of a PacketConn p, which holds its socket as a *Conn
+// in p.c.
+func (m Model) PacketFD() string { return "p." + m.ConnFD }
+
 // Models are the five models, in Stevens' order: the one place that lists
 // them for the façade.
 var Models = []Model{
@@ -78,7 +82,7 @@ var files = []struct {
 	name string
 	tmpl *template.Template
 }{
-	{"facade_gen.go", template.Must(template.New("facade").Parse(facade + netParity))},
+	{"facade_gen.go", template.Must(template.New("facade").Parse(facade + netParity + streamExtras + packet))},
 	{"facade_gen_test.go", template.Must(template.New("network").Parse(networkTest))},
 }
 

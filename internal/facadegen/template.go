@@ -8,7 +8,9 @@ package {{.Pkg}}
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/netip"
 	"os"
 	"syscall"
 	"time"
@@ -70,8 +72,9 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return {{.ConnFD}}.SetReadDe
 func (c *Conn) SetWriteDeadline(t time.Time) error { return {{.ConnFD}}.SetWriteDeadline(t) }
 
 // Stats reports the Conn's counters: calls, system calls, would-blocks,
-// waits and bytes, per direction.
-func (c *Conn) Stats() iomodel.Stats { return {{.ConnFD}}.Stats() }
+// waits and bytes, per direction, and in ZeroCopy the bytes of ReadFrom
+// and WriteTo by sendfile(2), by splice(2) and by the copy loop.
+func (c *Conn) Stats() iomodel.Stats { return withZeroCopy({{.ConnFD}}) }
 
 // CloseWrite shuts down the sending side of a socket (shutdown(2) SHUT_WR):
 // the peer reads io.EOF after what was sent, and Recv still works. It is
