@@ -50,14 +50,15 @@ type direction struct {
 
 var _ iofd.Completer = (*lifecycle)(nil)
 
-// Direct: a socket speculates (one recv(2) or send(2) with MSG_DONTWAIT on
-// the caller's thread) unless WithRingOnly; what is not a socket, and an
-// Accept, go to the ring at once. While more calls wait than there are Ps,
+// Direct: a socket speculates (one recv(2), send(2), recvmsg(2) or
+// sendmsg(2) with MSG_DONTWAIT on the caller's thread) unless WithRingOnly;
+// what is not a socket, an Accept and the zero-copy calls go to the ring at
+// once. While more calls wait than there are Ps,
 // a Recv whose previous Recv also waited skips the attempt: it most likely
 // waits as well, and a doomed attempt at submission would run on the ring's
 // thread, the busiest one.
 func (l *lifecycle) Direct(fd *iofd.FD, h *iofd.Half, op iofd.OpKind, attempt int) bool {
-	d := l.speculate && (op == iofd.OpRecv || op == iofd.OpSend)
+	d := l.speculate && speculative(op)
 	if op == iofd.OpRecv {
 		if attempt == 0 {
 			l.waitedBefore, l.recvWaited = l.recvWaited, false
@@ -81,17 +82,23 @@ func (l *lifecycle) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 }
 
 // Complete performs op as one request on the ring: IORING_OP_RECV, READ,
-// SEND (with op's MSG_NOSIGNAL), WRITE, ACCEPT or CONNECT, bounded by a
-// linked timeout for the time left before the deadline, and returns when
-// the kernel is done with it. A request that follows an EAGAIN of the
-// loop's is marked IORING_RECVSEND_POLL_FIRST: the kernel arms its poll
-// without trying once more.
+// SEND (with op's MSG_NOSIGNAL), WRITE, ACCEPT, CONNECT, RECVMSG, SENDMSG
+// (with MSG_NOSIGNAL), WRITEV or SPLICE, bounded by a linked timeout for
+// the time left before the deadline, and returns when the kernel is done
+// with it. A request that follows an EAGAIN of the loop's is marked
+// IORING_RECVSEND_POLL_FIRST: the kernel arms its poll without trying once
+// more.
 //
 // SEND is not given MSG_WAITALL: with it io_uring retries a short send
 // internally, and a request cancelled after part of its bytes went (a moved
 // deadline) would complete with -ECANCELED, losing the count of what was
 // sent. One send per request keeps "cancelled" meaning "nothing sent", and
 // the loop sends the rest.
+//
+// What the ring cannot do is answered ENOSYS, and the loop then makes the
+// system call itself, waiting for readiness (OpPoll) between attempts:
+// recvmmsg and sendmmsg (io_uring has neither), sendfile (nor that), and
+// an opcode this kernel's IORING_REGISTER_PROBE did not report.
 func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 	d := &l.dir[h.Dir()]
 	q := &d.q
@@ -118,14 +125,78 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 	case iofd.OpPoll:
 		// RawConn's wait for readiness: IORING_OP_POLL_ADD, one shot.
 		q.PrepPollAdd(fd.Sysfd, uint32(op.Flags))
+	case iofd.OpRecvMsg:
+		// The msghdr is the FD's, in place until Complete returns: the
+		// kernel reads it and writes back its lengths and flags there.
+		// The ring pins it and what it points at while it is submitted.
+		if !l.supports(uring.IORING_OP_RECVMSG) || op.Msg == nil {
+			return 0, unix.ENOSYS
+		}
+		q.PrepRecvMsg(fd.Sysfd, op.Msg, op.Flags)
+	case iofd.OpSendMsg:
+		if !l.supports(uring.IORING_OP_SENDMSG) || op.Msg == nil {
+			return 0, unix.ENOSYS
+		}
+		q.PrepSendMsg(fd.Sysfd, op.Msg, op.Flags|unix.MSG_NOSIGNAL)
+	case iofd.OpWritev:
+		if op.Msg == nil {
+			return 0, unix.ENOSYS
+		}
+		m := (*unix.Msghdr)(op.Msg)
+		if fd.Kind.IsSocket() {
+			// Writev on a socket is SENDMSG (iofd hands it over as
+			// OpSendMsg; this is for a caller that does not).
+			if !l.supports(uring.IORING_OP_SENDMSG) {
+				return 0, unix.ENOSYS
+			}
+			q.PrepSendMsg(fd.Sysfd, op.Msg, unix.MSG_NOSIGNAL)
+		} else {
+			if !l.supports(uring.IORING_OP_WRITEV) {
+				return 0, unix.ENOSYS
+			}
+			q.PrepWritev(fd.Sysfd, unsafe.Pointer(m.Iov), int(m.Iovlen))
+		}
+	case iofd.OpSplice:
+		return l.splice(fd, h, q, op)
 	default:
+		// OpRecvMmsg, OpSendMmsg, OpSendfile: see the doc above.
 		return 0, unix.ENOSYS
 	}
-	if l.speculate && (op.Kind == iofd.OpRecv || op.Kind == iofd.OpSend) {
+	if l.speculate && speculative(op.Kind) {
 		// The loop just saw EAGAIN, or skipped its attempt because the
 		// last Recv waited under load: no point trying before the poll.
 		q.SetPollFirst()
 	}
+	return l.run(fd, h, q, op.Kind)
+}
+
+// speculative reports whether the loop tries kind itself, with
+// MSG_DONTWAIT, before handing it to the ring (Direct).
+func speculative(kind iofd.OpKind) bool {
+	switch kind {
+	case iofd.OpRecv, iofd.OpSend, iofd.OpRecvMsg, iofd.OpSendMsg:
+		return true
+	}
+	return false
+}
+
+// supports reports whether the ring's kernel performs op; testSupports, when
+// set (by tests only), has the last word.
+func (l *lifecycle) supports(op uint8) bool {
+	ok := l.ring.Supports(op)
+	if testSupports != nil {
+		ok = testSupports(op, ok)
+	}
+	return ok
+}
+
+// testSupports, when set (by tests only), decides what supports reports.
+var testSupports func(op uint8, probed bool) bool
+
+// run submits the request q describes, bounded by a linked timeout for the
+// time left before h's deadline, waits for it (await) and returns its
+// result as Complete does.
+func (l *lifecycle) run(fd *iofd.FD, h *iofd.Half, q *uring.Req, kind iofd.OpKind) (int, error) {
 	dl := h.Deadline()
 	if dl != 0 {
 		left := time.Duration(dl - time.Now().UnixNano())
@@ -141,7 +212,7 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 	case res >= 0:
 		// Bytes moved count even if the deadline fired meanwhile: the
 		// loop's next check reports it.
-		if op.Kind == iofd.OpAccept {
+		if kind == iofd.OpAccept {
 			l.recordPeer(fd, int(res), q)
 		}
 		return int(res), nil
@@ -153,6 +224,43 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 		return 0, unix.ECANCELED
 	}
 	return 0, syscall.Errno(-res)
+}
+
+// splice is OpSplice on the ring: IORING_OP_SPLICE between the socket and
+// the pipe op.Fd, both offsets -1, from the pipe to the socket on the Write
+// Half and from the socket into the pipe on the Read Half. iofd puts the
+// socket in O_NONBLOCK for its zero-copy calls, and io_uring's SPLICE has no
+// poll of its own (the kernel runs it in a worker thread and answers EAGAIN
+// as it is): on EAGAIN it waits for the socket with POLL_ADD and splices
+// again. SPLICE_F_NONBLOCK is dropped from the flags, so the pipe's side
+// waits in the kernel's worker, where a cancel reaches it.
+func (l *lifecycle) splice(fd *iofd.FD, h *iofd.Half, q *uring.Req, op *iofd.Op) (int, error) {
+	if !l.supports(uring.IORING_OP_SPLICE) || !l.supports(uring.IORING_OP_POLL_ADD) {
+		return 0, unix.ENOSYS
+	}
+	flags := op.Flags &^ unix.SPLICE_F_NONBLOCK
+	events := uint32(unix.POLLIN)
+	if h.Dir() == iofd.Write {
+		events = unix.POLLOUT
+	}
+	for {
+		if fd.Closed() {
+			return 0, unix.ECANCELED // the loop's check reports the close
+		}
+		if h.Dir() == iofd.Write {
+			q.PrepSplice(op.Fd, -1, fd.Sysfd, -1, op.Count, flags)
+		} else {
+			q.PrepSplice(fd.Sysfd, -1, op.Fd, -1, op.Count, flags)
+		}
+		n, err := l.run(fd, h, q, iofd.OpSplice)
+		if err != unix.EAGAIN {
+			return n, err
+		}
+		q.PrepPollAdd(fd.Sysfd, events)
+		if _, err := l.run(fd, h, q, iofd.OpPoll); err != nil {
+			return 0, err
+		}
+	}
 }
 
 // await submits q and sleeps until it completes. If the descriptor is closed

@@ -59,6 +59,20 @@ func (r *Ring) start(q *Req, need int) {
 		prepConnect(e, q.fd, unsafe.Pointer(&s.sa), q.saLen)
 	case IORING_OP_POLL_ADD:
 		prepPollAdd(e, q.fd, q.opFlags)
+	case IORING_OP_RECVMSG:
+		prepRecvMsg(e, q.fd, q.buf, q.opFlags)
+		if q.pollFirst {
+			e.ioprio |= IORING_RECVSEND_POLL_FIRST
+		}
+	case IORING_OP_SENDMSG:
+		prepSendMsg(e, q.fd, q.buf, q.opFlags)
+		if q.pollFirst {
+			e.ioprio |= IORING_RECVSEND_POLL_FIRST
+		}
+	case IORING_OP_WRITEV:
+		prepWritev(e, q.fd, q.buf, q.n, q.off)
+	case IORING_OP_SPLICE:
+		prepSplice(e, q.fdIn, q.offIn, q.fd, q.off, q.n, q.opFlags)
 	default:
 		prepNop(e)
 	}

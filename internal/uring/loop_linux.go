@@ -32,6 +32,7 @@ func (r *Ring) run(c Config, ready chan<- error) {
 		return
 	}
 	r.q, r.efd = q, efd
+	r.opsOK = q.ops
 	r.cqEntries, r.sqEntries = uint64(q.cqEntries), uint64(q.sqEntries)
 	// Requests may fill the CQ but for a reserve kept for cancels (which
 	// must always find room, or a cancel could wait for a completion that

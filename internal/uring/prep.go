@@ -47,6 +47,49 @@ func prepRecv(e *io_uring_sqe, fd int32, buf unsafe.Pointer, n uint32, msgFlags 
 	e.opFlags = msgFlags
 }
 
+// prepRecvMsg is recvmsg(2) of the struct msghdr at msg with msg_flags
+// (liburing's io_uring_prep_recvmsg: len 1).
+func prepRecvMsg(e *io_uring_sqe, fd int32, msg unsafe.Pointer, msgFlags uint32) {
+	e.opcode = IORING_OP_RECVMSG
+	e.fd = fd
+	e.addr = uint64(uintptr(msg))
+	e.len = 1
+	e.opFlags = msgFlags
+}
+
+// prepSendMsg is sendmsg(2) of the struct msghdr at msg with msg_flags.
+func prepSendMsg(e *io_uring_sqe, fd int32, msg unsafe.Pointer, msgFlags uint32) {
+	e.opcode = IORING_OP_SENDMSG
+	e.fd = fd
+	e.addr = uint64(uintptr(msg))
+	e.len = 1
+	e.opFlags = msgFlags
+}
+
+// prepWritev is writev(2) of the n struct iovec at iov (pwritev(2) unless
+// off is ^0, as for prepRead).
+func prepWritev(e *io_uring_sqe, fd int32, iov unsafe.Pointer, n uint32, off uint64) {
+	e.opcode = IORING_OP_WRITEV
+	e.fd = fd
+	e.addr = uint64(uintptr(iov))
+	e.len = n
+	e.off = off
+}
+
+// prepSplice is splice(2) of n bytes from fdIn at offIn to fdOut at offOut:
+// fd is fd_out, splice_fd_in (file_index here) fd_in, splice_off_in shares
+// addr, off is off_out, splice_flags share op_flags. An offset of ^0 (-1)
+// means none, as a NULL offset pointer does for splice(2).
+func prepSplice(e *io_uring_sqe, fdIn int32, offIn uint64, fdOut int32, offOut uint64, n uint32, flags uint32) {
+	e.opcode = IORING_OP_SPLICE
+	e.fd = fdOut
+	e.file_index = uint32(fdIn)
+	e.addr = offIn
+	e.off = offOut
+	e.len = n
+	e.opFlags = flags
+}
+
 // prepPollAdd is a one-shot poll for events. poll32_events shares the
 // 32-bit op_flags word; <linux/io_uring.h> says it is "word-reversed for
 // BE": the kernel reads its two 16-bit halves swapped on a big-endian

@@ -22,6 +22,7 @@ import "sync/atomic"
 // ordinary loads and stores across them.
 type queues struct {
 	fd       int
+	ops      opSet // the opcodes IORING_REGISTER_PROBE reported
 	features uint32
 	flags    uint32 // the IORING_SETUP_* flags the kernel accepted
 
@@ -83,3 +84,9 @@ func (q *queues) consumed(tail uint32) { atomic.StoreUint32(q.cqHead, tail) }
 // canNap reports whether the kernel takes a timeout for the wait
 // (IORING_FEAT_EXT_ARG, Linux 5.11).
 func (q *queues) canNap() bool { return q.features&IORING_FEAT_EXT_ARG != 0 }
+
+// opSet is a set of opcodes, one bit each.
+type opSet [4]uint64
+
+func (s *opSet) add(op uint8)      { s[op/64] |= 1 << (op % 64) }
+func (s *opSet) has(op uint8) bool { return s[op/64]&(1<<(op%64)) != 0 }

@@ -19,7 +19,7 @@ func openQueues(sq, cq uint32) (*queues, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	if err := probe(fd); err != nil {
+	if err := probe(fd, &q.ops); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (r *Ring) finish(q *Req, res int32, timedOut bool) {
 	q.state = stateIdle
 	r.users--
 	if !q.keepPin {
-		q.pin.Unpin()
+		q.unpin()
 	}
 	r.finished = append(r.finished, q)
 }

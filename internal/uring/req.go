@@ -35,6 +35,16 @@ type Req struct {
 	pollFirst bool
 	sa        sockaddrAny // CONNECT input, ACCEPT output (copied to and from the slot)
 	saLen     uint32
+	// SPLICE's input: splice_fd_in and splice_off_in (the SQE's addr)
+	fdIn  int32
+	offIn uint64
+
+	// parts pins what a RECVMSG, SENDMSG or WRITEV's buffer points at (the
+	// msghdr's name, iovec array and control, each iovec's base), a few
+	// pointers per Pinner, so that no Pinner outgrows its inline store and
+	// allocates: the Pinners are kept and reused, one more made only when
+	// a request points at more than ever before.
+	parts []runtime.Pinner
 
 	oneshot   bool          // Done is closed (and a fresh channel made per Submit)
 	keepPin   bool          // the caller unpins after completion (KeepPinned)
@@ -116,9 +126,77 @@ func (q *Req) PrepPollAdd(fd int, events uint32) {
 // PrepNop describes a no-op (used by tests and to measure the ring itself).
 func (q *Req) PrepNop() { q.reset(IORING_OP_NOP, -1) }
 
+// PrepRecvMsg describes recvmsg(2) on fd into the struct msghdr at msg
+// (IORING_OP_RECVMSG) with msg_flags flags. The kernel reads msg and what
+// it points at, and writes back its msg_namelen, msg_controllen and
+// msg_flags, until completion: msg and everything it points at must be
+// Go memory (or not move) and stay reachable until Done; the ring pins them
+// from Submit until completion (Unpin, with KeepPinned).
+func (q *Req) PrepRecvMsg(fd int, msg unsafe.Pointer, flags int) {
+	q.prepMsg(IORING_OP_RECVMSG, fd, msg, flags)
+}
+
+// PrepSendMsg describes sendmsg(2) of the struct msghdr at msg on fd
+// (IORING_OP_SENDMSG) with msg_flags flags (MSG_NOSIGNAL for us); msg is
+// held as for PrepRecvMsg.
+func (q *Req) PrepSendMsg(fd int, msg unsafe.Pointer, flags int) {
+	q.prepMsg(IORING_OP_SENDMSG, fd, msg, flags)
+}
+
+func (q *Req) prepMsg(op uint8, fd int, msg unsafe.Pointer, flags int) {
+	q.reset(op, fd)
+	q.buf, q.n, q.opFlags = msg, 1, uint32(flags)
+}
+
+// PrepWritev describes writev(2) of the n iovecs (struct iovec) at iov to
+// fd at the file position (IORING_OP_WRITEV, offset -1); iov and the
+// buffers it points at are held as for PrepRecvMsg.
+func (q *Req) PrepWritev(fd int, iov unsafe.Pointer, n int) {
+	q.reset(IORING_OP_WRITEV, fd)
+	q.buf, q.n, q.off = iov, uint32(n), ^uint64(0)
+}
+
+// PrepSplice describes splice(2) of up to n bytes from fdIn at offIn to
+// fdOut at offOut, with SPLICE_F_* flags (IORING_OP_SPLICE). An offset of
+// -1 means none: the descriptor's own position, as a nil offset pointer
+// does for splice(2) (a pipe must have none). No memory of the caller's is
+// involved.
+func (q *Req) PrepSplice(fdIn int, offIn int64, fdOut int, offOut int64, n int, flags int) {
+	q.reset(IORING_OP_SPLICE, fdOut)
+	q.fdIn, q.offIn, q.off, q.n, q.opFlags = int32(fdIn), uint64(offIn), uint64(offOut), uint32(n), uint32(flags)
+}
+
 func (q *Req) reset(op uint8, fd int) {
 	q.op, q.fd, q.buf, q.n, q.off, q.opFlags, q.timeout, q.saLen = op, int32(fd), nil, 0, 0, 0, 0, 0
+	q.fdIn, q.offIn = 0, 0
 	q.pollFirst = false
+}
+
+// pinPart pins p for the current submission, in the i-th place of parts;
+// it returns the next place. Each Pinner holds pinsPerPinner pointers (its
+// inline store in the runtime).
+func (q *Req) pinPart(i int, p unsafe.Pointer) int {
+	if p == nil {
+		return i
+	}
+	k := i / pinsPerPinner
+	if k == len(q.parts) {
+		q.parts = append(q.parts, runtime.Pinner{})
+	}
+	q.parts[k].Pin(p)
+	return i + 1
+}
+
+// pinsPerPinner is how many pointers a runtime.Pinner holds without
+// allocating (its refStore).
+const pinsPerPinner = 5
+
+// unpin lets go of everything Submit pinned for q.
+func (q *Req) unpin() {
+	q.pin.Unpin()
+	for i := range q.parts {
+		q.parts[i].Unpin()
+	}
 }
 
 // SetPollFirst tells the kernel that a RECV or SEND prepared last would
@@ -150,7 +228,7 @@ func (q *Req) KeepPinned() { q.keepPin = true }
 
 // Unpin unpins q's buffer after a completion, for a request made with
 // KeepPinned. It must not be called while q is submitted.
-func (q *Req) Unpin() { q.pin.Unpin() }
+func (q *Req) Unpin() { q.unpin() }
 
 // SetTracker makes the request count in t from Submit until completion.
 func (q *Req) SetTracker(t *Tracker) { q.tracker = t }

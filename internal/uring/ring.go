@@ -27,6 +27,7 @@ type Ring struct {
 	posted   atomic.Int32 // work handed over since the owner last took it (a hint for spinning)
 	active   atomic.Int32 // requests submitted and not yet completed
 	procs    int          // GOMAXPROCS when the ring started
+	opsOK    opSet        // the opcodes the kernel supports, set before New returns
 
 	efd    int
 	exited chan struct{}
@@ -91,6 +92,19 @@ func (r *Ring) Release() {
 	}
 }
 
+// Supports reports whether the kernel's io_uring performs op (an
+// IORING_OP_* number), as IORING_REGISTER_PROBE said when the ring started.
+// The opcodes in RequiredOps always are; a request with another one the
+// kernel lacks would complete with -EINVAL, so a caller asks first.
+func (r *Ring) Supports(op uint8) bool { return r.opsOK.has(op) }
+
+// ForceUnsupported makes Supports report false for op from now on, as on a
+// kernel without it. It exists for tests (of this package and of the
+// models built on it); call it before the ring is shared.
+func (r *Ring) ForceUnsupported(op uint8) {
+	r.opsOK[op/64] &^= 1 << (op % 64)
+}
+
 // Submit hands q to the owner. q's buffer is pinned from now until q
 // completes. The caller must not touch q or its buffer until Done.
 func (r *Ring) Submit(q *Req) error {
@@ -106,6 +120,7 @@ func (r *Ring) Submit(q *Req) error {
 	}
 	if q.buf != nil {
 		q.pin.Pin(q.buf)
+		q.pinParts()
 	}
 	seq := q.seq.Add(1)
 	r.active.Add(1)
@@ -113,7 +128,7 @@ func (r *Ring) Submit(q *Req) error {
 	if r.refs == 0 {
 		r.mu.Unlock()
 		r.active.Add(-1)
-		q.pin.Unpin()
+		q.unpin()
 		if q.tracker != nil {
 			q.tracker.done()
 		}

@@ -20,3 +20,5 @@ func New(c Config) (*Ring, error) { return nil, platform.Unsupported("async", "N
 func (r *Ring) wake() {}
 
 func errnoName(e syscall.Errno) string { return "errno " + strconv.Itoa(int(e)) }
+
+func (q *Req) pinParts() {}

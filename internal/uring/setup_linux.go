@@ -171,14 +171,20 @@ func checkFeatures(p *io_uring_params) error {
 }
 
 // probe asks the kernel (IORING_REGISTER_PROBE, 5.6) which opcodes it supports
-// and refuses the ring if any of RequiredOps is missing.
-func probe(fd int) error {
+// and refuses the ring if any of RequiredOps is missing. The others it
+// reports in ops, one bit per opcode, for Ring.Supports.
+func probe(fd int, ops *opSet) error {
 	var pr io_uring_probe
 	if err := sysRegister(fd, IORING_REGISTER_PROBE, unsafe.Pointer(&pr), uint32(len(pr.ops))); err != nil {
 		errno, _ := err.(syscall.Errno)
 		return &UnsupportedError{Errno: errno,
 			Cause: "IORING_REGISTER_PROBE failed: the kernel is older than 5.6",
 			Fix:   "run on Linux 6.1 or newer"}
+	}
+	for op := 0; op < int(pr.ops_len) && op < len(pr.ops); op++ {
+		if pr.ops[op].flags&IO_URING_OP_SUPPORTED != 0 {
+			ops.add(uint8(op))
+		}
 	}
 	var missing []string
 	for _, op := range RequiredOps {
