@@ -46,3 +46,28 @@ func facadeNetwork() conntest.Network {
 		},
 	}
 }
+
+// facadePacketNetwork is this model's ListenPacket, ListenConfig.ListenPacket
+// and stream network as a conntest.PacketNetwork.
+func facadePacketNetwork() conntest.PacketNetwork {
+	return conntest.PacketNetwork{
+		ListenPacket: func(network, address string) (net.PacketConn, error) {
+			p, err := blocking.ListenPacket(network, address)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		ListenPacketContext: func(ctx context.Context, nlc *net.ListenConfig, network, address string) (net.PacketConn, error) {
+			lc := blocking.ListenConfig{
+				Control: nlc.Control,
+			}
+			p, err := lc.ListenPacket(ctx, network, address)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		Network: facadeNetwork(),
+	}
+}

@@ -48,3 +48,29 @@ func facadeNetwork(opts ...nonblock.Option) conntest.Network {
 		},
 	}
 }
+
+// facadePacketNetwork is this model's ListenPacket, ListenConfig.ListenPacket
+// and stream network as a conntest.PacketNetwork, with opts.
+func facadePacketNetwork(opts ...nonblock.Option) conntest.PacketNetwork {
+	return conntest.PacketNetwork{
+		ListenPacket: func(network, address string) (net.PacketConn, error) {
+			p, err := nonblock.ListenPacket(network, address, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		ListenPacketContext: func(ctx context.Context, nlc *net.ListenConfig, network, address string) (net.PacketConn, error) {
+			lc := nonblock.ListenConfig{
+				Control: nlc.Control,
+				Options: opts,
+			}
+			p, err := lc.ListenPacket(ctx, network, address)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		Network: facadeNetwork(opts...),
+	}
+}

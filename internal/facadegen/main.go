@@ -83,7 +83,7 @@ var files = []struct {
 	tmpl *template.Template
 }{
 	{"facade_gen.go", template.Must(template.New("facade").Parse(facade + netParity + streamExtras + packet))},
-	{"facade_gen_test.go", template.Must(template.New("network").Parse(networkTest))},
+	{"facade_gen_test.go", template.Must(template.New("network").Parse(networkTest + packetTest))},
 }
 
 // Generate is the file tmpl makes for m, gofmt-ed.

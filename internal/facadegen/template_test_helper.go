@@ -58,3 +58,36 @@ func facadeNetwork({{if .Options}}opts ...{{.Pkg}}.Option{{end}}) conntest.Netwo
 	}
 }
 `
+
+// packetTest is the part of facade_gen_test.go for conntest.RunPacket: the
+// model's ListenPacket and ListenConfig.ListenPacket, and its stream
+// network.
+const packetTest = `
+// facadePacketNetwork is this model's ListenPacket, ListenConfig.ListenPacket
+// and stream network as a conntest.PacketNetwork{{if .Options}}, with opts{{end}}.
+func facadePacketNetwork({{if .Options}}opts ...{{.Pkg}}.Option{{end}}) conntest.PacketNetwork {
+	return conntest.PacketNetwork{
+		ListenPacket: func(network, address string) (net.PacketConn, error) {
+			p, err := {{.Pkg}}.ListenPacket(network, address{{if .Options}}, opts...{{end}})
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		ListenPacketContext: func(ctx context.Context, nlc *net.ListenConfig, network, address string) (net.PacketConn, error) {
+			lc := {{.Pkg}}.ListenConfig{
+				Control: nlc.Control,
+				{{- if .Options}}
+				Options: opts,
+				{{- end}}
+			}
+			p, err := lc.ListenPacket(ctx, network, address)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+		Network: facadeNetwork({{if .Options}}opts...{{end}}),
+	}
+}
+`
