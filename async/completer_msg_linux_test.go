@@ -325,3 +325,32 @@ func TestDatagramZeroAllocs(t *testing.T) {
 		t.Errorf("%d ring operations for 1001 round trips, want at least 2 each (SENDMSG, RECVMSG)", ops)
 	}
 }
+
+// TestWritevOnRing: Writev on a pipe is one WRITEV request on the ring.
+func TestWritevOnRing(t *testing.T) {
+	r := ownRing(t, 0)
+	requireOp(t, r, uring.IORING_OP_WRITEV, "WRITEV")
+	asked := &countSupports(t, -1)[uring.IORING_OP_WRITEV]
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	w, err := New(p[1], WithRing(r))
+	if err != nil {
+		unix.Close(p[1])
+		t.Fatal(err)
+	}
+	defer w.Close()
+	n, err := w.fd.Writev([][]byte{[]byte("one "), nil, []byte("two "), []byte("three")})
+	if err != nil || n != 13 {
+		t.Fatalf("Writev = %d, %v; want 13", n, err)
+	}
+	got := make([]byte, 32)
+	if m, _ := unix.Read(p[0], got); string(got[:m]) != "one two three" {
+		t.Fatalf("the pipe holds %q", got[:m])
+	}
+	if asked.Load() == 0 {
+		t.Error("the Completer was never asked for WRITEV")
+	}
+}
