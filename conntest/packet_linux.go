@@ -298,6 +298,7 @@ func testPacketConcurrent(t *testing.T, s packetSide, network string) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
+			dir.from.SetWriteDeadline(time.Now().Add(20 * time.Second))
 			for i := range count {
 				window <- struct{}{}
 				if _, err := dir.from.WriteTo(fmt.Appendf(nil, "%d", i), dir.to.LocalAddr()); err != nil {
