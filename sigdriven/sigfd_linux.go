@@ -2,7 +2,9 @@ package sigdriven
 
 import (
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net"
+	"time"
 
 	"github.com/iomodel/iomodel/internal/iofd"
 )
@@ -69,6 +71,15 @@ func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	}
 	if iofd.ShouldYield(attempt) {
 		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
+		return nil
+	}
+	if h.Dir() == iofd.Write && fd.Kind == iofd.Datagram && fd.Family == unix.AF_UNIX {
+		// An AF_UNIX datagram send fails with EAGAIN when the receiver's
+		// queue is full, and no signal comes when it drains: the kernel
+		// signals POLL_OUT for the sender's own buffer (sk_wake_async),
+		// which had room all along. Look again after a pause that grows
+		// from 1 to 8 ms; Close and deadlines still end it at once.
+		h.Wait(time.Millisecond << min(attempt, 3))
 		return nil
 	}
 	l.wait()
