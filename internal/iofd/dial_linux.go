@@ -84,12 +84,12 @@ func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network,
 	// non-blocking, and New clears that for the models that block.
 	s, err := sock.Listen(t, true, control)
 	if err != nil {
-		return zero, &net.OpError{Op: "listen", Net: network, Source: laddr, Err: err}
+		return zero, &net.OpError{Op: "listen", Net: network, Addr: laddr, Err: err}
 	}
 	l, fd, err := open(s, nil)
 	if err != nil {
 		unix.Close(s)
-		return zero, &net.OpError{Op: "listen", Net: network, Source: laddr, Err: err}
+		return zero, &net.OpError{Op: "listen", Net: network, Addr: laddr, Err: err}
 	}
 	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
 	if u, ok := t.Addr.(*unix.SockaddrUnix); ok && !strings.HasPrefix(u.Name, "@") {
