@@ -18,40 +18,6 @@ import (
 // accepted socket's). On error the socket is still the caller's.
 type Opener[T any] func(sysfd int, remote net.Addr) (T, *FD, error)
 
-// Dial is every model's Dial: resolve, socket(2) (non-blocking for the
-// readiness models, which wait for writability), the model's New, and
-// connect(2) waiting the model's way. Errors are *net.OpError with Op
-// "dial", as package net returns.
-func Dial[T any](model, network, address string, open Opener[T]) (T, error) {
-	var zero T
-	t, err := sock.Resolve(network, address, false)
-	if err != nil {
-		return zero, &net.OpError{Op: "dial", Net: network, Err: err}
-	}
-	raddr := sock.Addr(t.Type, t.Addr)
-	s, err := sock.Socket(t, false)
-	if err != nil {
-		return zero, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: err}
-	}
-	c, fd, err := open(s, nil)
-	if err != nil {
-		unix.Close(s)
-		return zero, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: err}
-	}
-	if err := fd.connect(t.Addr); err != nil {
-		fd.Close()
-		return zero, &net.OpError{Op: "dial", Net: network, Source: fd.LocalAddr(), Addr: raddr, Err: err}
-	}
-	fd.SetAddrs(fd.sockname(), raddr)
-	return c, nil
-}
-
-// Listen is every model's Listen: ListenContext with net.Listen's
-// defaults (keep-alive on accepted TCP connections, 15 s).
-func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
-	return ListenContext(context.Background(), &ListenConfig{}, model, network, address, open)
-}
-
 // ListenContext is every model's ListenConfig.Listen: resolve, socket(2),
 // lc.Control (before bind(2), as net calls it: where SO_REUSEPORT is set),
 // bind(2), listen(2) and the model's New. Only the stream networks accept
@@ -257,7 +223,7 @@ func (fd *FD) connectNonblock(h *Half, sa unix.Sockaddr) error {
 		if err := fd.check(h); err != nil {
 			return err
 		}
-		if err := fd.waitWritable(h, attempt); err != nil {
+		if err := fd.waitReady(h, attempt); err != nil {
 			return err
 		}
 		if err := fd.check(h); err != nil {
@@ -280,16 +246,6 @@ func (fd *FD) connectNonblock(h *Half, sa unix.Sockaddr) error {
 			return os.NewSyscallError("connect", e)
 		}
 	}
-}
-
-// waitWritable waits for a connecting socket: the model's Waiter, or in
-// the blocking model poll(2) for POLLOUT, until the deadline, where a moved
-// deadline reaches it as it reaches the model's other calls.
-func (fd *FD) waitWritable(h *Half, attempt int) error {
-	if fd.Mode != Blocking {
-		return fd.waiter.Wait(fd, h, attempt)
-	}
-	return fd.pollKernel(h, unix.POLLOUT)
 }
 
 func (fd *FD) completeConnect(h *Half, sa unix.Sockaddr) error {

@@ -141,8 +141,13 @@ func (fd *FD) send(p []byte, w Waiter) (int, error) {
 	}
 }
 
-// errAgain is await's "try the system call again".
-var errAgain error = handOver{}
+// errAgain is await's "try the system call again": a type of its own, so
+// that it never compares equal to ErrHandOver.
+var errAgain error = tryAgain{}
+
+type tryAgain struct{}
+
+func (tryAgain) Error() string { return "iofd: try the system call again" }
 
 // await is what a loop does after EAGAIN: return it (w nil), wait for
 // readiness with w (errAgain: try again), or have the completer perform op.

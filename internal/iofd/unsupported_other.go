@@ -39,18 +39,6 @@ func (fd *FD) CloseRead() error { return platform.Unsupported(fd.Model, "CloseRe
 // Opener turns a fresh socket into a model's connection or listener.
 type Opener[T any] func(sysfd int, remote net.Addr) (T, *FD, error)
 
-// Dial fails with platform's Unsupported error.
-func Dial[T any](model, network, address string, open Opener[T]) (T, error) {
-	var zero T
-	return zero, &net.OpError{Op: "dial", Net: network, Err: platform.Unsupported(model, "Dial")}
-}
-
-// Listen fails with platform's Unsupported error.
-func Listen[T any](model, network, address string, open Opener[T]) (T, error) {
-	var zero T
-	return zero, &net.OpError{Op: "listen", Net: network, Err: platform.Unsupported(model, "Listen")}
-}
-
 // Accept fails with platform's Unsupported error.
 func Accept[T any](l *FD, open Opener[T]) (T, error) {
 	var zero T
@@ -84,12 +72,14 @@ func (fd *FD) rawLoop(*Half, func(uintptr) bool) error {
 
 // DialContext fails with platform's Unsupported error.
 func DialContext[T any](ctx context.Context, d *DialConfig, model, network, address string, open Opener[T]) (T, error) {
-	return Dial(model, network, address, open)
+	var zero T
+	return zero, &net.OpError{Op: "dial", Net: network, Err: platform.Unsupported(model, "Dial")}
 }
 
 // ListenContext fails with platform's Unsupported error.
 func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network, address string, open Opener[T]) (T, error) {
-	return Listen(model, network, address, open)
+	var zero T
+	return zero, &net.OpError{Op: "listen", Net: network, Err: platform.Unsupported(model, "Listen")}
 }
 
 // SetUnlinkOnClose does nothing here.
