@@ -522,14 +522,16 @@ func (p *PacketConn) SetUnlinkOnClose(unlink bool) { p.c.fd.SetUnlinkOnClose(unl
 
 // SetGSO sets the UDP segment size (UDP_SEGMENT, udp(7)) of every send: a
 // send larger than segment leaves as datagrams of segment bytes, the last
-// one shorter; 0 turns it off. A kernel without it (before 4.18), or a
-// socket that is not UDP, gives an error wrapping errors.ErrUnsupported.
+// one shorter; 0 turns it off. For one send only, put iomodel.AppendGSO's
+// control message in its oob instead. A kernel without it (before 4.18),
+// or a socket that is not UDP, gives an error wrapping
+// errors.ErrUnsupported.
 func (p *PacketConn) SetGSO(segment int) error { return p.c.fd.SetGSO(segment) }
 
 // SetGRO turns UDP receive offload (UDP_GRO, udp(7)) on or off: with it
 // on, one ReadMsgUDP or ReadBatch message may hold several datagrams of
-// one flow, their segment size in a UDP_GRO control message, so give it
-// room in oob. A kernel without it (before 5.0), or a socket that is not
+// one flow, their segment size in a UDP_GRO control message: give oob
+// iomodel.GROSpace bytes of room and read it with iomodel.GROSegment. A kernel without it (before 5.0), or a socket that is not
 // UDP, gives an error wrapping errors.ErrUnsupported.
 func (p *PacketConn) SetGRO(on bool) error { return p.c.fd.SetGRO(on) }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel"
 )
 
 func TestBatches(t *testing.T) {
@@ -136,7 +138,7 @@ func TestGSO(t *testing.T) {
 		payload[i] = byte(i)
 	}
 	dst := peer.LocalAddr().(*net.UDPAddr).AddrPort()
-	if _, _, err := fd.WriteMsgUDPAddrPort(payload, AppendGSO(nil, 100), dst); err != nil {
+	if _, _, err := fd.WriteMsgUDPAddrPort(payload, iomodel.AppendGSO(nil, 100), dst); err != nil {
 		t.Fatalf("a send with a segment size: %v", err)
 	}
 	buf := make([]byte, 512)
@@ -155,7 +157,7 @@ func TestGSO(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-	if _, _, err := fd.WriteMsgUDPAddrPort(payload, AppendGSO(nil, 100), rfd.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+	if _, _, err := fd.WriteMsgUDPAddrPort(payload, iomodel.AppendGSO(nil, 100), rfd.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
 		t.Fatal(err)
 	}
 	rfd.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -166,7 +168,7 @@ func TestGSO(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seg, ok := GROSegment(oob[:oobn]); ok && seg != 100 {
+		if seg, ok := iomodel.GROSegment(oob[:oobn]); ok && seg != 100 {
 			t.Errorf("GRO segment size %d, want 100", seg)
 		}
 		total += n

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,15 +19,15 @@ import (
 // SetGSO sets the socket's UDP segment size (UDP_SEGMENT) for every send:
 // a send larger than segment leaves as datagrams of segment bytes, the
 // last one shorter; 0 turns it off. A segment size for one send goes in
-// its control data instead (AppendGSO, WriteMsgUDP).
+// its control data instead (iomodel.AppendGSO, WriteMsgUDP).
 func (fd *FD) SetGSO(segment int) error {
 	return fd.setUDPOpt("SetGSO", "UDP_SEGMENT", unix.UDP_SEGMENT, segment)
 }
 
 // SetGRO turns UDP receive offload (UDP_GRO) on or off: with it on, one
 // ReadMsgUDP or ReadBatch message may hold several datagrams of segment
-// bytes each (the last one shorter), the size given by GROSegment on its
-// control data, which must have room for it (unix.CmsgSpace(4)).
+// bytes each (the last one shorter), the size given by iomodel.GROSegment on its
+// control data, which must have room for it (iomodel.GROSpace).
 func (fd *FD) SetGRO(on bool) error {
 	return fd.setUDPOpt("SetGRO", "UDP_GRO", unix.UDP_GRO, boolint(on))
 }
@@ -48,39 +47,4 @@ func (fd *FD) setUDPOpt(method, option string, opt, v int) error {
 		return fd.optError(os.NewSyscallError("setsockopt", err))
 	}
 	return nil
-}
-
-// AppendGSO appends to oob the control message that sends one
-// WriteMsgUDP's p as datagrams of segment bytes (UDP_SEGMENT, udp(7)).
-func AppendGSO(oob []byte, segment int) []byte {
-	n := len(oob)
-	oob = append(oob, make([]byte, unix.CmsgSpace(2))...)
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[n]))
-	h.Level, h.Type = unix.IPPROTO_UDP, unix.UDP_SEGMENT
-	h.SetLen(unix.CmsgLen(2))
-	*(*uint16)(unsafe.Pointer(&oob[n+unix.CmsgLen(0)])) = uint16(segment)
-	return oob
-}
-
-// GROSegment reads the segment size of a coalesced receive from its
-// control data (the UDP_GRO message); ok is false if there is none (the
-// buffer holds one datagram).
-func GROSegment(oob []byte) (segment int, ok bool) {
-	hdr := cmsgAlign(unix.SizeofCmsghdr)
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := min(int(h.Len), len(oob))
-		if l < unix.SizeofCmsghdr {
-			break
-		}
-		if h.Level == unix.IPPROTO_UDP && h.Type == unix.UDP_GRO && l >= hdr+4 {
-			return int(*(*int32)(unsafe.Pointer(&oob[hdr]))), true
-		}
-		next := cmsgAlign(l)
-		if next >= len(oob) {
-			break
-		}
-		oob = oob[next:]
-	}
-	return 0, false
 }

@@ -170,9 +170,3 @@ func (fd *FD) SpliceTo(io.Writer) (int64, bool, error) { return 0, false, nil }
 
 func (fd *FD) SetGSO(int) error  { return platform.Unsupported(fd.Model, "SetGSO") }
 func (fd *FD) SetGRO(bool) error { return platform.Unsupported(fd.Model, "SetGRO") }
-
-// AppendGSO returns oob as it is: there is no GSO here.
-func AppendGSO(oob []byte, segment int) []byte { return oob }
-
-// GROSegment finds nothing here.
-func GROSegment(oob []byte) (int, bool) { return 0, false }
