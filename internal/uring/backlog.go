@@ -35,9 +35,13 @@ type slot struct {
 	saLen   uint32
 }
 
+// queued is one request handed to the owner, in incoming and the backlog.
+// link: it is linked to the next entry (IOSQE_IO_LINK), the two in one
+// chain (chain.go).
 type queued struct {
-	req *Req
-	seq uint64
+	req  *Req
+	seq  uint64
+	link bool
 }
 
 type cancelReq struct {

@@ -9,26 +9,50 @@ import (
 
 // startBacklog moves queued requests into the SQ, in the order they were
 // submitted, while the CQ budget and the SQ have room, so the CQEs in flight
-// never exceed the CQ size.
+// never exceed the CQ size. A chain moves whole or waits whole (chain.go):
+// its SQEs all go into this round's flush, submitted by one enter.
 func (r *Ring) startBacklog() {
 	i := 0
-	for ; i < len(r.backlog); i++ {
-		q := r.backlog[i].req
-		need := 1
-		if q.timeout > 0 {
-			need = 2
-		}
+	for i < len(r.backlog) {
+		end, need := r.chainAt(i)
 		if r.inflight+need > r.budget || int(r.q.sqFree()) < need {
 			break
 		}
-		r.start(q, need)
+		for _, w := range r.backlog[i:end] {
+			r.start(w.req, sqesOf(w.req), w.link)
+		}
+		i = end
 	}
 	n := copy(r.backlog, r.backlog[i:])
 	clear(r.backlog[n:])
 	r.backlog = r.backlog[:n]
 }
 
-func (r *Ring) start(q *Req, need int) {
+// chainAt is the end (exclusive) of the chain that starts at backlog entry
+// i, a lone request being a chain of one, and the SQEs, each a CQE, it
+// needs.
+func (r *Ring) chainAt(i int) (end, need int) {
+	for end = i; end < len(r.backlog); {
+		need += sqesOf(r.backlog[end].req)
+		end++
+		if !r.backlog[end-1].link {
+			break
+		}
+	}
+	return end, need
+}
+
+// sqesOf is how many SQEs, and CQEs, q takes: 2 with a linked timeout.
+func sqesOf(q *Req) int {
+	if q.timeout > 0 {
+		return 2
+	}
+	return 1
+}
+
+// start puts q in the SQ, with its linked timeout when need is 2; link
+// links it to the SQE that follows (a chain's next request).
+func (r *Ring) start(q *Req, need int, link bool) {
 	idx := r.newSlot()
 	s := r.slots[idx]
 	s.req, s.pending = q, uint8(need)
@@ -77,6 +101,9 @@ func (r *Ring) start(q *Req, need int) {
 		prepNop(e)
 	}
 	e.user_data = userData(idx, s.gen, kindOp)
+	if link {
+		e.flags |= IOSQE_IO_LINK
+	}
 	if need == 2 {
 		e.flags |= IOSQE_IO_LINK
 		s.ts = __kernel_timespec{tv_sec: int64(q.timeout / time.Second), tv_nsec: int64(q.timeout % time.Second)}
@@ -113,17 +140,29 @@ func (r *Ring) freeSlot(idx uint32) {
 }
 
 // cancelQueued completes, with -ECANCELED and without the kernel, every
-// queued request that match accepts, and takes it out of the backlog.
-// match may read the Req: a request in the backlog is its caller's to touch
-// again only once it has completed.
+// queued request that match accepts, and the rest of its chain with it,
+// and takes them out of the backlog. match may read the Req: a request in
+// the backlog is its caller's to touch again only once it has completed.
 func (r *Ring) cancelQueued(match func(*Req) bool) {
 	keep := r.backlog[:0]
-	for _, w := range r.backlog {
-		if match(w.req) {
-			r.finish(w.req, -int32(unix.ECANCELED), false) // w.req is the caller's from the next signal on
-		} else {
-			keep = append(keep, w)
+	for i := 0; i < len(r.backlog); {
+		end, _ := r.chainAt(i)
+		chain := r.backlog[i:end]
+		hit := false
+		for _, w := range chain {
+			if match(w.req) {
+				hit = true
+				break
+			}
 		}
+		if hit {
+			for _, w := range chain {
+				r.finish(w.req, -int32(unix.ECANCELED), false) // w.req is the caller's from the next signal on
+			}
+		} else {
+			keep = append(keep, chain...) // len(keep) <= i: copies down in place
+		}
+		i = end
 	}
 	clear(r.backlog[len(keep):])
 	r.backlog = keep

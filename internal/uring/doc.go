@@ -19,6 +19,9 @@
 //     it, and nextWait, its policy for how to wait next (spin, nap or sleep);
 //   - backlog.go and backlog_linux.go hold requests until the CQ and the SQ
 //     have room for them, and handle cancels (Cancel, CancelFD);
+//   - chain.go is SubmitChain: requests linked with IOSQE_IO_LINK, which
+//     the backlog moves into the SQ whole, for one enter (Submit is a chain
+//     of one);
 //   - reap_linux.go takes completions and signals their callers;
 //   - tracker.go is the Tracker, which counts requests in flight for whoever
 //     must outlive them; default.go is the shared ring.

@@ -38,6 +38,9 @@ func (r *Ring) run(c Config, ready chan<- error) {
 	// must always find room, or a cancel could wait for a completion that
 	// only the cancel would bring) and the eventfd read.
 	r.budget = int(q.cqEntries) - max(int(q.cqEntries)/8, 2) - 1
+	// A chain must fit the SQ beside the eventfd read and a request with
+	// its timeout, and the budget (larger: CQ ≥ 2·SQ).
+	r.maxChain = max(1, min(int(q.sqEntries)/4, r.budget/4))
 	r.efdBuf = new([8]byte)
 	r.pinner.Pin(r.efdBuf)
 	if napFor > 0 && q.canNap() {

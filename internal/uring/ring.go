@@ -28,6 +28,7 @@ type Ring struct {
 	active   atomic.Int32 // requests submitted and not yet completed
 	procs    int          // GOMAXPROCS when the ring started
 	opsOK    opSet        // the opcodes the kernel supports, set before New returns
+	maxChain int          // SubmitChain's bound (MaxChain), set before New returns
 
 	efd    int
 	exited chan struct{}
@@ -106,8 +107,13 @@ func (r *Ring) ForceUnsupported(op uint8) {
 }
 
 // Submit hands q to the owner. q's buffer is pinned from now until q
-// completes. The caller must not touch q or its buffer until Done.
-func (r *Ring) Submit(q *Req) error {
+// completes. The caller must not touch q or its buffer until Done. It is
+// SubmitChain of one: the one path by which requests reach the owner.
+func (r *Ring) Submit(q *Req) error { return r.SubmitChain([]*Req{q}) }
+
+// prepareSubmit readies q for a new submission: a fresh result, its buffer
+// and what it points at pinned, its tracker counting, its seq advanced.
+func (q *Req) prepareSubmit() {
 	if q.oneshot || q.done == nil {
 		q.done = make(chan struct{}, 1)
 	}
@@ -122,23 +128,16 @@ func (r *Ring) Submit(q *Req) error {
 		q.pin.Pin(q.buf)
 		q.pinParts()
 	}
-	seq := q.seq.Add(1)
-	r.active.Add(1)
-	r.mu.Lock()
-	if r.refs == 0 {
-		r.mu.Unlock()
-		r.active.Add(-1)
-		q.unpin()
-		if q.tracker != nil {
-			q.tracker.done()
-		}
-		return ErrRingClosed
+	q.seq.Add(1)
+}
+
+// abandonSubmit undoes prepareSubmit for a ring that has stopped (the
+// seq stays advanced: no Cancel can match the submission that never was).
+func (q *Req) abandonSubmit() {
+	q.unpin()
+	if q.tracker != nil {
+		q.tracker.done()
 	}
-	r.incoming = append(r.incoming, queued{q, seq})
-	r.mu.Unlock()
-	r.posted.Add(1)
-	r.wakeIfSleeping()
-	return nil
 }
 
 // How the owner waits in io_uring_enter, for wakeIfSleeping.
