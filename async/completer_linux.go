@@ -45,7 +45,9 @@ type lifecycle struct {
 
 type direction struct {
 	q     uring.Req
-	tried bool // the loop's current attempt is its own system call
+	one   [1]*uring.Req // q, as the chain of one that await submits
+	tried bool          // the loop's current attempt is its own system call
+	batch chain         // ReadBatch's or WriteBatch's requests (batch_linux.go)
 }
 
 var _ iofd.Completer = (*lifecycle)(nil)
@@ -95,10 +97,13 @@ func (l *lifecycle) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 // sent. One send per request keeps "cancelled" meaning "nothing sent", and
 // the loop sends the rest.
 //
+// recvmmsg and sendmmsg, which io_uring has not, are a chain of RECVMSGs
+// or SENDMSGs in one submission (batch_linux.go).
+//
 // What the ring cannot do is answered ENOSYS, and the loop then makes the
 // system call itself, waiting for readiness (OpPoll) between attempts:
-// recvmmsg and sendmmsg (io_uring has neither), sendfile (nor that), and
-// an opcode this kernel's IORING_REGISTER_PROBE did not report.
+// sendfile (io_uring has none), an AF_UNIX datagram send (below), and an
+// opcode this kernel's IORING_REGISTER_PROBE did not report.
 func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 	d := &l.dir[h.Dir()]
 	q := &d.q
@@ -167,8 +172,10 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 		}
 	case iofd.OpSplice:
 		return l.splice(fd, h, q, op)
+	case iofd.OpRecvMmsg, iofd.OpSendMmsg:
+		return l.batch(fd, h, op)
 	default:
-		// OpRecvMmsg, OpSendMmsg, OpSendfile: see the doc above.
+		// OpSendfile: see the doc above.
 		return 0, unix.ENOSYS
 	}
 	if l.speculate && speculative(op.Kind) {
@@ -183,7 +190,7 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 // MSG_DONTWAIT, before handing it to the ring (Direct).
 func speculative(kind iofd.OpKind) bool {
 	switch kind {
-	case iofd.OpRecv, iofd.OpSend, iofd.OpRecvMsg, iofd.OpSendMsg:
+	case iofd.OpRecv, iofd.OpSend, iofd.OpRecvMsg, iofd.OpSendMsg, iofd.OpRecvMmsg, iofd.OpSendMmsg:
 		return true
 	}
 	return false
@@ -214,7 +221,11 @@ func (l *lifecycle) run(fd *iofd.FD, h *iofd.Half, q *uring.Req, kind iofd.OpKin
 		}
 		q.SetTimeout(left)
 	}
-	res, timedOut, err := l.await(fd, h, q, dl)
+	d := &l.dir[h.Dir()]
+	d.one[0] = q
+	err := l.await(fd, h, d.one[:], dl)
+	d.one[0] = nil
+	res, timedOut := q.Result()
 	switch {
 	case err != nil:
 		return 0, err
@@ -272,42 +283,59 @@ func (l *lifecycle) splice(fd *iofd.FD, h *iofd.Half, q *uring.Req, op *iofd.Op)
 	}
 }
 
-// await submits q and sleeps until it completes. If the descriptor is closed
-// or the deadline dl moves or passes meanwhile, it cancels q
-// (IORING_OP_ASYNC_CANCEL) and still waits for the completion: when await
-// returns, the kernel is done with q and its buffer.
+// await submits qs, one request or a chain (uring.SubmitChain), and
+// sleeps until every one of them has completed. If the descriptor is closed
+// or the deadline dl moves or passes meanwhile, it cancels them
+// (IORING_OP_ASYNC_CANCEL, each) and still waits for every completion: when
+// await returns, the kernel is done with qs and their buffers. Read each
+// one's Result.
 //
-// The ring signals the completion on h's wake-up token, which Close and
+// The ring signals each completion on h's wake-up token, which Close and
 // SetDeadline signal too, so without a deadline the caller sleeps on that
-// one channel. With one, Wait's timer runs beside q's linked timeout, which
-// starts only when q reaches the kernel: a request still held in the ring's
-// backlog (the CQ is full) must end at its deadline too.
-func (l *lifecycle) await(fd *iofd.FD, h *iofd.Half, q *uring.Req, dl int64) (res int32, timedOut bool, err error) {
-	q.SetDone(h.Token())
-	q.KeepPinned() // unpinned below, off the ring's thread
+// one channel. With one, Wait's timer runs beside the linked timeout a lone
+// request carries, which starts only when it reaches the kernel: a request
+// still held in the ring's backlog (the CQ is full) must end at its
+// deadline too. A chain carries no linked timeout (it would bound only its
+// head): that timer and the cancel bound it.
+func (l *lifecycle) await(fd *iofd.FD, h *iofd.Half, qs []*uring.Req, dl int64) error {
+	for _, q := range qs {
+		q.SetDone(h.Token())
+		q.KeepPinned() // unpinned below, off the ring's thread
+	}
 	if testHookSubmit != nil {
 		testHookSubmit(l)
 	}
-	if err := l.ring.Submit(q); err != nil {
-		return 0, false, err
+	if err := l.ring.SubmitChain(qs); err != nil {
+		return err
 	}
 	h.Count(0, 1, 0, 0) // the submission is this call's system call
-	l.ring.Spin(q)
-	for !q.Completed() {
+	l.ring.Spin(qs[len(qs)-1])
+	for !completed(qs) {
 		h.Wait(0)
-		if q.Completed() {
+		if completed(qs) {
 			break
 		}
 		if fd.Closed() || h.Deadline() != dl || h.Expired() {
-			l.ring.Cancel(q)
-			for !q.Completed() {
+			l.ring.CancelChain(qs)
+			for !completed(qs) {
 				<-h.Token()
 			}
 		}
 	}
-	q.Unpin()
-	res, timedOut = q.Result()
-	return res, timedOut, nil
+	for _, q := range qs {
+		q.Unpin()
+	}
+	return nil
+}
+
+// completed reports whether every request of qs has completed.
+func completed(qs []*uring.Req) bool {
+	for _, q := range qs {
+		if !q.Completed() {
+			return false
+		}
+	}
+	return true
 }
 
 // testHookSubmit, when set (by tests only), runs in await just before the
