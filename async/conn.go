@@ -35,8 +35,11 @@ func New(sysfd int, opts ...Option) (*Conn, error) {
 // every other Conn on it: io_uring_enter calls and operations per enter.
 func (c *Conn) RingStats() RingStats { return c.life.ringStats() }
 
-// Listener accepts connections with IORING_OP_ACCEPT. It satisfies
-// net.Listener; the Conns it returns use the listener's ring and options.
+// Listener accepts connections. It satisfies net.Listener; the Conns it
+// returns use the listener's ring and options. Accept takes a connection
+// already waiting with accept4(2) on the caller's thread, as package net
+// does, and otherwise waits for one with IORING_OP_POLL_ADD on the ring;
+// with WithRingOnly every Accept is an IORING_OP_ACCEPT.
 type Listener struct {
 	fd   *iofd.FD
 	life lifecycle

@@ -2,6 +2,9 @@ package async
 
 import (
 	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/internal/iofd"
 	"github.com/iomodel/iomodel/internal/uring"
@@ -30,15 +33,27 @@ func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 // the Conns it accepts get o too, with the same ring.
 func openListener(sysfd int, o options) (*Listener, *iofd.FD, error) {
 	l := new(Listener)
-	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Hooks: &l.life, Waiter: &l.life})
+	var w iofd.Waiter = &l.life
+	if !o.ringOnly {
+		w = acceptor{&l.life}
+	}
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Hooks: &l.life, Waiter: w})
 	if err != nil {
 		return nil, nil, err
+	}
+	if !o.ringOnly {
+		// acceptor's accept4 must not sleep (iofd.New made the socket
+		// blocking, for the ring's operations).
+		if err := unix.SetNonblock(sysfd, true); err != nil {
+			return nil, nil, iofd.NewError(model, sysfd, os.NewSyscallError("fcntl", err))
+		}
 	}
 	r, err := acquire(o)
 	if err != nil {
 		return nil, nil, iofd.NewError(model, sysfd, err)
 	}
 	l.fd, l.life.ring = fd, r
+	l.life.speculate = !o.ringOnly
 	l.opts = o
 	l.opts.ring = &Ring{r: r}
 	return l, fd, nil

@@ -128,6 +128,8 @@ func acceptWith[T any](l *FD, w Waiter, open Opener[T]) (T, error) {
 // accept is the accept loop: check, accept4(2) (close-on-exec; sockets are
 // made in the mode of the listener's model by its New), and on EAGAIN wait
 // w's way or hand the call to the Completer, whose result has no address.
+// A Completer that answers ENOSYS leaves the accept4 to the loop, which
+// then waits for readiness between tries (waitReady), as msgLoop does.
 func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
@@ -135,19 +137,33 @@ func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
 	}
 	defer fd.Unlock(h)
 	c := fd.completerFor(w)
+	fallback := false
 	for attempt := 0; ; attempt++ {
 		if err := fd.check(h); err != nil {
 			return -1, nil, err
 		}
 		nfd, sa, err := -1, unix.Sockaddr(nil), error(unix.EAGAIN)
-		tried := c == nil || c.Direct(fd, h, OpAccept, attempt)
+		tried := c == nil || fallback || c.Direct(fd, h, OpAccept, attempt)
 		if tried {
 			nfd, sa, err = fd.sysAccept(h)
 		}
 		if err == unix.EAGAIN {
-			nfd, err = fd.await(h, w, c, attempt, tried, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC})
-			if err == errAgain {
-				continue
+			if fallback {
+				// The Completer has no accept of its own: accept4(2)
+				// here, and wait for readiness its way between tries.
+				h.wouldBlock.Add(1)
+				if err = fd.waitReady(h, attempt); err == nil {
+					continue
+				}
+			} else {
+				nfd, err = fd.await(h, w, c, attempt, tried, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC})
+				switch {
+				case err == errAgain:
+					continue
+				case err == unix.ENOSYS && c != nil:
+					fallback, attempt = true, -1
+					continue
+				}
 			}
 		}
 		switch {
