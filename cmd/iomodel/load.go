@@ -115,7 +115,7 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	for _, s := range shapes {
 		fmt.Fprintf(w, "- %s: %s\n", s.Name, s.Say)
 	}
-	fmt.Fprintln(w, "\nServer CPU per request is getrusage(RUSAGE_SELF) of the serving process over the run (the load generator is another process), divided by the requests completed. req/conn is the fewest and most requests one connection was answered, counted by the server (— for Connection: close, one each; for echo, round trips counted by the client). × net is the ratio to net's run in the same round; in the medians, the median of those ratios.")
+	fmt.Fprintln(w, "\nServer CPU per request is getrusage(RUSAGE_SELF) of the serving process over the run (the load generator is another process), divided by the requests completed. req/conn is the fewest, the median and the most requests one connection was answered, counted by the server (— for Connection: close, one each; for echo, round trips counted by the client). × net is the ratio to net's run in the same round; in the medians, the median of those ratios.")
 	if *perRound {
 		fmt.Fprintln(w, "\nEvery run, in the order run:")
 		fmt.Fprintln(w)

@@ -43,7 +43,7 @@
 // child process: Debian packages no TCP load generator). It reports, per
 // run and as medians over the rounds, requests/s, p50, p99, p99.9 and max
 // latency, the server's CPU per request (getrusage of this process; wrk is
-// another), the fewest and most requests one connection was answered,
+// another), the fewest, median and most requests one connection was answered,
 // non-2xx answers and socket errors, and the ratios to net's run in the
 // same round, as Markdown tables under the command line that made them:
 //

@@ -50,7 +50,8 @@ type Half struct {
 	kernel     atomic.Int32
 	gen, armed atomic.Uint32
 	interrupt  func(h *Half)
-	timeoutSet bool // the socket timeout is the "none" one; under mu
+	timeoutSet bool  // the socket timeout is the "none" one; under mu
+	entered    int64 // when the call in the kernel entered it (nanotime); under mu
 
 	op Op // the call handed to a Completer (await); under mu
 

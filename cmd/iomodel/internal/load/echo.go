@@ -26,9 +26,10 @@ type EchoResult struct {
 	P99        int64   `json:"p99_ns"`
 	P999       int64   `json:"p999_ns"`
 	Max        int64   `json:"max_ns"`
-	// Fewest and Most are the round trips of the slowest-served and the
-	// best-served connection.
+	// Fewest, Median and Most are the round trips of the slowest-served,
+	// the median and the best-served connection.
 	Fewest int64 `json:"fewest"`
+	Median int64 `json:"median"`
 	Most   int64 `json:"most"`
 	// ConnectErrors and IOErrors count connections that could not connect,
 	// and those that failed after (each stops at its first error).
@@ -127,7 +128,8 @@ func EchoClient(ctx context.Context, addr string, conns int, d time.Duration, si
 		}
 	}
 	if len(live) > 0 {
-		res.Fewest, res.Most = slices.Min(live), slices.Max(live)
+		slices.Sort(live)
+		res.Fewest, res.Median, res.Most = live[0], live[len(live)/2], live[len(live)-1]
 	}
 	return res
 }

@@ -29,10 +29,10 @@ type Summary struct {
 	ReqPerS, P50, P99, P999, Max, CPUPerReq float64 // medians; latencies in µs
 	// ReqRatio and P99Ratio are the medians of the per-round ratios to
 	// net's run in the same round (0 without one).
-	ReqRatio, P99Ratio float64
-	Fewest, Most       int64 // medians; -1 when not meaningful
-	Unanswered         int   // the most connections never answered in one round
-	Non2xx, SockErrs   int64 // sums over the rounds
+	ReqRatio, P99Ratio   float64
+	Fewest, Median, Most int64 // medians over the rounds; -1 when not meaningful
+	Unanswered           int   // the most connections never answered in one round
+	Non2xx, SockErrs     int64 // sums over the rounds
 }
 
 // Ratios are a run's figures over net's in the same round, shape and
@@ -98,6 +98,7 @@ func Summarize(runs []Run) []Summary {
 			s.Max = us(func(w Wrk) time.Duration { return w.Max })
 			s.CPUPerReq = median(good, func(r Run) float64 { return r.CPUPerReq })
 			s.Fewest = int64(median(good, func(r Run) float64 { return float64(r.Fewest) }))
+			s.Median = int64(median(good, func(r Run) float64 { return float64(r.Median) }))
 			s.Most = int64(median(good, func(r Run) float64 { return float64(r.Most) }))
 			s.ReqRatio, s.P99Ratio = medianOf(reqR), medianOf(p99R)
 		}
@@ -143,7 +144,7 @@ func firstLine(s string) string {
 
 // WriteRounds writes every run, round by round, as a Markdown table.
 func WriteRounds(w io.Writer, runs []Run) error {
-	fmt.Fprintln(w, "| shape | conns | round | # | server | req/s | × net | p50 | p99 | × net p99 | p99.9 | max | CPU µs/req | req/conn min–max | non-2xx | socket errors c/r/w/t |")
+	fmt.Fprintln(w, "| shape | conns | round | # | server | req/s | × net | p50 | p99 | × net p99 | p99.9 | max | CPU µs/req | req/conn min–median–max | non-2xx | socket errors c/r/w/t |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range runs {
 		x := r.Wrk
@@ -159,7 +160,7 @@ func WriteRounds(w io.Writer, runs []Run) error {
 			cells = append(cells, "failed: "+md(firstLine(r.Err)))
 		} else {
 			cells = append(cells, rate(x.ReqPerS), ratio(req), dur(x.P50), dur(x.P99), ratio(p99), dur(x.P999), dur(x.Max),
-				fmt.Sprintf("%.1f", r.CPUPerReq), fairness(r.Fewest, r.Most, r.Unanswered), fmt.Sprint(x.Non2xx),
+				fmt.Sprintf("%.1f", r.CPUPerReq), fairness(r.Fewest, r.Median, r.Most, r.Unanswered), fmt.Sprint(x.Non2xx),
 				fmt.Sprintf("%d/%d/%d/%d", x.Connect, x.Read, x.Write, x.Timeout))
 			if r.Err != "" {
 				cells[len(cells)-1] += " (" + md(firstLine(r.Err)) + ")"
@@ -174,7 +175,7 @@ func WriteRounds(w io.Writer, runs []Run) error {
 
 // WriteSummary writes the medians as a Markdown table, for the README.
 func WriteSummary(w io.Writer, ss []Summary) error {
-	fmt.Fprintln(w, "| shape | conns | server | req/s | × net | p50 | p99 | × net p99 | p99.9 | max | CPU µs/req | req/conn min–max | non-2xx | socket errors |")
+	fmt.Fprintln(w, "| shape | conns | server | req/s | × net | p50 | p99 | × net p99 | p99.9 | max | CPU µs/req | req/conn min–median–max | non-2xx | socket errors |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range ss {
 		cells := []string{s.Shape, fmt.Sprint(s.Conns), s.Server}
@@ -189,7 +190,7 @@ func WriteSummary(w io.Writer, ss []Summary) error {
 			}
 			us := func(v float64) string { return dur(time.Duration(v * 1e3)) }
 			cells = append(cells, rate(s.ReqPerS), ratio(s.ReqRatio), us(s.P50), us(s.P99), ratio(s.P99Ratio), us(s.P999), us(s.Max),
-				fmt.Sprintf("%.1f", s.CPUPerReq), fairness(s.Fewest, s.Most, s.Unanswered), fmt.Sprint(s.Non2xx), fmt.Sprint(s.SockErrs))
+				fmt.Sprintf("%.1f", s.CPUPerReq), fairness(s.Fewest, s.Median, s.Most, s.Unanswered), fmt.Sprint(s.Non2xx), fmt.Sprint(s.SockErrs))
 			if len(s.Failed) > 0 {
 				cells[len(cells)-1] += fmt.Sprintf(" (%d failed: %s)", len(s.Failed), md(strings.Join(s.Failed, "; ")))
 			}
@@ -201,11 +202,11 @@ func WriteSummary(w io.Writer, ss []Summary) error {
 	return nil
 }
 
-func fairness(fewest, most int64, unanswered int) string {
+func fairness(fewest, median, most int64, unanswered int) string {
 	if fewest < 0 {
 		return "—"
 	}
-	s := fmt.Sprintf("%d–%d", fewest, most)
+	s := fmt.Sprintf("%d–%d–%d", fewest, median, most)
 	if unanswered > 0 {
 		s += fmt.Sprintf(" (+%d never answered)", unanswered)
 	}

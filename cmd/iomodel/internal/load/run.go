@@ -50,11 +50,12 @@ type Run struct {
 	// (getrusage(RUSAGE_SELF) over the run: the load generator is another
 	// process).
 	CPUPerReq float64
-	// Fewest and Most are the fewest and most requests one connection was
-	// answered (-1 when not meaningful: a connection per request);
-	// Unanswered counts the connections never answered at all.
-	Fewest, Most int64
-	Unanswered   int
+	// Fewest, Median and Most are the fewest, the median and the most
+	// requests one connection was answered (-1 when not meaningful: a
+	// connection per request); Unanswered counts the connections never
+	// answered at all.
+	Fewest, Median, Most int64
+	Unanswered           int
 	// Err says why the run has no figures, or what went wrong around it.
 	Err string
 }
@@ -132,23 +133,23 @@ func (cfg Config) one(ctx context.Context, r *Run, m models.Model, s Shape, scri
 	addr := ln.Addr().String()
 	var w Wrk
 	var runErr error
-	var fewest, most int64 = -1, -1
+	var fewest, median, most int64 = -1, -1, -1
 	cpu0 := cfg.CPUTime()
 	if s.Echo {
 		var er EchoResult
 		if er, runErr = cfg.Echo(ctx, addr, r.Conns, cfg.Duration); runErr == nil {
 			w, runErr = er.Wrk()
-			fewest, most = er.Fewest, er.Most
+			fewest, median, most = er.Fewest, er.Median, er.Most
 		}
 	} else {
 		w, runErr = cfg.wrk(ctx, s, r.Conns, script, addr)
 	}
 	cpu := cfg.CPUTime() - cpu0
 	if !s.Echo && !s.Close {
-		fewest, most, r.Unanswered = srv.PerConn()
+		fewest, median, most, r.Unanswered = srv.PerConn()
 	}
 	closeErr := srv.Close()
-	r.Wrk, r.Fewest, r.Most = w, fewest, most
+	r.Wrk, r.Fewest, r.Median, r.Most = w, fewest, median, most
 	if w.Requests > 0 {
 		r.CPUPerReq = float64(cpu.Microseconds()) / float64(w.Requests)
 	}

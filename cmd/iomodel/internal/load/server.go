@@ -68,12 +68,12 @@ func (srv *Server) newConn() *atomic.Int64 {
 	return n
 }
 
-// PerConn is the fewest and the most requests one connection was answered,
-// among those that were answered at least once, and how many connections
+// PerConn is the fewest, the median and the most requests one connection
+// was answered, among those that were answered at least once, and how many connections
 // were never answered. wrk opens one connection of its own first, to check
 // that the server is there, and sends nothing on it: that one is not
 // counted among the unanswered.
-func (srv *Server) PerConn() (fewest, most int64, unanswered int) {
+func (srv *Server) PerConn() (fewest, median, most int64, unanswered int) {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	var ns []int64
@@ -85,9 +85,10 @@ func (srv *Server) PerConn() (fewest, most int64, unanswered int) {
 		}
 	}
 	if len(ns) == 0 {
-		return 0, 0, unanswered
+		return 0, 0, 0, unanswered
 	}
-	return slices.Min(ns), slices.Max(ns), max(0, unanswered-1)
+	slices.Sort(ns)
+	return ns[0], ns[len(ns)/2], ns[len(ns)-1], max(0, unanswered-1)
 }
 
 // echo accepts and echoes until the listener closes.
