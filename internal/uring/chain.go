@@ -38,9 +38,10 @@ func (r *Ring) MaxChain() int { return r.maxChain }
 
 // SubmitChain hands qs to the owner as one chain (see above): the kernel
 // runs qs[i+1] only once qs[i] has completed, and cancels the rest after
-// one that fails. Each request completes on its own (Done, Completed,
-// Result), every one of them, the cancelled ones with -ECANCELED. A chain of
-// one is Submit. Requests in a longer chain may not carry a linked timeout
+// one that fails. Every request has its own Result (the cancelled ones
+// -ECANCELED), and all of them complete together (Done, Completed) once the
+// chain's last CQE is reaped, so the caller is woken once. A chain of one is
+// Submit. Requests in a longer chain may not carry a linked timeout
 // (SetTimeout): it would bound only the request before it, and a chain's
 // caller bounds the whole chain by cancelling it (CancelChain). No request
 // may appear twice, nor be submitted already.
@@ -55,8 +56,15 @@ func (r *Ring) SubmitChain(qs []*Req) error {
 			}
 		}
 	}
-	for _, q := range qs {
+	for i, q := range qs {
 		q.prepareSubmit()
+		q.head, q.next = qs[0], nil
+		if i+1 < len(qs) {
+			q.next = qs[i+1]
+		}
+	}
+	if len(qs) > 0 {
+		qs[0].left = len(qs)
 	}
 	r.active.Add(int32(len(qs)))
 	r.mu.Lock()

@@ -293,3 +293,54 @@ func TestSubmitChainRefuses(t *testing.T) {
 		t.Fatalf("SubmitChain on a released ring: %v, want ErrRingClosed", err)
 	}
 }
+
+// TestChainCompletesTogether: the kernel runs a chain's requests one after
+// the other, over several io_uring_enter calls, but its caller is told once,
+// when the last has completed: woken by its first token, it finds every
+// request of the chain completed.
+func TestChainCompletesTogether(t *testing.T) {
+	r := newRing(t, Config{})
+	requireOp(t, r, IORING_OP_RECVMSG)
+	a, b := socketpair(t, unix.SOCK_DGRAM)
+	partial := 0
+	for round := range 50 {
+		for i := range 8 {
+			dgram(t, b, fmt.Sprint("datagram ", i))
+		}
+		c := newRecvChain(a, 16)
+		token := make(chan struct{}, 1)
+		for _, q := range c.qs {
+			q.SetDone(token)
+		}
+		if err := r.SubmitChain(c.qs); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-token:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: no completion in 10 s", round)
+		}
+		done := 0
+		for _, q := range c.qs {
+			if q.Completed() {
+				done++
+			}
+		}
+		if done < len(c.qs) {
+			partial++
+		}
+		for _, q := range c.qs {
+			for !q.Completed() {
+				<-token
+			}
+		}
+		for i, q := range c.qs {
+			if res, _ := q.Result(); i < 8 && res != int32(len("datagram 0")) || i == 8 && res != -int32(unix.EAGAIN) || i > 8 && res != -int32(unix.ECANCELED) {
+				t.Fatalf("round %d: request %d: res %d", round, i, res)
+			}
+		}
+	}
+	if partial > 0 {
+		t.Fatalf("in %d of 50 rounds the first wake-up found the chain partly completed", partial)
+	}
+}

@@ -47,8 +47,9 @@ func (r *Ring) reap() (woken int) {
 }
 
 // finish completes q: the kernel is done with it, so its buffer is unpinned
-// (unless its caller does that, KeepPinned). The caller is told by the next
-// signal, which the owner runs before it waits or submits again.
+// (unless its caller does that, KeepPinned). Once every request of q's
+// chain has finished, the caller is told of all of them by the next signal,
+// which the owner runs before it waits or submits again.
 func (r *Ring) finish(q *Req, res int32, timedOut bool) {
 	q.res, q.timedOut = res, timedOut
 	q.state = stateIdle
@@ -56,36 +57,57 @@ func (r *Ring) finish(q *Req, res int32, timedOut bool) {
 	if !q.keepPin {
 		q.unpin()
 	}
-	r.finished = append(r.finished, q)
+	h := q.head
+	if h.left--; h.left > 0 {
+		return
+	}
+	for p := h; p != nil; p = p.next {
+		r.finished = append(r.finished, p)
+	}
 }
 
 // signal tells the callers of the requests finished since the last signal.
 // The shared counters are updated once for all of them, before any caller
-// is told, so a caller that sees its completion sees it counted.
+// is told, so a caller that sees its completion sees it counted; and every
+// one of them is marked completed before any is told, so a chain's caller,
+// woken by any of its requests, finds the whole chain completed.
 func (r *Ring) signal() (woken int) {
 	if len(r.finished) == 0 {
 		return 0
 	}
 	r.active.Add(-int32(len(r.finished)))
 	r.ops.Add(uint64(len(r.finished)))
+	// Once completed is set the caller may reuse q: read what we need first.
 	for _, q := range r.finished {
-		// Once completed is set the caller may reuse q: read what we need first.
-		t, done, oneshot := q.tracker, q.done, q.oneshot
+		r.tells = append(r.tells, tell{q.done, q.tracker, q.oneshot})
+	}
+	for _, q := range r.finished {
 		q.completed.Store(true)
-		if oneshot {
-			close(done)
+	}
+	for _, w := range r.tells {
+		if w.oneshot {
+			close(w.done)
 		} else {
 			select {
-			case done <- struct{}{}:
+			case w.done <- struct{}{}:
 			default: // a stale token is there already: it wakes the caller just as well
 			}
 		}
-		if t != nil {
-			t.done()
+		if w.tracker != nil {
+			w.tracker.done()
 		}
 	}
 	woken = len(r.finished)
 	clear(r.finished)
 	r.finished = r.finished[:0]
+	clear(r.tells)
+	r.tells = r.tells[:0]
 	return woken
+}
+
+// tell is what signal needs of a finished request to tell its caller.
+type tell struct {
+	done    chan struct{}
+	tracker *Tracker
+	oneshot bool
 }

@@ -60,6 +60,13 @@ type Req struct {
 	res      int32
 	timedOut bool
 
+	// The chain (chain.go) q was submitted in, a lone request being a
+	// chain of one: head is its first request and next the one after q
+	// (nil: q is the last), set by SubmitChain; left, on the head and
+	// owner-only once submitted, counts its requests not yet finished.
+	head, next *Req
+	left       int
+
 	// owner-only
 	state      uint8
 	cancelSent bool
@@ -235,7 +242,9 @@ func (q *Req) SetTracker(t *Tracker) { q.tracker = t }
 
 // Done is signalled when the request has completed and every CQE belonging to
 // it (its own and its linked timeout's) has been reaped: from then on the
-// kernel no longer touches its buffer.
+// kernel no longer touches its buffer. The requests of a chain (SubmitChain)
+// complete together, once the last CQE of the whole chain is reaped: their
+// caller is woken once, not once per request.
 //
 // Without SetOneshot, Done is a one-slot token channel reused across
 // submissions, and a token may be left over from the previous one: treat a

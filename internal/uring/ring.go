@@ -48,6 +48,7 @@ type Ring struct {
 	users    int // requests (not cancels or the eventfd read) in flight or queued
 	armed    bool
 	finished []*Req   // completed since the last signal, to be told (signal)
+	tells    []tell   // signal's scratch
 	busy     bool     // the last wait reaped completions: the next may be a nap
 	nap      *napArgs // the timeout of a nap, pinned; nil: no naps
 	efdBuf   *[8]byte
