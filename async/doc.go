@@ -25,7 +25,10 @@
 // than there are Ps, a Recv whose previous Recv waited goes straight to the
 // ring. Pipes and files always use the ring (READ, WRITE); WithRingOnly
 // puts every call of a Conn there, the textbook model. Dial and Accept are
-// CONNECT and ACCEPT requests.
+// CONNECT and ACCEPT requests. A PacketConn's ReadBatch and WriteBatch that
+// must wait are one submission: a chain of RECVMSGs or SENDMSGs linked in
+// order (IOSQE_IO_LINK), the first waiting and the others not, so the batch
+// returns the datagrams already there behind the first, as recvmmsg(2) does.
 //
 // A deadline is a linked timeout (IORING_OP_LINK_TIMEOUT); Close, or a
 // deadline moved while a call is pending, cancels the request
