@@ -81,14 +81,10 @@ var testHookSlept func()
 // µs to 10 ms apart); a call back before then takes its P up again at
 // once, while every call whose P was retaken queues for one in the global
 // run queue. Under load a few connections whose client answers quickly
-// thus kept both Ps: with wrk at 1000 connections one was answered 1797
-// times in 3 s while the median one was answered 3 times and the p99
-// latency was 1.23 s. Yielding after a sleep puts the caller behind the
-// others in that queue: the median connection was then answered 140
-// times, the fewest 121, and p99 fell to 62 ms (at 100 connections, from
-// 590 ms to 5 ms, as low as net's). The yield costs a call that slept
-// about a quarter of a microsecond; one that did not sleep pays two clock
-// reads.
+// thus kept both Ps while the rest waited; yielding after a sleep puts the
+// caller behind the others in that queue (blocking/README.md has the
+// figures). The yield costs a call that slept about a quarter of a
+// microsecond; one that did not sleep pays two clock reads.
 const sleptYield = 20 * int64(time.Microsecond)
 
 // nanotime is monotonic time in nanoseconds.

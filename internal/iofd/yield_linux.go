@@ -38,17 +38,10 @@ func ShouldYield(attempt int) bool {
 
 // A yield that comes back later than slowYield found the CPU wanted by
 // something other than the peer it meant to let run (another process, a
-// CPU hog, the load generator). When slowPerWindow of the last
-// yieldWindow yields were slow, yields are off for yieldBackoff.
-//
-// Measured with wrk -c100 against net/http on 2 CPUs shared with one
-// busy-looping process (and another engineer's test runs): with the yields,
-// p99 was 197–448 ms on multiplex, 227–427 ms on sigdriven and 188–302 ms
-// on async, where net's was 5–72 ms; without them 7–89, 7–12 and 61–142 ms.
-// A sched_yield timed 20000 times took over 200 µs in 0.5% of them on this
-// machine with its usual neighbours, and in 47% with two busy loops beside
-// it (p99 8 ms): a rate, not one slow yield, tells the two apart, so that
-// an in-process ping-pong on a machine that is merely noisy keeps them.
+// CPU hog, the load generator), and held this thread's P meanwhile. When
+// slowPerWindow of the last yieldWindow yields were slow, yields are off
+// for yieldBackoff: a rate, not one slow yield, tells a shared machine
+// from a noisy one. The measurements are in README.md beside this file.
 const (
 	slowYield     = 200 * int64(time.Microsecond)
 	yieldWindow   = 256
