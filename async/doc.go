@@ -24,8 +24,12 @@
 // caller wakes its bytes are already in its buffer. While more calls wait
 // than there are Ps, a Recv whose previous Recv waited goes straight to the
 // ring. Pipes and files always use the ring (READ, WRITE); WithRingOnly
-// puts every call of a Conn there, the textbook model. Dial and Accept are
-// CONNECT and ACCEPT requests. A PacketConn's ReadBatch and WriteBatch that
+// puts every call of a Conn there, the textbook model. Dial is a CONNECT
+// request. Accept takes a connection already waiting with accept4(2) on the
+// caller's thread, as package net does, and waits for one with POLL_ADD on
+// the ring (an ACCEPT request with WithRingOnly): with thousands of clients
+// connecting at once, a ring round trip per connection left the last ones
+// waiting seconds to be accepted. A PacketConn's ReadBatch and WriteBatch that
 // must wait are one submission: a chain of RECVMSGs or SENDMSGs linked in
 // order (IOSQE_IO_LINK), the first waiting and the others not, so the batch
 // returns the datagrams already there behind the first, as recvmmsg(2) does.
