@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/iomodel/iomodel/internal/selfexec"
 )
 
 // The kernel behaviours some checks rely on, probed with raw system calls
@@ -44,18 +42,6 @@ func skipUnlessEmptySendmsg(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Skip("an empty datagram sent by sendmsg(2) to an address does not arrive here: this kernel or emulator (qemu-user does) drops it")
-}
-
-// skipUnderEmulator skips t when an emulator runs this process: under
-// qemu-user the models' empty datagrams (sendmsg with a destination and no
-// iovec, received by recvmsg) do not arrive in order, where package net's
-// (sendto, recvfrom) and a raw sendmsg probe's do; not yet explained, so
-// not yet fixed.
-func skipUnderEmulator(t *testing.T, what string) {
-	t.Helper()
-	if emu := selfexec.Emulator(); emu != "" {
-		t.Skipf("%s under %s: its empty datagrams are lost there (see conntest/probe_linux.go)", what, emu)
-	}
 }
 
 // skipUnlessCtrunc skips t unless recvmsg(2) reports MSG_CTRUNC for a

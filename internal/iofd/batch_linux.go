@@ -25,6 +25,7 @@ func (m *msgState) setBatch(ms []Message, names []uint32) {
 	m.names = grow(m.names, k)
 	m.want = grow(m.want, k)
 	m.iovs = m.iovs[:0]
+	m.emptyIov = unix.Iovec{Base: &m.dummy[0]}
 	for i := range ms {
 		for _, b := range ms[i].Buffers {
 			if len(b) == 0 {
@@ -50,6 +51,10 @@ func (m *msgState) setBatch(ms []Message, names []uint32) {
 			h.Iov = &m.iovs[next]
 			h.SetIovlen(nv)
 			next += nv
+		} else {
+			// An empty datagram: one iovec of length 0, as set does.
+			h.Iov = &m.emptyIov
+			h.SetIovlen(1)
 		}
 		m.want[i] = batchWant{namelen: names[i], controllen: len(ms[i].OOB)}
 		if names[i] > 0 {

@@ -34,6 +34,9 @@ type msgState struct {
 	dummy [1]byte
 
 	iovs  []unix.Iovec          // Writev's vector, the batches' iovecs
+	// emptyIov is the iovec of an empty datagram in a batch: length 0,
+	// pointing at dummy (see set).
+	emptyIov unix.Iovec
 	mm    []mmsghdr             // the batches' headers
 	names []unix.RawSockaddrAny // the batches' addresses
 	want  []batchWant           // what each batch header must hold
@@ -65,12 +68,16 @@ func (fd *FD) msgFor(h *Half) *msgState {
 func (m *msgState) set(p, oob []byte, namelen uint32) {
 	m.hdr = unix.Msghdr{}
 	m.iov[0] = unix.Iovec{}
+	// An empty p is still one iovec, of length 0: qemu-user answers a
+	// sendmsg(2) with no iovec at all as done and sends nothing, where
+	// Linux sends an empty datagram.
+	m.iov[0].Base = &m.dummy[0]
 	if len(p) > 0 {
 		m.iov[0].Base = &p[0]
 		m.iov[0].SetLen(len(p))
-		m.hdr.Iov = &m.iov[0]
-		m.hdr.SetIovlen(1)
 	}
+	m.hdr.Iov = &m.iov[0]
+	m.hdr.SetIovlen(1)
 	m.namelen, m.controllen = namelen, len(oob)
 	if namelen > 0 {
 		m.hdr.Name = (*byte)(unsafe.Pointer(&m.name))
