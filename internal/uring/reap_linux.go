@@ -104,10 +104,3 @@ func (r *Ring) signal() (woken int) {
 	r.tells = r.tells[:0]
 	return woken
 }
-
-// tell is what signal needs of a finished request to tell its caller.
-type tell struct {
-	done    chan struct{}
-	tracker *Tracker
-	oneshot bool
-}

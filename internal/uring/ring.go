@@ -156,3 +156,10 @@ func (r *Ring) wakeIfSleeping() {
 		r.wake()
 	}
 }
+
+// tell is what signal needs of a finished request to tell its caller.
+type tell struct {
+	done    chan struct{}
+	tracker *Tracker
+	oneshot bool
+}
