@@ -26,7 +26,7 @@
 // 3 times in 3 s, one 1797 times, and p99 was 1.2 s. So a call that slept
 // gives up its P when it comes back (runtime.Gosched, about a quarter of a
 // microsecond), behind the others: the fewest then came within a fifth of
-// the median, p99 fell to 2.4× net's at 1000 connections and 1.4× at 100.
+// the median, p99 fell to 2.6× net's at 1000 connections and 1.3× at 100.
 // The limit that stays is the model's own, a thread per waiting call: at
 // 1000 connections about 1000 threads, and under half of net's requests/s
 // (the figures are in the design note, README.md beside this file).

@@ -33,15 +33,16 @@ type msgState struct {
 	// stream, as package syscall sends and receives it.
 	dummy [1]byte
 
-	iovs []unix.Iovec // Writev's vector, the batches' iovecs
+	iovs  []unix.Iovec          // Writev's vector, the batches' iovecs
+	mm    []mmsghdr             // the batches' headers
+	names []unix.RawSockaddrAny // the batches' addresses
+	want  []batchWant           // what each batch header must hold
+	lens  []uint32              // the batches' address lengths
+	mmOff int                   // the first header of this attempt
+
 	// emptyIov is the iovec of an empty datagram in a batch: length 0,
 	// pointing at dummy (see set).
 	emptyIov unix.Iovec
-	mm       []mmsghdr             // the batches' headers
-	names    []unix.RawSockaddrAny // the batches' addresses
-	want     []batchWant           // what each batch header must hold
-	lens     []uint32              // the batches' address lengths
-	mmOff    int                   // the first header of this attempt
 }
 
 // mmsghdr is struct mmsghdr (sendmmsg(2)): a msghdr and the count of its
