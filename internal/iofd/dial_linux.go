@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -26,18 +26,35 @@ type Opener[T any] func(sysfd int, remote net.Addr) (T, *FD, error)
 // socket's file is removed when the listener is closed, as package net
 // does (SetUnlinkOnClose changes that).
 func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network, address string, open Opener[T]) (T, error) {
-	var zero T
+	// accept4(2) has no per-call MSG_DONTWAIT: the socket is made
+	// non-blocking, and New clears that for the models that block.
+	l, fd, path, err := listen(ctx, lc, network, address, true, open, "tcp", "tcp4", "tcp6", "unix", "unixpacket")
+	if err != nil {
+		return l, err
+	}
+	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
+	if path != "" {
+		fd.unixPath, fd.unlink = path, true
+	}
+	return l, nil
+}
+
+// listen is what ListenContext and ListenPacketContext share: check the
+// network against networks, resolve address, make and bind the socket
+// (listening, for a stream; non-blocking if nonblock) with lc's Control
+// called before bind, and open it. path is the socket file of a Unix
+// socket bound to one ("" for the abstract namespace and IP). Errors are
+// *net.OpError with Op "listen", as net's.
+func listen[T any](ctx context.Context, lc *ListenConfig, network, address string, nonblock bool, open Opener[T], networks ...string) (l T, fd *FD, path string, err error) {
 	if ctx == nil {
 		panic("nil context")
 	}
-	switch network {
-	case "tcp", "tcp4", "tcp6", "unix", "unixpacket":
-	default:
-		return zero, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	if !slices.Contains(networks, network) {
+		return l, nil, "", &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
 	}
 	t, err := sock.Resolve(network, address, true)
 	if err != nil {
-		return zero, &net.OpError{Op: "listen", Net: network, Err: err}
+		return l, nil, "", &net.OpError{Op: "listen", Net: network, Err: err}
 	}
 	laddr := sock.Addr(t.Type, t.Addr)
 	var control func(int) error
@@ -46,22 +63,19 @@ func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network,
 			return lc.Control(network+familySuffix(t), laddr.String(), sysRawConn(s))
 		}
 	}
-	// accept4(2) has no per-call MSG_DONTWAIT: the socket is made
-	// non-blocking, and New clears that for the models that block.
-	s, err := sock.Listen(t, true, control)
+	s, err := sock.Listen(t, nonblock, control)
 	if err != nil {
-		return zero, &net.OpError{Op: "listen", Net: network, Addr: laddr, Err: err}
+		return l, nil, "", &net.OpError{Op: "listen", Net: network, Addr: laddr, Err: err}
 	}
-	l, fd, err := open(s, nil)
+	l, fd, err = open(s, nil)
 	if err != nil {
 		unix.Close(s)
-		return zero, &net.OpError{Op: "listen", Net: network, Addr: laddr, Err: err}
+		return l, nil, "", &net.OpError{Op: "listen", Net: network, Addr: laddr, Err: err}
 	}
-	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
-	if u, ok := t.Addr.(*unix.SockaddrUnix); ok && !strings.HasPrefix(u.Name, "@") {
-		fd.unixPath, fd.unlink = u.Name, true
+	if u, ok := t.Addr.(*unix.SockaddrUnix); ok && u.Name != "" && u.Name[0] != '@' {
+		path = u.Name
 	}
-	return l, nil
+	return l, fd, path, nil
 }
 
 // SetUnlinkOnClose sets whether closing a Unix listener removes its
