@@ -53,9 +53,9 @@ type direction struct {
 var _ iofd.Completer = (*lifecycle)(nil)
 
 // Direct: a socket speculates (one recv(2), send(2), recvmsg(2) or
-// sendmsg(2) with MSG_DONTWAIT on the caller's thread) unless WithRingOnly;
-// what is not a socket, an Accept and the zero-copy calls go to the ring at
-// once. While more calls wait than there are Ps,
+// sendmsg(2) with MSG_DONTWAIT on the caller's thread, accept4(2) on a
+// Listener's) unless WithRingOnly; what is not a socket and the zero-copy
+// calls go to the ring at once. While more calls wait than there are Ps,
 // a Recv whose previous Recv also waited skips the attempt: it most likely
 // waits as well, and a doomed attempt at submission would run on the ring's
 // thread, the busiest one.
@@ -118,6 +118,12 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 	case iofd.OpWrite:
 		q.PrepWrite(fd.Sysfd, op.Buf)
 	case iofd.OpAccept:
+		if l.speculate {
+			// A speculating Listener's socket is O_NONBLOCK, where an
+			// ACCEPT would complete at once with EAGAIN: the loop
+			// accepts itself and waits with POLL_ADD (openListener).
+			return 0, unix.ENOSYS
+		}
 		q.PrepAccept(fd.Sysfd, op.Flags)
 	case iofd.OpConnect:
 		if len(op.Addr) == 0 {
@@ -190,7 +196,7 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 // MSG_DONTWAIT, before handing it to the ring (Direct).
 func speculative(kind iofd.OpKind) bool {
 	switch kind {
-	case iofd.OpRecv, iofd.OpSend, iofd.OpRecvMsg, iofd.OpSendMsg, iofd.OpRecvMmsg, iofd.OpSendMmsg:
+	case iofd.OpRecv, iofd.OpSend, iofd.OpRecvMsg, iofd.OpSendMsg, iofd.OpRecvMmsg, iofd.OpSendMmsg, iofd.OpAccept:
 		return true
 	}
 	return false
