@@ -11,14 +11,6 @@ import (
 	"github.com/iomodel/iomodel/internal/uring"
 )
 
-// mmsghdr is struct mmsghdr (recvmmsg(2)) as iofd lays out the batches'
-// headers: a msghdr and its message's length, padded as C pads it, to the
-// msghdr's alignment.
-type mmsghdr struct {
-	hdr unix.Msghdr
-	len uint32
-}
-
 // chain is one direction's requests for a batch, reused by every
 // ReadBatch or WriteBatch (under that Half's lock), and the slice of their
 // addresses that uring.SubmitChain takes.
@@ -80,7 +72,7 @@ func (l *lifecycle) batch(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 		return 0, unix.ECANCELED // withdrawn: the loop's check reports the deadline
 	}
 	n := min(op.Count, l.ring.MaxChain())
-	hdrs := unsafe.Slice((*mmsghdr)(op.Msg), n)
+	hdrs := unsafe.Slice((*iofd.Mmsghdr)(op.Msg), n)
 	qs := l.dir[h.Dir()].batch.grow(n)
 	for i, q := range qs {
 		f := flags
@@ -88,9 +80,9 @@ func (l *lifecycle) batch(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 			f |= unix.MSG_DONTWAIT
 		}
 		if recv {
-			q.PrepRecvMsg(fd.Sysfd, unsafe.Pointer(&hdrs[i].hdr), f)
+			q.PrepRecvMsg(fd.Sysfd, unsafe.Pointer(&hdrs[i].Hdr), f)
 		} else {
-			q.PrepSendMsg(fd.Sysfd, unsafe.Pointer(&hdrs[i].hdr), f)
+			q.PrepSendMsg(fd.Sysfd, unsafe.Pointer(&hdrs[i].Hdr), f)
 		}
 	}
 	if l.speculate {
@@ -106,7 +98,7 @@ func (l *lifecycle) batch(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 		if res < 0 {
 			break
 		}
-		hdrs[i].len = uint32(res)
+		hdrs[i].Len = uint32(res)
 		k++
 	}
 	if k == 0 {

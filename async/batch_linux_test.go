@@ -7,19 +7,11 @@ import (
 	"os"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/internal/uring"
-)
-
-// The mmsghdr the chain hands the kernel is struct mmsghdr: 64 bytes on
-// 64-bit ports, 32 on 32-bit ones (this fails to compile otherwise).
-var (
-	_ [unsafe.Sizeof(mmsghdr{}) - (unsafe.Sizeof(unix.Msghdr{})+4+unsafe.Alignof(unix.Msghdr{})-1)/unsafe.Alignof(unix.Msghdr{})*unsafe.Alignof(unix.Msghdr{})]struct{}
-	_ [(unsafe.Sizeof(unix.Msghdr{})+4+unsafe.Alignof(unix.Msghdr{})-1)/unsafe.Alignof(unix.Msghdr{})*unsafe.Alignof(unix.Msghdr{}) - unsafe.Sizeof(mmsghdr{})]struct{}
 )
 
 // inbox is n messages of 64 bytes each, to read a batch into.

@@ -38,9 +38,9 @@ func (m *msgState) setBatch(ms []Message, names []uint32) {
 	}
 	next := 0
 	for i := range ms {
-		h := &m.mm[i].hdr
+		h := &m.mm[i].Hdr
 		*h = unix.Msghdr{}
-		m.mm[i].len = 0
+		m.mm[i].Len = 0
 		nv := 0
 		for _, b := range ms[i].Buffers {
 			if len(b) > 0 {
@@ -70,11 +70,11 @@ func (m *msgState) setBatch(ms []Message, names []uint32) {
 // rearmBatch restores the count messages from mmOff on.
 func (m *msgState) rearmBatch(count int) {
 	for i := m.mmOff; i < m.mmOff+count; i++ {
-		h := &m.mm[i].hdr
+		h := &m.mm[i].Hdr
 		h.Namelen = m.want[i].namelen
 		h.SetControllen(m.want[i].controllen)
 		h.Flags = 0
-		m.mm[i].len = 0
+		m.mm[i].Len = 0
 	}
 }
 
@@ -150,12 +150,12 @@ func (fd *FD) ReadBatch(ms []Message, flags int) (int, error) {
 	for i := 0; i < n; i++ {
 		mh := &m.mm[i]
 		msg := &ms[i]
-		msg.N, msg.NN, msg.Flags = int(mh.len), int(mh.hdr.Controllen), int(mh.hdr.Flags)
+		msg.N, msg.NN, msg.Flags = int(mh.Len), int(mh.Hdr.Controllen), int(mh.Hdr.Flags)
 		h.bytes.Add(uint64(msg.N))
 		if msg.Flags&unix.MSG_CTRUNC != 0 {
 			closeRights(msg.OOB[:msg.NN])
 		}
-		msg.Addr = reuseAddr(msg.Addr, sotype, &m.names[i], min(mh.hdr.Namelen, unix.SizeofSockaddrAny))
+		msg.Addr = reuseAddr(msg.Addr, sotype, &m.names[i], min(mh.Hdr.Namelen, unix.SizeofSockaddrAny))
 	}
 	return n, nil
 }
@@ -232,7 +232,7 @@ func (fd *FD) WriteBatch(ms []Message, flags int) (int, error) {
 		m.setBatch(part, names)
 		n, err := fd.msgLoop(h, OpSendMmsg, m, flags|unix.MSG_NOSIGNAL, len(part))
 		for i := 0; i < n; i++ {
-			part[i].N, part[i].NN = int(m.mm[i].len), len(part[i].OOB)
+			part[i].N, part[i].NN = int(m.mm[i].Len), len(part[i].OOB)
 			h.bytes.Add(uint64(part[i].N))
 		}
 		m.releaseBatch()

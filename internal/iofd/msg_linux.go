@@ -34,7 +34,7 @@ type msgState struct {
 	dummy [1]byte
 
 	iovs  []unix.Iovec          // Writev's vector, the batches' iovecs
-	mm    []mmsghdr             // the batches' headers
+	mm    []Mmsghdr             // the batches' headers
 	names []unix.RawSockaddrAny // the batches' addresses
 	want  []batchWant           // what each batch header must hold
 	lens  []uint32              // the batches' address lengths
@@ -45,12 +45,13 @@ type msgState struct {
 	emptyIov unix.Iovec
 }
 
-// mmsghdr is struct mmsghdr (sendmmsg(2)): a msghdr and the count of its
+// Mmsghdr is struct mmsghdr (sendmmsg(2)): a msghdr and the count of its
 // message; Go pads it as C does, to the msghdr's alignment (64 bytes on
-// 64-bit ports, 32 on 32-bit ones).
-type mmsghdr struct {
-	hdr unix.Msghdr
-	len uint32
+// 64-bit ports, 32 on 32-bit ones). An Op of kind OpRecvMmsg or OpSendMmsg
+// points at Count of them in a row.
+type Mmsghdr struct {
+	Hdr unix.Msghdr
+	Len uint32
 }
 
 // msgFor is h's msgState, made on first use. Call it under h's lock.
@@ -151,7 +152,7 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 			}
 		}
 		read := h.dir == Read
-		if kind == OpRecvMmsg && n == 1 && m.mm[m.mmOff].len == 0 && m.mm[m.mmOff].hdr.Namelen == 0 {
+		if kind == OpRecvMmsg && n == 1 && m.mm[m.mmOff].Len == 0 && m.mm[m.mmOff].Hdr.Namelen == 0 {
 			n = 0 // the empty "datagram" of shutdown(2), or a real one: closed decides
 			if !fd.refs.closed() {
 				n = 1

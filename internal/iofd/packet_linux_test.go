@@ -389,10 +389,10 @@ func TestMmsghdrLayout(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) == 4 {
 		want = 32
 	}
-	if got := unsafe.Sizeof(mmsghdr{}); got != want {
+	if got := unsafe.Sizeof(Mmsghdr{}); got != want {
 		t.Errorf("sizeof(struct mmsghdr) = %d, want %d", got, want)
 	}
-	if off := unsafe.Offsetof(mmsghdr{}.len); off != unsafe.Sizeof(unix.Msghdr{}) {
+	if off := unsafe.Offsetof(Mmsghdr{}.Len); off != unsafe.Sizeof(unix.Msghdr{}) {
 		t.Errorf("msg_len at %d, want %d", off, unsafe.Sizeof(unix.Msghdr{}))
 	}
 }
