@@ -4,6 +4,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/cmsg"
 )
 
 // AppendGSO appends to oob the control message (UDP_SEGMENT) that sends
@@ -27,27 +29,12 @@ func AppendGSO(oob []byte, segment int) []byte {
 // last one shorter. ok is false if there is no such message: the buffer
 // holds one datagram.
 func GROSegment(oob []byte) (segment int, ok bool) {
-	hdr := cmsgAlign(unix.SizeofCmsghdr)
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := min(int(h.Len), len(oob))
-		if l < unix.SizeofCmsghdr {
-			break
+	cmsg.Each(oob, func(level, typ int32, data []byte) bool {
+		if level == unix.IPPROTO_UDP && typ == unix.UDP_GRO && len(data) >= 4 {
+			segment, ok = int(*(*int32)(unsafe.Pointer(&data[0]))), true
+			return false
 		}
-		if h.Level == unix.IPPROTO_UDP && h.Type == unix.UDP_GRO && l >= hdr+4 {
-			return int(*(*int32)(unsafe.Pointer(&oob[hdr]))), true
-		}
-		next := cmsgAlign(l)
-		if next >= len(oob) {
-			break
-		}
-		oob = oob[next:]
-	}
-	return 0, false
-}
-
-// cmsgAlign rounds n up to the alignment of control messages: a long's.
-func cmsgAlign(n int) int {
-	const a = int(unsafe.Sizeof(uintptr(0)))
-	return (n + a - 1) &^ (a - 1)
+		return true
+	})
+	return segment, ok
 }

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/iomodel/iomodel/internal/cmsg"
 	"github.com/iomodel/iomodel/internal/sock"
 )
 
@@ -75,16 +76,8 @@ func (fd *FD) recvMsgDummy(p, oob []byte, dummy bool, r *recvResult) error {
 // closeRights closes every descriptor of the SCM_RIGHTS messages in oob
 // and overwrites its number with -1. It does not allocate.
 func closeRights(oob []byte) {
-	hdr := cmsgAlign(unix.SizeofCmsghdr)
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < unix.SizeofCmsghdr {
-			return
-		}
-		l = min(l, len(oob))
-		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_RIGHTS && l > hdr {
-			data := oob[hdr:l]
+	cmsg.Each(oob, func(level, typ int32, data []byte) bool {
+		if level == unix.SOL_SOCKET && typ == unix.SCM_RIGHTS {
 			for i := 0; i+4 <= len(data); i += 4 {
 				p := (*int32)(unsafe.Pointer(&data[i]))
 				if *p >= 0 {
@@ -93,18 +86,8 @@ func closeRights(oob []byte) {
 				}
 			}
 		}
-		next := cmsgAlign(l)
-		if next >= len(oob) {
-			return
-		}
-		oob = oob[next:]
-	}
-}
-
-// cmsgAlign rounds n up to the alignment of control messages: a long's.
-func cmsgAlign(n int) int {
-	const a = int(unsafe.Sizeof(uintptr(0)))
-	return (n + a - 1) &^ (a - 1)
+		return true
+	})
 }
 
 // WriteMsgUnix is net.UnixConn's WriteMsgUnix: p with the control
@@ -158,27 +141,19 @@ func (fd *FD) WriteMsgUnix(p, oob []byte, addr *net.UnixAddr) (n, oobn int, err 
 // badRights names the first descriptor in oob's SCM_RIGHTS messages that
 // is not open, for sendmsg's EBADF.
 func badRights(oob []byte, err error) error {
-	hdr := cmsgAlign(unix.SizeofCmsghdr)
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := min(int(h.Len), len(oob))
-		if l < unix.SizeofCmsghdr {
-			break
+	bad := err
+	cmsg.Each(oob, func(level, typ int32, data []byte) bool {
+		if level != unix.SOL_SOCKET || typ != unix.SCM_RIGHTS {
+			return true
 		}
-		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_RIGHTS && l > hdr {
-			data := oob[hdr:l]
-			for i := 0; i+4 <= len(data); i += 4 {
-				d := int(*(*int32)(unsafe.Pointer(&data[i])))
-				if _, e := unix.FcntlInt(uintptr(d), unix.F_GETFD, 0); e != nil {
-					return fmt.Errorf("SCM_RIGHTS descriptor %d is not open: %w", d, err)
-				}
+		for i := 0; i+4 <= len(data); i += 4 {
+			d := int(*(*int32)(unsafe.Pointer(&data[i])))
+			if _, e := unix.FcntlInt(uintptr(d), unix.F_GETFD, 0); e != nil {
+				bad = fmt.Errorf("SCM_RIGHTS descriptor %d is not open: %w", d, err)
+				return false
 			}
 		}
-		next := cmsgAlign(l)
-		if next >= len(oob) {
-			break
-		}
-		oob = oob[next:]
-	}
-	return err
+		return true
+	})
+	return bad
 }
