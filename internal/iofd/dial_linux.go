@@ -150,34 +150,20 @@ func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
 		return -1, nil, err
 	}
 	defer fd.Unlock(h)
-	c := fd.completerFor(w)
-	fallback := false
+	f := fallible{c: fd.completerFor(w)}
 	for attempt := 0; ; attempt++ {
 		if err := fd.check(h); err != nil {
 			return -1, nil, err
 		}
 		nfd, sa, err := -1, unix.Sockaddr(nil), error(unix.EAGAIN)
-		tried := c == nil || fallback || c.Direct(fd, h, OpAccept, attempt)
+		tried := f.direct(fd, h, OpAccept, attempt)
 		if tried {
 			nfd, sa, err = fd.sysAccept(h)
 		}
 		if err == unix.EAGAIN {
-			if fallback {
-				// The Completer has no accept of its own: accept4(2)
-				// here, and wait for readiness its way between tries.
-				h.wouldBlock.Add(1)
-				if err = fd.waitReady(h, attempt); err == nil {
-					continue
-				}
-			} else {
-				nfd, err = fd.await(h, w, c, attempt, tried, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC})
-				switch {
-				case err == errAgain:
-					continue
-				case err == unix.ENOSYS && c != nil:
-					fallback, attempt = true, -1
-					continue
-				}
+			var retry bool
+			if nfd, err, retry = fd.again(h, w, &f, &attempt, tried, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC}); retry {
+				continue
 			}
 		}
 		switch {

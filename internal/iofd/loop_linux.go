@@ -177,6 +177,45 @@ func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, tried bool, op 
 	return n, err
 }
 
+// fallible is the Completer of a loop whose calls a Completer may not
+// know (msgLoop, zcLoop, accept): once it answers ENOSYS for the call's
+// kind, it is not asked again in that call; the loop makes the system call
+// itself and waits for readiness between attempts (waitReady: OpPoll on a
+// ring, or poll(2)).
+type fallible struct {
+	c        Completer
+	fallback bool
+}
+
+// direct reports whether the loop makes this attempt's system call itself
+// (Completer.Direct, or always without one or once fallen back).
+func (f *fallible) direct(fd *FD, h *Half, kind OpKind, attempt int) bool {
+	return f.c == nil || f.fallback || f.c.Direct(fd, h, kind, attempt)
+}
+
+// again is such a loop's step after EAGAIN: await with w and f's Completer,
+// or, fallen back, waitReady. retry says to go round the loop again; on
+// ENOSYS it also sets attempt to -1, so that the next attempt is the
+// loop's first of its own. Otherwise n and err are the call's result.
+func (fd *FD) again(h *Half, w Waiter, f *fallible, attempt *int, tried bool, op Op) (n int, err error, retry bool) {
+	if f.fallback {
+		h.wouldBlock.Add(1)
+		if err := fd.waitReady(h, *attempt); err != nil {
+			return 0, err, false
+		}
+		return 0, nil, true
+	}
+	n, err = fd.await(h, w, f.c, *attempt, tried, op)
+	switch {
+	case err == errAgain:
+		return 0, nil, true
+	case err == unix.ENOSYS && f.c != nil:
+		f.fallback, *attempt = true, -1
+		return 0, nil, true
+	}
+	return n, err, false
+}
+
 // completerFor is fd's Completer when w is its Waiter, nil otherwise.
 func (fd *FD) completerFor(w Waiter) Completer {
 	if w != nil && w == fd.waiter {

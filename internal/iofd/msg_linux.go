@@ -113,8 +113,7 @@ func (m *msgState) release() {
 // call's result, or the bare error (an errno, net.ErrClosed,
 // os.ErrDeadlineExceeded, a Waiter's), for the caller to wrap.
 func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int, error) {
-	c := fd.completerFor(fd.waiter)
-	fallback := false
+	f := fallible{c: fd.completerFor(fd.waiter)}
 	for attempt := 0; ; attempt++ {
 		if err := fd.check(h); err != nil {
 			return 0, err
@@ -124,31 +123,18 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 			m.rearmBatch(count)
 		}
 		n, err := 0, error(unix.EAGAIN)
-		tried := c == nil || fallback || c.Direct(fd, h, kind, attempt)
+		tried := f.direct(fd, h, kind, attempt)
 		if tried {
 			n, err = fd.sysMsg(h, kind, m, flags, count)
 		}
 		if err == unix.EAGAIN {
-			if fallback {
-				h.wouldBlock.Add(1)
-				err = fd.waitReady(h, attempt)
-				if err == nil {
-					continue
-				}
-			} else {
-				op := Op{Kind: kind, Flags: flags, Count: count, Msg: unsafe.Pointer(&m.hdr)}
-				if kind == OpRecvMmsg || kind == OpSendMmsg {
-					op.Msg = unsafe.Pointer(&m.mm[m.mmOff])
-				}
-				n, err = fd.await(h, fd.waiter, c, attempt, tried, op)
-				switch {
-				case err == errAgain:
-					continue
-				case err == unix.ENOSYS && c != nil:
-					// The Completer does not know kind: do it here.
-					fallback, attempt = true, -1
-					continue
-				}
+			op := Op{Kind: kind, Flags: flags, Count: count, Msg: unsafe.Pointer(&m.hdr)}
+			if kind == OpRecvMmsg || kind == OpSendMmsg {
+				op.Msg = unsafe.Pointer(&m.mm[m.mmOff])
+			}
+			var retry bool
+			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried, op); retry {
+				continue
 			}
 		}
 		read := h.dir == Read

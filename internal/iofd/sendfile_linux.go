@@ -210,32 +210,20 @@ func (fd *FD) nonblockOff() {
 // then makes the call itself and waits with waitReady), retry EINTR and
 // ECANCELED. The caller holds h's lock. The error is bare.
 func (fd *FD) zcLoop(h *Half, kind OpKind, other, count, flags int) (int, error) {
-	c := fd.completerFor(fd.waiter)
-	fallback := false
+	f := fallible{c: fd.completerFor(fd.waiter)}
 	for attempt := 0; ; attempt++ {
 		if err := fd.check(h); err != nil {
 			return 0, err
 		}
 		n, err := 0, error(unix.EAGAIN)
-		tried := c == nil || fallback || c.Direct(fd, h, kind, attempt)
+		tried := f.direct(fd, h, kind, attempt)
 		if tried {
 			n, err = fd.sysZC(h, kind, other, count, flags)
 		}
 		if err == unix.EAGAIN {
-			if fallback {
-				h.wouldBlock.Add(1)
-				if err = fd.waitReady(h, attempt); err == nil {
-					continue
-				}
-			} else {
-				n, err = fd.await(h, fd.waiter, c, attempt, tried, Op{Kind: kind, Fd: other, Count: count, Flags: flags})
-				switch {
-				case err == errAgain:
-					continue
-				case err == unix.ENOSYS && c != nil:
-					fallback, attempt = true, -1
-					continue
-				}
+			var retry bool
+			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried, Op{Kind: kind, Fd: other, Count: count, Flags: flags}); retry {
+				continue
 			}
 		}
 		if (err != nil || n == 0 && h.dir == Read) && fd.refs.closed() {
