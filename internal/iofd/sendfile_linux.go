@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -41,16 +40,8 @@ func (fd *FD) SendFile(r io.Reader) (written int64, handled bool, err error) {
 			return 0, true, nil
 		}
 	}
-	sc, ok := r.(syscall.Conn)
+	rc, src, ok := rawPeer(r)
 	if !ok {
-		return 0, false, nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return 0, false, nil
-	}
-	var src srcInfo
-	if err := rc.Control(func(s uintptr) { src = probeSource(int(s)) }); err != nil {
 		return 0, false, nil
 	}
 	switch src.kind {

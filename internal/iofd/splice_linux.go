@@ -57,6 +57,44 @@ func (fd *FD) spliceFlags() int {
 	return unix.SPLICE_F_MOVE | unix.SPLICE_F_NONBLOCK
 }
 
+// beginSplice readies a splice in h's direction: h locked (and the call
+// counted), a pipe of its own, the socket in O_NONBLOCK. end undoes all
+// three.
+func (fd *FD) beginSplice(h *Half) (p *splicePipe, end func(), err error) {
+	if err := fd.Lock(h); err != nil {
+		return nil, nil, err
+	}
+	h.calls.Add(1)
+	if p, err = newSplicePipe(); err != nil {
+		fd.Unlock(h)
+		return nil, nil, err
+	}
+	if err := fd.nonblockOn(); err != nil {
+		p.close()
+		fd.Unlock(h)
+		return nil, nil, err
+	}
+	return p, func() { fd.nonblockOff(); p.close(); fd.Unlock(h) }, nil
+}
+
+// rawPeer is the RawConn of x, the other end of a copy, and what its
+// descriptor is; ok is false if x has none (it is no syscall.Conn, or
+// closed).
+func rawPeer(x any) (rc syscall.RawConn, info srcInfo, ok bool) {
+	sc, ok := x.(syscall.Conn)
+	if !ok {
+		return nil, srcInfo{}, false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, srcInfo{}, false
+	}
+	if err := rc.Control(func(s uintptr) { info = probeSource(int(s)) }); err != nil {
+		return nil, srcInfo{}, false
+	}
+	return rc, info, true
+}
+
 // peerFlags is the other descriptor's side: non-blocking only if it is in
 // O_NONBLOCK, where its RawConn can wait for it.
 func peerFlags(info srcInfo) int {
@@ -72,20 +110,11 @@ func peerFlags(info srcInfo) int {
 // of it to the FD through zcLoop.
 func (fd *FD) spliceFrom(rc syscall.RawConn, src srcInfo, remain int64) (written int64, handled bool, err error) {
 	h := &fd.Write
-	if err := fd.Lock(h); err != nil {
-		return 0, true, err
-	}
-	defer fd.Unlock(h)
-	h.calls.Add(1)
-	p, err := newSplicePipe()
+	p, end, err := fd.beginSplice(h)
 	if err != nil {
 		return 0, true, err
 	}
-	defer p.close()
-	if err := fd.nonblockOn(); err != nil {
-		return 0, true, err
-	}
-	defer fd.nonblockOff()
+	defer end()
 	for remain != 0 {
 		chunk := p.size
 		if remain > 0 && remain < int64(chunk) {
@@ -147,16 +176,8 @@ func (fd *FD) SpliceTo(w io.Writer) (written int64, handled bool, err error) {
 	if fd.Kind != Stream {
 		return 0, false, nil
 	}
-	sc, ok := w.(syscall.Conn)
-	if !ok {
-		return 0, false, nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return 0, false, nil
-	}
-	var dst srcInfo
-	if err := rc.Control(func(s uintptr) { dst = probeSource(int(s)) }); err != nil || dst.kind == 0 {
+	rc, dst, ok := rawPeer(w)
+	if !ok || dst.kind == 0 {
 		return 0, false, nil
 	}
 	written, handled, err = fd.spliceTo(rc, dst)
@@ -168,20 +189,11 @@ func (fd *FD) SpliceTo(w io.Writer) (written int64, handled bool, err error) {
 
 func (fd *FD) spliceTo(rc syscall.RawConn, dst srcInfo) (written int64, handled bool, err error) {
 	h := &fd.Read
-	if err := fd.Lock(h); err != nil {
-		return 0, true, err
-	}
-	defer fd.Unlock(h)
-	h.calls.Add(1)
-	p, err := newSplicePipe()
+	p, end, err := fd.beginSplice(h)
 	if err != nil {
 		return 0, true, err
 	}
-	defer p.close()
-	if err := fd.nonblockOn(); err != nil {
-		return 0, true, err
-	}
-	defer fd.nonblockOff()
+	defer end()
 	for {
 		in, err := fd.zcLoop(h, OpSplice, p.w, p.size, fd.spliceFlags())
 		if err != nil {
