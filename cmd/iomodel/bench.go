@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/iomodel/iomodel/internal/selfexec"
 	"io"
 	"os"
 	"os/exec"
@@ -25,6 +24,7 @@ import (
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/report"
+	"github.com/iomodel/iomodel/internal/selfexec"
 )
 
 // The no-argument comparison: three rounds of short runs (the median of

@@ -223,6 +223,16 @@ func lookupModel(name string) (models.Model, error) {
 	return m, nil
 }
 
+// startModel looks the model up by name and starts it (start).
+func startModel(name string) (models.Model, *models.Instance, error) {
+	m, err := lookupModel(name)
+	if err != nil {
+		return m, nil, err
+	}
+	inst, err := start(m)
+	return m, inst, err
+}
+
 // start starts m, saying plainly when the kernel cannot run it.
 func start(m models.Model) (*models.Instance, error) {
 	inst, err := m.Start()

@@ -33,11 +33,7 @@ func sendCmd(ctx context.Context, args []string, std stdio) error {
 	if *timeout <= 0 {
 		return usagef("-timeout must be positive, not %v", *timeout)
 	}
-	m, err := lookupModel(*model)
-	if err != nil {
-		return err
-	}
-	inst, err := start(m)
+	_, inst, err := startModel(*model)
 	if err != nil {
 		return err
 	}

@@ -37,11 +37,7 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	if fs.NArg() != 1 {
 		return usagef("want one address to listen on (host:port, or :port), got %d arguments", fs.NArg())
 	}
-	m, err := lookupModel(*model)
-	if err != nil {
-		return err
-	}
-	inst, err := start(m)
+	m, inst, err := startModel(*model)
 	if err != nil {
 		return err
 	}
@@ -87,11 +83,7 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 // serveHTTP is `iomodel serve -http`: net/http on the model's Listener,
 // with the handlers of the load benchmark, until ctx ends.
 func serveHTTP(ctx context.Context, model, addr string, std stdio) error {
-	m, err := lookupModel(model)
-	if err != nil {
-		return err
-	}
-	inst, err := start(m)
+	m, inst, err := startModel(model)
 	if err != nil {
 		return err
 	}
