@@ -484,20 +484,32 @@ func testDialContextDone(t *testing.T, nw Network) {
 	nw.DialContext(nilCtx, &net.Dialer{}, "tcp", "127.0.0.1:1")
 }
 
+// acceptAndClose listens on network and address through nw and closes
+// every connection it accepts, until the test ends.
+func acceptAndClose(t *testing.T, nw Network, network, address string) net.Listener {
+	t.Helper()
+	l, err := nw.Listen(network, address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return l
+}
+
 // testDialControl: Control gets the raw socket before connect, named as net
 // names it.
 func testDialControl(t *testing.T, nw Network) {
 	needDialer(t, nw)
-	l, err := nw.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		if c, err := l.Accept(); err == nil {
-			c.Close()
-		}
-	}()
+	l := acceptAndClose(t, nw, "tcp", "127.0.0.1:0")
 	var gotNet, gotAddr string
 	var sotype int
 	d := &net.Dialer{Control: func(network, address string, c syscall.RawConn) error {
@@ -525,16 +537,7 @@ func testDialControl(t *testing.T, nw Network) {
 // testDialLocalAddr: the connection comes from Dialer.LocalAddr.
 func testDialLocalAddr(t *testing.T, nw Network) {
 	needDialer(t, nw)
-	l, err := nw.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		if c, err := l.Accept(); err == nil {
-			c.Close()
-		}
-	}()
+	l := acceptAndClose(t, nw, "tcp4", "127.0.0.1:0")
 	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}
 	c, err := nw.DialContext(context.Background(), &net.Dialer{LocalAddr: local}, "tcp4", l.Addr().String())
 	if err != nil {
@@ -550,16 +553,7 @@ func testDialLocalAddr(t *testing.T, nw Network) {
 // address: "localhost" may resolve to ::1 first, where nothing listens.
 func testDialEachAddress(t *testing.T, nw Network) {
 	needDialer(t, nw)
-	l, err := nw.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		if c, err := l.Accept(); err == nil {
-			c.Close()
-		}
-	}()
+	l := acceptAndClose(t, nw, "tcp4", "127.0.0.1:0")
 	port := itoa(l.Addr().(*net.TCPAddr).Port)
 	c, err := nw.DialContext(context.Background(), &net.Dialer{}, "tcp", net.JoinHostPort("localhost", port))
 	if err != nil {
