@@ -254,12 +254,12 @@ func testOptionWrongKind(t *testing.T, nw Network) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	go func() {
+	background(t, nil, func() {
 		if c, err := l.Accept(); err == nil {
 			defer c.Close()
 			c.Read(make([]byte, 1))
 		}
-	}()
+	})
 	c, err := nw.Dial("unix", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -492,8 +492,7 @@ func acceptAndClose(t *testing.T, nw Network, network, address string) net.Liste
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	background(t, func() { l.Close() }, func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
@@ -501,7 +500,7 @@ func acceptAndClose(t *testing.T, nw Network, network, address string) net.Liste
 			}
 			c.Close()
 		}
-	}()
+	})
 	return l
 }
 

@@ -439,16 +439,6 @@ func testBatch(t *testing.T, s packetSide, network string) {
 	}
 }
 
-// fdCount is the process's open descriptors.
-func fdCount(t *testing.T) int {
-	t.Helper()
-	fds, err := openFDs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(fds)
-}
-
 func wantError(t *testing.T, what string, err error) {
 	t.Helper()
 	if err == nil {
@@ -468,7 +458,7 @@ func testPacketBadInput(t *testing.T, s packetSide, network string) {
 	if network == "unixgram" {
 		wrong = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}
 	}
-	before := fdCount(t)
+	before := takeFDs(t)
 	_, err := a.WriteTo([]byte("x"), nil)
 	wantError(t, "WriteTo a nil address", err)
 	_, err = a.WriteTo([]byte("x"), wrong)
@@ -484,7 +474,6 @@ func testPacketBadInput(t *testing.T, s packetSide, network string) {
 		path := b.LocalAddr().String()
 		to := b.LocalAddr()
 		b.Close()
-		before-- // b's own descriptor
 		_, err = a.WriteTo([]byte("x"), to)
 		wantError(t, "WriteTo a unixgram path whose socket closed", err)
 		if !errors.Is(err, syscall.ECONNREFUSED) {
@@ -497,9 +486,7 @@ func testPacketBadInput(t *testing.T, s packetSide, network string) {
 			t.Errorf("WriteTo a path that is gone: %v, want ENOENT", err)
 		}
 	}
-	if after := fdCount(t); after != before {
-		t.Errorf("bad input changed the descriptor count from %d to %d", before, after)
-	}
+	before.wantNoneAdded(t, "bad input")
 	// The socket still works.
 	c, err := s.pn.ListenPacket(network, packetAddress(t, network, "c"))
 	if err != nil {
@@ -518,7 +505,7 @@ func testBatchBadInput(t *testing.T, s packetSide, network string) {
 	if s.isNet() {
 		t.Skip("x/net/ipv4 hands an empty message to the kernel; the model's errors are checked on their own")
 	}
-	before := fdCount(t)
+	before := takeFDs(t)
 	_, err := ba.WriteBatch([]iomodel.Message{{Buffers: [][]byte{[]byte("x")}, Addr: b.LocalAddr()}, {Addr: b.LocalAddr()}}, 0)
 	wantError(t, "WriteBatch with a message of no Buffers", err)
 	_, err = ba.WriteBatch([]iomodel.Message{{Buffers: [][]byte{[]byte("x")}}}, 0)
@@ -526,9 +513,7 @@ func testBatchBadInput(t *testing.T, s packetSide, network string) {
 	mustWriteTo(t, a, []byte("x"), b.LocalAddr())
 	_, err = bb.ReadBatch([]iomodel.Message{{Buffers: [][]byte{make([]byte, 8)}}, {}}, 0)
 	wantError(t, "ReadBatch with a message of no Buffers", err)
-	if after := fdCount(t); after != before {
-		t.Errorf("bad batches changed the descriptor count from %d to %d", before, after)
-	}
+	before.wantNoneAdded(t, "bad batches")
 	if got, _ := readOne(t, b, 8); string(got) != "x" {
 		t.Errorf("the datagram waiting during the bad ReadBatch read as %q, want \"x\"", got)
 	}
@@ -553,14 +538,12 @@ func testListenPacketControl(t *testing.T, s packetSide, network string) {
 		t.Errorf("ListenConfig.ListenPacket did not call Control")
 	}
 	lc.Control = func(string, string, syscall.RawConn) error { return errors.New("refused by Control") }
-	before := fdCount(t)
+	before := takeFDs(t)
 	if c, err := s.pn.ListenPacketContext(context.Background(), lc, network, packetAddress(t, network, "ctl2")); err == nil {
 		c.Close()
 		t.Errorf("ListenPacket whose Control failed succeeded")
 	}
-	if after := fdCount(t); after != before {
-		t.Errorf("a refused ListenPacket changed the descriptor count from %d to %d", before, after)
-	}
+	before.wantNoneAdded(t, "a refused ListenPacket")
 }
 
 // unixMsger is ReadMsgUnix and WriteMsgUnix, net.UnixConn's and the
@@ -641,7 +624,7 @@ func testPassDescriptors(t *testing.T, s packetSide) {
 	}
 	defer unix.Close(sp[0])
 	defer unix.Close(sp[1])
-	before := fdCount(t)
+	before := takeFDs(t)
 	oob := unix.UnixRights(int(f.Fd()), sp[1])
 	if n, oobn, err := sender.WriteMsgUnix([]byte("x"), oob, nil); n != 1 || oobn != len(oob) || err != nil {
 		t.Fatalf("WriteMsgUnix = %d, %d, %v; want 1, %d, nil", n, oobn, err, len(oob))
@@ -672,9 +655,7 @@ func testPassDescriptors(t *testing.T, s packetSide) {
 	if err != nil || string(got[:k]) != "ping" {
 		t.Errorf("the socket passed on got %q, %v; want \"ping\"", got[:k], err)
 	}
-	if after := fdCount(t); after != before {
-		t.Errorf("after the received descriptors were closed the count went from %d to %d", before, after)
-	}
+	before.wantNoneAdded(t, "receiving two descriptors and closing them")
 	// A closed descriptor is refused, naming the cause.
 	closed, err := closedFD()
 	if err != nil {
@@ -695,7 +676,7 @@ func testControlTruncated(t *testing.T, s packetSide) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	before := fdCount(t)
+	before := takeFDs(t)
 	fd := int(f.Fd())
 	if _, _, err := sender.WriteMsgUnix([]byte("x"), unix.UnixRights(fd, fd, fd), nil); err != nil {
 		t.Fatal(err)
@@ -712,7 +693,7 @@ func testControlTruncated(t *testing.T, s packetSide) {
 		}
 		t.Errorf("ReadMsgUnix with a control buffer too small: flags %#x, want MSG_CTRUNC", flags)
 	}
-	leaked := fdCount(t) - before
+	leaked := len(addedFDs(before, takeFDs(t)))
 	t.Logf("oobn %d, flags %#x, %d descriptors open after the read", oobn, flags, leaked)
 	var got []int
 	if oobn > 0 {
@@ -735,9 +716,7 @@ func testControlTruncated(t *testing.T, s packetSide) {
 			}
 		}
 	}
-	if after := fdCount(t); after != before {
-		t.Errorf("the descriptor count went from %d to %d", before, after)
-	}
+	before.wantNoneAdded(t, "a truncated control message")
 }
 
 // serveFileSize is the file testServeFile serves, as issue 15 asks: 256

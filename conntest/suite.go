@@ -52,8 +52,8 @@ type MakePipe func() (Pipe, error)
 var Watchdog = 60 * time.Second
 
 // Run runs the conformance suite on pairs made by mp, one subtest per
-// behaviour. Subtests run one after another (the descriptor count check
-// needs a quiet process).
+// behaviour. Subtests run one after another (the descriptor checks look
+// for descriptors left open, which a parallel subtest would be opening).
 func Run(t *testing.T, mp MakePipe, tr Traits) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

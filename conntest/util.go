@@ -269,3 +269,22 @@ func recvExact(c iomodel.Conn, want []byte) error {
 	}
 	return nil
 }
+
+// background runs f on its own goroutine and makes t's cleanup wait for it
+// to return. A goroutine that closes a descriptor after its test has ended
+// is seen by whichever test runs next, which may be counting descriptors
+// (RunNew). stop, run by the cleanup before it waits, is what makes f
+// return (closing a listener, say); nil when the test's own defers do it.
+func background(t testing.TB, stop func(), f func()) {
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		if stop != nil {
+			stop()
+		}
+		<-done
+	})
+	go func() {
+		defer close(done)
+		f()
+	}()
+}
