@@ -348,12 +348,24 @@ func completed(qs []*uring.Req) bool {
 // request is handed to the ring.
 var testHookSubmit func(*lifecycle)
 
-// Evict, in Close, cancels every request on the descriptor
-// (IORING_ASYNC_CANCEL_FD|ALL): pending Send and Recv calls, and Ops nobody
-// waits for. The cancel counts in ops until the kernel has answered it, so
-// Destroy's wait also keeps close(2) from freeing the number while a cancel
-// by that number is still on its way to the ring.
-func (l *lifecycle) Evict(fd *iofd.FD) { l.ring.CancelFD(fd.Sysfd, &l.ops) }
+// Evict, in Close, cancels the Ops nobody waits for (SendAsync, RecvAsync)
+// with one cancel of every request on the descriptor
+// (IORING_ASYNC_CANCEL_FD|ALL). The cancel counts in ops until the kernel
+// has answered it, so Destroy's wait also keeps close(2) from freeing the
+// number while a cancel by that number is still on its way to the ring.
+//
+// Pending Send, Recv and Accept calls need no cancel from here: Close wakes
+// them, and each cancels its own request by user_data (await). Nor does a
+// descriptor with no Op in flight, the common case: the kernel looks for a
+// cancel by descriptor in every request the ring has armed, so one Close
+// among 5000 waiting connections compared 5000 requests, on the ring's one
+// thread (with Connection: close under wrk, a third of that thread's time).
+// An Op started after Close marked the FD closed cancels itself (start).
+func (l *lifecycle) Evict(fd *iofd.FD) {
+	if l.ops.Busy() {
+		l.ring.CancelFD(fd.Sysfd, &l.ops)
+	}
+}
 
 // Destroy, just before close(2), waits until no request on the descriptor is
 // left in the kernel, then lets go of the ring.

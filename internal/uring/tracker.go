@@ -26,6 +26,16 @@ func (t *Tracker) done() {
 	t.mu.Unlock()
 }
 
+// Busy reports whether a tracked request is in flight now. A request
+// counts from the moment Submit takes it (before it reaches the kernel), so
+// a caller that marks something closed, then finds Busy false, knows that
+// every later Submit on the Tracker comes after the mark.
+func (t *Tracker) Busy() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n > 0
+}
+
 // Wait returns once no tracked request is in flight.
 func (t *Tracker) Wait() {
 	t.mu.Lock()
