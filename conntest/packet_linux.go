@@ -69,7 +69,7 @@ func runPacket(t *testing.T, pn PacketNetwork) {
 	sides := []packetSide{{"net", netPacketNetwork}, {"model", pn}}
 	for _, network := range []string{"udp", "unixgram"} {
 		t.Run(network, func(t *testing.T) {
-			for _, c := range datagramCases {
+			for _, c := range append(datagramCases[:len(datagramCases):len(datagramCases)], packetParityCases...) {
 				t.Run(c.name, func(t *testing.T) {
 					for _, s := range sides {
 						t.Run(s.name, func(t *testing.T) { watch(t, c.name, func() { c.run(t, s, network) }) })

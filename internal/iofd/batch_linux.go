@@ -104,9 +104,9 @@ func (m *msgState) nameLens(k int) []uint32 {
 // already there behind it (MSG_WAITFORONE), and returns how many it
 // filled, ms[:n], each with its N, NN, Flags (MSG_TRUNC for one larger than
 // its Buffers, which is truncated as ReadFrom truncates) and sender in
-// Addr. flags are added to the call's (MSG_CMSG_CLOEXEC always; a
-// truncated control buffer's descriptors are closed as ReadMsgUnix closes
-// them).
+// Addr. flags are added to the call's (MSG_CMSG_CLOEXEC on a Unix-domain
+// socket, as recvMsg; a truncated control buffer's descriptors are closed
+// as ReadMsgUnix closes them).
 //
 // A message with no room to read into (no Buffers, or only empty ones)
 // fails the call with an error naming it. Once ms and its buffers are set
@@ -142,7 +142,7 @@ func (fd *FD) ReadBatch(ms []Message, flags int) (int, error) {
 	}
 	m.setBatch(ms, names)
 	defer m.releaseBatch()
-	n, err := fd.msgLoop(h, OpRecvMmsg, m, flags|unix.MSG_CMSG_CLOEXEC, len(ms))
+	n, err := fd.msgLoop(h, OpRecvMmsg, m, flags|fd.cmsgCloexec(), len(ms))
 	if err != nil {
 		return 0, fd.OpError("read", wrapSys(OpRecvMmsg, err))
 	}

@@ -246,9 +246,9 @@ type recvResult struct {
 	namelen        uint32
 }
 
-// recvMsg is one recvmsg(2) into p and oob through msgLoop, with
-// MSG_CMSG_CLOEXEC, the sender's address copied out to r. The error is
-// bare.
+// recvMsg is one recvmsg(2) into p and oob through msgLoop (with
+// MSG_CMSG_CLOEXEC on a Unix-domain socket, cmsgCloexec), the sender's
+// address copied out to r. The error is bare.
 func (fd *FD) recvMsg(p, oob []byte, flags int, r *recvResult) error {
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
@@ -261,7 +261,7 @@ func (fd *FD) recvMsg(p, oob []byte, flags int, r *recvResult) error {
 	}
 	m := fd.msgFor(h)
 	m.set(p, oob, unix.SizeofSockaddrAny)
-	n, err := fd.msgLoop(h, OpRecvMsg, m, flags|unix.MSG_CMSG_CLOEXEC, 1)
+	n, err := fd.msgLoop(h, OpRecvMsg, m, flags|fd.cmsgCloexec(), 1)
 	if err == nil {
 		h.bytes.Add(uint64(n))
 		r.n, r.oobn, r.flags = n, int(m.hdr.Controllen), int(m.hdr.Flags)
@@ -273,6 +273,18 @@ func (fd *FD) recvMsg(p, oob []byte, flags int, r *recvResult) error {
 	}
 	m.release()
 	return wrapSys(OpRecvMsg, err)
+}
+
+// cmsgCloexec is the receive flag MSG_CMSG_CLOEXEC on a Unix-domain
+// socket, the one kind whose control messages bring descriptors
+// (SCM_RIGHTS), and 0 on any other: package net passes it only there
+// (UnixConn's readMsg), and the kernel hands it back in msg_flags, so a
+// UDP read that passed it would report a flag net's does not.
+func (fd *FD) cmsgCloexec() int {
+	if fd.Family == unix.AF_UNIX {
+		return unix.MSG_CMSG_CLOEXEC
+	}
+	return 0
 }
 
 // sendMsg is one sendmsg(2) of p and oob to the destination already laid

@@ -1,0 +1,63 @@
+package conntest
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel"
+)
+
+// The checks of this file pin what package net does where the model had
+// done otherwise: each runs on net, the control, and on the model, and
+// states net's behaviour exactly (the flags, the error's type, its text).
+
+// packetParityCases run on "udp" and "unixgram" beside datagramCases; a case
+// that is about one network only skips the other.
+var packetParityCases = []struct {
+	name string
+	run  func(t *testing.T, s packetSide, network string)
+}{
+	{"MessageFlags", testMessageFlags},
+}
+
+// udpMsger is the Msg forms of net.UDPConn's reads.
+type udpMsger interface {
+	ReadMsgUDP(b, oob []byte) (n, oobn, flags int, addr *net.UDPAddr, err error)
+	ReadMsgUDPAddrPort(b, oob []byte) (n, oobn, flags int, addr netip.AddrPort, err error)
+}
+
+// testMessageFlags reads a plain datagram with every Msg form: on UDP the
+// flags are 0, as net's (it asks for MSG_CMSG_CLOEXEC only on Unix
+// sockets, and the kernel hands that flag back); on unixgram they are
+// what net's ReadMsgUnix reports, MSG_CMSG_CLOEXEC.
+func testMessageFlags(t *testing.T, s packetSide, network string) {
+	a, b := listenPair(t, s, network)
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 8)
+	if network == "unixgram" {
+		mustWriteTo(t, a, []byte("m"), b.LocalAddr())
+		_, _, flags, _, err := b.(unixMsger).ReadMsgUnix(buf, nil)
+		if err != nil || flags != unix.MSG_CMSG_CLOEXEC {
+			t.Errorf("ReadMsgUnix of a plain datagram: flags %#x, %v; want %#x (MSG_CMSG_CLOEXEC), nil", flags, err, unix.MSG_CMSG_CLOEXEC)
+		}
+		return
+	}
+	r := b.(udpMsger)
+	mustWriteTo(t, a, []byte("m"), b.LocalAddr())
+	if _, _, flags, _, err := r.ReadMsgUDP(buf, nil); err != nil || flags != 0 {
+		t.Errorf("ReadMsgUDP of a plain datagram: flags %#x, %v; want 0, nil", flags, err)
+	}
+	mustWriteTo(t, a, []byte("m"), b.LocalAddr())
+	if _, _, flags, _, err := r.ReadMsgUDPAddrPort(buf, nil); err != nil || flags != 0 {
+		t.Errorf("ReadMsgUDPAddrPort of a plain datagram: flags %#x, %v; want 0, nil", flags, err)
+	}
+	mustWriteTo(t, a, []byte("m"), b.LocalAddr())
+	ms := []iomodel.Message{{Buffers: [][]byte{buf}}}
+	if n, err := batchOf(t, s, b).ReadBatch(ms, 0); err != nil || n != 1 || ms[0].Flags != 0 {
+		t.Errorf("ReadBatch of a plain datagram: %d, Flags %#x, %v; want 1, 0, nil", n, ms[0].Flags, err)
+	}
+}
