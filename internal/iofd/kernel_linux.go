@@ -45,17 +45,51 @@ func (fd *FD) kernelCall(h *Half, op OpKind, p []byte) (n int, err error) {
 	return n, err
 }
 
-// enterKernel readies a blocking call in h to sleep in the kernel where
-// SetDeadline can reach it (markKernel) and arms the socket timeout from
-// the deadline.
+// enterKernel readies a blocking call in h to sleep in the kernel: it arms
+// the socket timeout from the deadline, then records the thread the call is
+// about to sleep on and the deadline generation that timeout came from, for
+// interruptKernel.
+//
+// The thread is recorded after the timeout is armed, never before: arming is
+// setsockopt(2), a system call, and a goroutine may come back from one on
+// another thread (its P was retaken meanwhile, and exitsyscall queued it).
+// Recorded before, the thread was then wrong, every signal went to a thread
+// asleep elsewhere, and a deadline moved under a pending Read was lost in 6
+// of 40 tries (TestDeadlineReachesSleepingCall). The goroutine is not
+// locked to its thread: locked, a goroutine that comes back from a blocking
+// system call must wait for its own thread to get a P, which doubled the
+// blocking model's round trip; between gettid(2) here and the system call
+// there is no system call and no blocking, only a few instructions.
+//
+// A SetDeadline between reading the generation and recording the thread may
+// have found no thread to signal: the generation is read again after the
+// thread is recorded, and a change arms the timeout again.
 func (fd *FD) enterKernel(h *Half) error {
-	markKernel(h)
 	h.entered = nanotime()
-	if err := fd.armTimeout(h); err != nil {
-		unmarkKernel(h)
-		return err
+	for {
+		gen := h.gen.Load()
+		if err := fd.armTimeout(h); err != nil {
+			return err
+		}
+		if markKernel(h, gen) {
+			return nil
+		}
 	}
-	return nil
+}
+
+// markKernel records the thread a call in h is about to sleep on, and gen,
+// the deadline generation read before the call's timeout was worked out. It
+// reports whether gen is still the latest; if not, a SetDeadline may have
+// found no thread to signal, nothing is recorded, and the caller works its
+// timeout out again.
+func markKernel(h *Half, gen uint32) bool {
+	h.armed.Store(gen)
+	h.kernel.Store(int32(unix.Gettid()))
+	if h.gen.Load() == gen {
+		return true
+	}
+	unmarkKernel(h)
+	return false
 }
 
 // leaveKernel ends what enterKernel began, once the system call returned.
@@ -91,21 +125,6 @@ const sleptYield = 20 * int64(time.Microsecond)
 func nanotime() int64 { return int64(time.Since(epoch)) }
 
 var epoch = time.Now()
-
-// markKernel records the thread a call in h is about to sleep on and the
-// deadline generation it has seen, for interruptKernel.
-//
-// The goroutine is not locked to its thread: locked, a goroutine that comes
-// back from a blocking system call must wait for its own thread to get a P,
-// which doubled the blocking model's round trip. The thread recorded is
-// then wrong only if the goroutine is preempted and moved between gettid(2)
-// and the system call, a few instructions; interruptKernel then signals the
-// wrong thread, harmlessly, and the call sleeps until the timeout it armed
-// (which ends it at the deadline it saw, or wakes it to re-arm).
-func markKernel(h *Half) {
-	h.kernel.Store(int32(unix.Gettid()))
-	h.armed.Store(h.gen.Load())
-}
 
 func unmarkKernel(h *Half) { h.kernel.Store(0) }
 

@@ -54,21 +54,27 @@ func (fd *FD) waitReady(h *Half, attempt int) error {
 // pollKernel sleeps in poll(2) until fd is ready for events or h's deadline,
 // where a moved deadline's signal reaches it.
 func (fd *FD) pollKernel(h *Half, events int16) error {
-	timeout := -1
-	if dl := h.deadline.Load(); dl != 0 {
-		left := dl - time.Now().UnixNano()
-		if left <= 0 {
-			return nil // check reports it
+	var timeout int
+	for {
+		gen := h.gen.Load()
+		timeout = -1
+		if dl := h.deadline.Load(); dl != 0 {
+			left := dl - time.Now().UnixNano()
+			if left <= 0 {
+				return nil // check reports it
+			}
+			timeout = int((left + 999_999) / 1_000_000)
 		}
-		timeout = int((left + 999_999) / 1_000_000)
+		if h.interrupt == nil && (timeout < 0 || timeout > 10) {
+			// Nothing signals this thread when the deadline moves or
+			// the FD closes (only the blocking model has
+			// interruptKernel): look again every 10 ms.
+			timeout = 10
+		}
+		if markKernel(h, gen) {
+			break
+		}
 	}
-	if h.interrupt == nil && (timeout < 0 || timeout > 10) {
-		// Nothing signals this thread when the deadline moves or the FD
-		// closes (only the blocking model has interruptKernel): look
-		// again every 10 ms.
-		timeout = 10
-	}
-	markKernel(h)
 	pfd := []unix.PollFd{{Fd: int32(fd.Sysfd), Events: events}}
 	_, err := unix.Poll(pfd, timeout)
 	unmarkKernel(h)
