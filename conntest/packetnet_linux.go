@@ -1,8 +1,10 @@
 package conntest
 
 import (
+	"errors"
 	"net"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ var packetParityCases = []struct {
 	run  func(t *testing.T, s packetSide, network string)
 }{
 	{"MessageFlags", testMessageFlags},
+	{"BatchDontWait", testBatchDontWait},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -60,4 +63,41 @@ func testMessageFlags(t *testing.T, s packetSide, network string) {
 	if n, err := batchOf(t, s, b).ReadBatch(ms, 0); err != nil || n != 1 || ms[0].Flags != 0 {
 		t.Errorf("ReadBatch of a plain datagram: %d, Flags %#x, %v; want 1, 0, nil", n, ms[0].Flags, err)
 	}
+}
+
+// wantSyscallError checks that err is a *net.OpError with Op op wrapping
+// an *os.SyscallError of the system call name and errno.
+func wantSyscallError(t *testing.T, what string, err error, op, name string, errno unix.Errno) {
+	t.Helper()
+	var oe *net.OpError
+	var se *os.SyscallError
+	switch {
+	case !errors.As(err, &oe) || oe.Op != op:
+		t.Errorf("%s: %v (%T), want a *net.OpError with Op %q", what, err, err, op)
+	case !errors.As(err, &se) || se.Syscall != name || !errors.Is(se.Err, errno):
+		t.Errorf("%s: %v, want %s from %s", what, err, unix.ErrnoName(errno), name)
+	}
+}
+
+// testBatchDontWait gives the batches MSG_DONTWAIT with nothing to read
+// and no room to write: they fail at once with EAGAIN, as x/net's do,
+// instead of waiting until the deadline.
+func testBatchDontWait(t *testing.T, s packetSide, network string) {
+	a, b := listenPair(t, s, network)
+	ba, bb := batchOf(t, s, a), batchOf(t, s, b)
+	b.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := bb.ReadBatch([]iomodel.Message{{Buffers: [][]byte{make([]byte, 8)}}}, unix.MSG_DONTWAIT)
+	wantSyscallError(t, "ReadBatch(MSG_DONTWAIT) with nothing waiting", err, "read", "recvmmsg", unix.EAGAIN)
+	if network != "unixgram" {
+		return // a UDP send does not wait for the receiver
+	}
+	// A unixgram sender waits while the receiver's queue is full: fill it.
+	a.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	ms := []iomodel.Message{{Buffers: [][]byte{[]byte("fill")}, Addr: b.LocalAddr()}}
+	for i := 0; i < 1<<20; i++ {
+		if _, err = ba.WriteBatch(ms, unix.MSG_DONTWAIT); err != nil {
+			break
+		}
+	}
+	wantSyscallError(t, "WriteBatch(MSG_DONTWAIT) to a full receiver", err, "write", "sendmmsg", unix.EAGAIN)
 }

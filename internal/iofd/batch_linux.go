@@ -109,7 +109,9 @@ func (m *msgState) nameLens(k int) []uint32 {
 // as ReadMsgUnix closes them).
 //
 // A message with no room to read into (no Buffers, or only empty ones)
-// fails the call with an error naming it. Once ms and its buffers are set
+// fails the call with an error naming it. With MSG_DONTWAIT in flags it
+// does not wait: with nothing there it fails at once with an error
+// wrapping EAGAIN, as x/net's does. Once ms and its buffers are set
 // up, ReadBatch allocates nothing where the sender is an IP address and
 // Addr already holds a *net.UDPAddr: it overwrites that address in place
 // (so copy an address you keep, or set Addr to nil to get a new one).
@@ -189,8 +191,10 @@ func reuseAddr(old net.Addr, sotype int, raw *unix.RawSockaddrAny, n uint32) net
 // address") and a connected one refuses (net.ErrWriteToConnected). A
 // message with no Buffers fails the call with an error naming it; one
 // whose buffers are empty is an empty datagram. At most IOV_MAX messages
-// go per system call; the call loops until all have gone. Once ms is set
-// up it allocates nothing.
+// go per system call; the call loops until all have gone. With
+// MSG_DONTWAIT in flags it does not wait for room: it returns what went
+// and an error wrapping EAGAIN, as x/net's does. Once ms is set up it
+// allocates nothing.
 func (fd *FD) WriteBatch(ms []Message, flags int) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil

@@ -109,7 +109,8 @@ func (m *msgState) release() {
 // that answers ENOSYS for kind is not asked again in this call: the loop
 // makes the system call itself and waits for readiness between attempts
 // (waitReady: OpPoll, or poll(2)). flags are the call's own (MSG_*); sysMsg
-// adds the FD's MSG_DONTWAIT and MSG_NOSIGNAL. It returns the system
+// adds the FD's MSG_DONTWAIT and MSG_NOSIGNAL. A MSG_DONTWAIT in flags is
+// the caller's: the loop does not wait, and returns the EAGAIN. It returns the system
 // call's result, or the bare error (an errno, net.ErrClosed,
 // os.ErrDeadlineExceeded, a Waiter's), for the caller to wrap.
 func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int, error) {
@@ -126,6 +127,12 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 		tried := f.direct(fd, h, kind, attempt)
 		if tried {
 			n, err = fd.sysMsg(h, kind, m, flags, count)
+		}
+		if err == unix.EAGAIN && tried && flags&unix.MSG_DONTWAIT != 0 {
+			// The caller's own MSG_DONTWAIT (a batch's flags): one
+			// attempt, and its EAGAIN, as x/net's ReadBatch and
+			// WriteBatch return it.
+			return 0, err
 		}
 		if err == unix.EAGAIN {
 			op := Op{Kind: kind, Flags: flags, Count: count, Msg: unsafe.Pointer(&m.hdr)}
