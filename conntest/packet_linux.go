@@ -63,6 +63,7 @@ var streamExtraCases = []struct {
 	{"PassDescriptors", testPassDescriptors},
 	{"ControlTruncated", testControlTruncated},
 	{"ServeFile", testServeFile},
+	{"StreamErrorsNameTheNetwork", testStreamErrorsNameTheNetwork},
 }
 
 func runPacket(t *testing.T, pn PacketNetwork) {

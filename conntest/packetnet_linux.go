@@ -25,6 +25,7 @@ var packetParityCases = []struct {
 }{
 	{"MessageFlags", testMessageFlags},
 	{"BatchDontWait", testBatchDontWait},
+	{"ErrorsNameTheNetwork", testErrorsNameTheNetwork},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -100,4 +101,85 @@ func testBatchDontWait(t *testing.T, s packetSide, network string) {
 		}
 	}
 	wantSyscallError(t, "WriteBatch(MSG_DONTWAIT) to a full receiver", err, "write", "sendmmsg", unix.EAGAIN)
+}
+
+// wantNet checks that err is a *net.OpError whose Net is network.
+func wantNet(t *testing.T, what string, err error, network string) {
+	t.Helper()
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Net != network {
+		t.Errorf("%s: %v (%T), want a *net.OpError with Net %q", what, err, err, network)
+	}
+}
+
+// testErrorsNameTheNetwork listens on "udp4": every error names "udp4",
+// the network the caller gave, as net's do, not the family's "udp".
+func testErrorsNameTheNetwork(t *testing.T, s packetSide, network string) {
+	if network != "udp" {
+		t.Skip("the network of a unixgram socket has one name")
+	}
+	c, err := s.pn.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(-time.Second))
+	_, _, err = c.ReadFrom(make([]byte, 8))
+	wantNet(t, "ReadFrom past the deadline", err, "udp4")
+	_, err = c.WriteTo([]byte("x"), &net.UnixAddr{Name: "/nonexistent", Net: "unixgram"})
+	wantNet(t, "WriteTo a UnixAddr", err, "udp4")
+	c.Close()
+	_, _, err = c.ReadFrom(make([]byte, 8))
+	wantNet(t, "ReadFrom after Close", err, "udp4")
+	_, err = c.WriteTo([]byte("x"), c.LocalAddr())
+	wantNet(t, "WriteTo after Close", err, "udp4")
+	wantNet(t, "second Close", c.Close(), "udp4")
+}
+
+// testStreamErrorsNameTheNetwork is testErrorsNameTheNetwork over "tcp4":
+// the listener's, the dialed conn's and the accepted conn's errors all
+// name "tcp4", as net's.
+func testStreamErrorsNameTheNetwork(t *testing.T, s packetSide) {
+	l, err := s.pn.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			t.Errorf("Accept: %v", err)
+		}
+		accepted <- c
+	}()
+	dc, err := s.pn.Dial("tcp4", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	d, ok := dc.(net.Conn)
+	if !ok {
+		t.Fatalf("the dialed %T is not a net.Conn", dc)
+	}
+	a := <-accepted
+	if a == nil {
+		return
+	}
+	defer a.Close()
+	for _, c := range []struct {
+		name string
+		c    net.Conn
+	}{{"dialed", d}, {"accepted", a}} {
+		c.c.SetReadDeadline(time.Now().Add(-time.Second))
+		_, err := c.c.Read(make([]byte, 8))
+		wantNet(t, "Read past the deadline on the "+c.name+" conn", err, "tcp4")
+		c.c.Close()
+		_, err = c.c.Write([]byte("x"))
+		wantNet(t, "Write after Close on the "+c.name+" conn", err, "tcp4")
+		wantNet(t, "second Close of the "+c.name+" conn", c.c.Close(), "tcp4")
+	}
+	l.Close()
+	_, err = l.Accept()
+	wantNet(t, "Accept after Close", err, "tcp4")
 }

@@ -32,6 +32,7 @@ func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network,
 	if err != nil {
 		return l, err
 	}
+	fd.named(network)
 	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
 	if path != "" {
 		fd.unixPath, fd.unlink = path, true
@@ -132,6 +133,7 @@ func acceptWith[T any](l *FD, w Waiter, open Opener[T]) (T, error) {
 		unix.Close(nfd)
 		return zero, l.OpError("accept", err)
 	}
+	fd.named(l.network) // as net's: an accepted conn is of its listener's network
 	if err := fd.tcpDefaults(l.acceptIdle, l.acceptKA); err != nil {
 		fd.Close()
 		return zero, l.OpError("accept", err)

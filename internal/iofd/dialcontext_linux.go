@@ -201,6 +201,7 @@ func dialOne[T any](ctx context.Context, d *DialConfig, network string, t sock.T
 		unix.Close(s)
 		return fail(nil, err)
 	}
+	fd.named(network)
 	if d.ControlContext != nil || d.Control != nil {
 		address := raddr.String()
 		var err error

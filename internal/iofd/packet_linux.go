@@ -16,12 +16,14 @@ func ListenPacket[T any](model, network, address string, open Opener[T]) (T, err
 // The socket is unconnected: ReadFrom reports each datagram's sender and
 // WriteTo names its destination. As net's, closing a unixgram socket
 // leaves its file in place (SetUnlinkOnClose(true) removes it). Errors are
-// *net.OpError with Op "listen" and the local address as Addr, as net's.
+// *net.OpError with Op "listen" and the local address as Addr, as net's;
+// the socket's later errors name network as the caller gave it ("udp4").
 func ListenPacketContext[T any](ctx context.Context, lc *ListenConfig, model, network, address string, open Opener[T]) (T, error) {
 	c, fd, path, err := listen(ctx, lc, network, address, false, open, "udp", "udp4", "udp6", "unixgram")
 	if err != nil {
 		return c, err
 	}
+	fd.named(network)
 	if path != "" {
 		fd.addrMu.Lock()
 		fd.unixPath = path // for SetUnlinkOnClose(true); not removed by default

@@ -53,6 +53,12 @@ func (fd *FD) setup(remote net.Addr) error {
 	return nil
 }
 
+// named records the network as the caller named it to Listen,
+// ListenPacket or Dial ("udp4", "tcp6"), which package net keeps in its
+// errors (OpError.Net); setup knows only the family's name ("udp"). Call
+// it before the FD is handed to anyone.
+func (fd *FD) named(network string) { fd.network = network }
+
 // sockname and peername ask the kernel for the socket's addresses; nil if
 // it has none (an unconnected socket has no peer).
 func (fd *FD) sockname() net.Addr {
