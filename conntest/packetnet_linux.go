@@ -2,9 +2,12 @@ package conntest
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +29,7 @@ var packetParityCases = []struct {
 	{"MessageFlags", testMessageFlags},
 	{"BatchDontWait", testBatchDontWait},
 	{"ErrorsNameTheNetwork", testErrorsNameTheNetwork},
+	{"WriteErrors", testWriteErrors},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -182,4 +186,158 @@ func testStreamErrorsNameTheNetwork(t *testing.T, s packetSide) {
 	l.Close()
 	_, err = l.Accept()
 	wantNet(t, "Accept after Close", err, "tcp4")
+}
+
+// wantOpErr checks that err is a *net.OpError with Op "write" whose Err
+// is want itself (net's syscall.EINVAL, not an error wrapping it) and
+// whose Addr is addr.
+func wantOpErr(t *testing.T, what string, err, want error, addr net.Addr) {
+	t.Helper()
+	var oe *net.OpError
+	switch {
+	case !errors.As(err, &oe) || oe.Op != "write":
+		t.Errorf("%s: %v (%T), want a *net.OpError with Op \"write\"", what, err, err)
+	case oe.Err != want:
+		t.Errorf("%s: Err is %v (%T), want %v (%T)", what, oe.Err, oe.Err, want, want)
+	case oe.Addr != addr:
+		t.Errorf("%s: Addr is %v (%T), want %v (%T)", what, oe.Addr, oe.Addr, addr, addr)
+	}
+}
+
+// wantMissingAddress checks for net's "missing address" in a write's
+// *net.OpError; with noAddr, one with no Addr (net names the invalid
+// netip.AddrPort of the AddrPort forms, in a type of its own).
+func wantMissingAddress(t *testing.T, what string, err error, noAddr bool) {
+	t.Helper()
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "write" || oe.Err == nil || oe.Err.Error() != "missing address" || noAddr && oe.Addr != nil {
+		t.Errorf("%s: %v, want a write *net.OpError with Err \"missing address\" (no Addr: %v)", what, err, noAddr)
+	}
+}
+
+// wantAddrError checks for net's *net.AddrError with its text and address.
+func wantAddrError(t *testing.T, what string, err error, text, addr string) {
+	t.Helper()
+	var ae *net.AddrError
+	if !errors.As(err, &ae) || ae.Err != text || ae.Addr != addr {
+		t.Errorf("%s: %v (%T), want a *net.AddrError %q for %q", what, err, err, text, addr)
+	}
+}
+
+// udpWriter is net.UDPConn's writes.
+type udpWriter interface {
+	WriteToUDP(b []byte, addr *net.UDPAddr) (int, error)
+	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
+	WriteMsgUDP(b, oob []byte, addr *net.UDPAddr) (n, oobn int, err error)
+	WriteMsgUDPAddrPort(b, oob []byte, addr netip.AddrPort) (n, oobn int, err error)
+}
+
+// testWriteErrors gives every write a destination it cannot use and
+// checks net's error for each: its type, its Err exactly, the system
+// call it names.
+func testWriteErrors(t *testing.T, s packetSide, network string) {
+	if network == "unixgram" {
+		testUnixWriteErrors(t, s)
+		return
+	}
+	c, err := s.pn.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := c.(udpWriter)
+	x := []byte("x")
+	_, err = c.WriteTo(x, nil)
+	wantOpErr(t, "WriteTo(nil)", err, syscall.EINVAL, nil)
+	for _, a := range []net.Addr{
+		&net.UnixAddr{Name: "/nonexistent", Net: "unixgram"},
+		&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9},
+		&net.IPAddr{IP: net.IPv4(127, 0, 0, 1)},
+	} {
+		_, err = c.WriteTo(x, a)
+		wantOpErr(t, fmt.Sprintf("WriteTo a %T", a), err, syscall.EINVAL, a)
+	}
+	_, err = c.WriteTo(x, (*net.UDPAddr)(nil))
+	wantMissingAddress(t, "WriteTo((*net.UDPAddr)(nil))", err, true)
+	_, err = w.WriteToUDP(x, nil)
+	wantMissingAddress(t, "WriteToUDP(nil)", err, true)
+	_, _, err = w.WriteMsgUDP(x, nil, nil)
+	wantMissingAddress(t, "WriteMsgUDP(nil) unconnected", err, true)
+	_, _, err = w.WriteMsgUDPAddrPort(x, nil, netip.AddrPort{})
+	wantMissingAddress(t, "WriteMsgUDPAddrPort(zero) unconnected", err, false)
+
+	// Addresses a udp4 socket cannot hold.
+	_, err = c.WriteTo(x, &net.UDPAddr{IP: net.IPv6loopback, Port: 9})
+	wantAddrError(t, "WriteTo an IPv6 address on udp4", err, "non-IPv4 address", "::1")
+	_, err = w.WriteToUDP(x, &net.UDPAddr{IP: net.IP{1, 2, 3}, Port: 9})
+	wantAddrError(t, "WriteToUDP a 3-byte IP", err, "non-IPv4 address", net.IP{1, 2, 3}.String())
+	_, err = w.WriteToUDPAddrPort(x, netip.MustParseAddrPort("[::1]:9"))
+	wantAddrError(t, "WriteToUDPAddrPort an IPv6 address on udp4", err, "non-IPv4 address", "::1")
+	_, _, err = w.WriteMsgUDP(x, nil, &net.UDPAddr{IP: net.IPv6loopback, Port: 9})
+	wantAddrError(t, "WriteMsgUDP an IPv6 address on udp4", err, "non-IPv4 address", "::1")
+
+	// A port past 65535 is not wrapped round: the conversion's EINVAL,
+	// named after the call.
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	_, err = w.WriteToUDP(x, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 65536 + port})
+	wantSyscallError(t, "WriteToUDP to port 65536+p", err, "write", "sendto", unix.EINVAL)
+	_, _, err = w.WriteMsgUDP(x, nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 65536 + port})
+	wantSyscallError(t, "WriteMsgUDP to port 65536+p", err, "write", "sendmsg", unix.EINVAL)
+
+	// The kernel refuses port 0 (udp(7)): each call's name.
+	zero := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 0}
+	_, err = c.WriteTo(x, zero)
+	wantSyscallError(t, "WriteTo port 0", err, "write", "sendto", unix.EINVAL)
+	_, err = w.WriteToUDP(x, zero)
+	wantSyscallError(t, "WriteToUDP port 0", err, "write", "sendto", unix.EINVAL)
+	_, err = w.WriteToUDPAddrPort(x, zero.AddrPort())
+	wantSyscallError(t, "WriteToUDPAddrPort port 0", err, "write", "sendto", unix.EINVAL)
+	_, _, err = w.WriteMsgUDP(x, nil, zero)
+	wantSyscallError(t, "WriteMsgUDP port 0", err, "write", "sendmsg", unix.EINVAL)
+	_, _, err = w.WriteMsgUDPAddrPort(x, nil, zero.AddrPort())
+	wantSyscallError(t, "WriteMsgUDPAddrPort port 0", err, "write", "sendmsg", unix.EINVAL)
+}
+
+// testUnixWriteErrors is testWriteErrors on unixgram, and over a
+// connected unixgram socket and a unix stream.
+func testUnixWriteErrors(t *testing.T, s packetSide) {
+	a, b := listenPair(t, s, "unixgram")
+	x := []byte("x")
+	_, err := a.WriteTo(x, nil)
+	wantOpErr(t, "WriteTo(nil)", err, syscall.EINVAL, nil)
+	udp := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}
+	_, err = a.WriteTo(x, udp)
+	wantOpErr(t, "WriteTo a *net.UDPAddr", err, syscall.EINVAL, udp)
+	path := b.LocalAddr().(*net.UnixAddr).Name
+	// The address's Net must be the socket's, as net's UnixConn checks.
+	for _, n := range []string{"unix", "", "unixpacket"} {
+		to := &net.UnixAddr{Name: path, Net: n}
+		_, err = a.WriteTo(x, to)
+		wantOpErr(t, fmt.Sprintf("WriteTo a UnixAddr of Net %q", n), err, syscall.EAFNOSUPPORT, to)
+		_, _, err = a.(unixMsger).WriteMsgUnix(x, nil, to)
+		wantOpErr(t, fmt.Sprintf("WriteMsgUnix to a UnixAddr of Net %q", n), err, syscall.EAFNOSUPPORT, to)
+	}
+	gone := &net.UnixAddr{Name: filepath.Join(filepath.Dir(path), "gone"), Net: "unixgram"}
+	_, err = a.WriteTo(x, gone)
+	wantSyscallError(t, "WriteTo a path nobody bound", err, "write", "sendto", unix.ENOENT)
+	_, _, err = a.(unixMsger).WriteMsgUnix(x, nil, gone)
+	wantSyscallError(t, "WriteMsgUnix to a path nobody bound", err, "write", "sendmsg", unix.ENOENT)
+
+	// A dialed unixgram socket refuses WriteMsgUnix, even with no address.
+	dc, err := s.pn.Dial("unixgram", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	d, ok := unwrap(dc).(unixMsger)
+	if !ok {
+		t.Fatalf("the dialed %T has no WriteMsgUnix", unwrap(dc))
+	}
+	_, _, err = d.WriteMsgUnix(x, nil, nil)
+	wantOpErr(t, "WriteMsgUnix(nil) on a dialed unixgram socket", err, net.ErrWriteToConnected, nil)
+
+	// A connected stream leaves the address to the kernel: EISCONN.
+	sd, _ := unixStreamPair(t, s)
+	_, _, err = sd.WriteMsgUnix(x, nil, &net.UnixAddr{Name: path, Net: "unix"})
+	wantSyscallError(t, "WriteMsgUnix with an address on a connected stream", err, "write", "sendmsg", unix.EISCONN)
 }

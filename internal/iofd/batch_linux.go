@@ -226,6 +226,9 @@ func (fd *FD) WriteBatch(ms []Message, flags int) (int, error) {
 			names[i] = 0
 			if part[i].Addr != nil {
 				l, err := fd.putAddr(&m.names[i], part[i].Addr)
+				if err == unix.EINVAL {
+					err = fmt.Errorf("a %T (%v) is not an address of a %s socket: %w", part[i].Addr, part[i].Addr, fd.network, err)
+				}
 				if err != nil {
 					m.releaseBatch()
 					return sent, fd.opErrorTo(part[i].Addr, fmt.Errorf("message %d of the batch: %w", sent+i, err))

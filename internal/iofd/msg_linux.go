@@ -2,7 +2,6 @@ package iofd
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -222,27 +221,48 @@ func msgSysName(kind OpKind) string {
 	return "syscall"
 }
 
-// wrapSys makes a loop's bare errno an *os.SyscallError naming the call.
-func wrapSys(kind OpKind, err error) error {
+// wrapSys makes a loop's bare errno an *os.SyscallError naming kind's
+// call.
+func wrapSys(kind OpKind, err error) error { return wrapName(msgSysName(kind), err) }
+
+// wrapName makes a bare errno an *os.SyscallError naming the call sys:
+// package net's name for it, which is not always the call made (net's
+// WriteTo names "sendto" where ours is a sendmsg(2), its ReadFrom
+// "recvfrom" where ours is a recvmsg(2)).
+func wrapName(sys string, err error) error {
 	if isErrno(err) {
-		return os.NewSyscallError(msgSysName(kind), err)
+		return os.NewSyscallError(sys, err)
 	}
 	return err
 }
 
-// errMissingAddress is package net's error for a WriteTo with no address.
+// errMissingAddress is package net's error for a write with no address.
 var errMissingAddress = errors.New("missing address")
 
 // opErrorTo is OpError for a write to dst, as net names one: the socket's
-// address as Source, the destination as Addr.
+// address as Source, the destination the caller gave as Addr (nil for
+// none: net's WriteMsgUDP does not name the connected peer there).
 func (fd *FD) opErrorTo(dst net.Addr, err error) error {
 	fd.addrMu.Lock()
 	src := fd.laddr
-	if dst == nil {
-		dst = fd.raddr
-	}
 	fd.addrMu.Unlock()
 	return &net.OpError{Op: "write", Net: fd.network, Source: src, Addr: dst, Err: err}
+}
+
+// udpOpAddr and unixOpAddr are a as an OpError's Addr: nil for a nil a,
+// not an interface holding a nil pointer, as net's opAddr.
+func udpOpAddr(a *net.UDPAddr) net.Addr {
+	if a == nil {
+		return nil
+	}
+	return a
+}
+
+func unixOpAddr(a *net.UnixAddr) net.Addr {
+	if a == nil {
+		return nil
+	}
+	return a
 }
 
 // recvResult is what recvMsg returns besides the error, on the caller's
@@ -255,8 +275,10 @@ type recvResult struct {
 
 // recvMsg is one recvmsg(2) into p and oob through msgLoop (with
 // MSG_CMSG_CLOEXEC on a Unix-domain socket, cmsgCloexec), the sender's
-// address copied out to r. The error is bare.
-func (fd *FD) recvMsg(p, oob []byte, flags int, r *recvResult) error {
+// address copied out to r. The error is not an OpError; an errno is an
+// *os.SyscallError named sys, as net names the call ("recvfrom" for
+// ReadFrom, "recvmsg" for ReadMsgUDP).
+func (fd *FD) recvMsg(p, oob []byte, flags int, sys string, r *recvResult) error {
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
 		return err
@@ -279,7 +301,7 @@ func (fd *FD) recvMsg(p, oob []byte, flags int, r *recvResult) error {
 		r.name = m.name
 	}
 	m.release()
-	return wrapSys(OpRecvMsg, err)
+	return wrapName(sys, err)
 }
 
 // cmsgCloexec is the receive flag MSG_CMSG_CLOEXEC on a Unix-domain
@@ -297,8 +319,8 @@ func (fd *FD) cmsgCloexec() int {
 // sendMsg is one sendmsg(2) of p and oob to the destination already laid
 // out in the Write Half's msgState (namelen bytes; 0: the connected peer),
 // through msgLoop, with MSG_NOSIGNAL. The caller holds the Write lock. The
-// error is bare.
-func (fd *FD) sendMsg(h *Half, m *msgState, p, oob []byte, namelen uint32) (int, error) {
+// error is not an OpError; an errno is an *os.SyscallError named sys.
+func (fd *FD) sendMsg(h *Half, m *msgState, p, oob []byte, namelen uint32, sys string) (int, error) {
 	h.calls.Add(1)
 	m.set(p, oob, namelen)
 	n, err := fd.msgLoop(h, OpSendMsg, m, unix.MSG_NOSIGNAL, 1)
@@ -306,7 +328,31 @@ func (fd *FD) sendMsg(h *Half, m *msgState, p, oob []byte, namelen uint32) (int,
 	if err == nil {
 		h.bytes.Add(uint64(n))
 	}
-	return n, wrapSys(OpSendMsg, err)
+	return n, wrapName(sys, err)
+}
+
+// sendTo is one datagram of p and oob to ap (if valid) or to ua (if not
+// nil), or to the connected peer when neither is given, through sendMsg;
+// sys names the call in errors. The error is not an OpError.
+func (fd *FD) sendTo(p, oob []byte, ap netip.AddrPort, ua *net.UnixAddr, sys string) (int, error) {
+	h := &fd.Write
+	if err := fd.Lock(h); err != nil {
+		return 0, err
+	}
+	defer fd.Unlock(h)
+	m := fd.msgFor(h)
+	var namelen uint32
+	var err error
+	switch {
+	case ap.IsValid():
+		namelen, err = sock.PutAddrPort(&m.name, fd.Family, ap)
+	case ua != nil:
+		namelen, err = sock.PutUnix(&m.name, ua.Name)
+	}
+	if err != nil {
+		return 0, wrapName(sys, err)
+	}
+	return fd.sendMsg(h, m, p, oob, namelen, sys)
 }
 
 // isConnected reports whether the socket has a peer: a connected datagram
@@ -317,20 +363,43 @@ func (fd *FD) isConnected() bool {
 	return fd.raddr != nil
 }
 
-// putAddr lays dst out in raw for this socket, as net converts a
-// destination: a *net.UDPAddr (or *net.IPAddr's kin, a *net.TCPAddr, is
-// refused) on an IP socket, a *net.UnixAddr on a Unix-domain one. The
-// error says what is wrong.
+func (fd *FD) isIP() bool { return fd.Family == unix.AF_INET || fd.Family == unix.AF_INET6 }
+
+// peerNamed reports whether the socket is connected to a named peer: on
+// a Unix-domain socket, one that Dial connected, which net's UnixConn
+// refuses to write to an address (ErrWriteToConnected). A socketpair(2)'s
+// peer is unnamed (getpeername(2) gives no path, which reads as "@"), and
+// net, which did not connect it, writes as asked.
+func (fd *FD) peerNamed() bool {
+	fd.addrMu.Lock()
+	defer fd.addrMu.Unlock()
+	a, ok := fd.raddr.(*net.UnixAddr)
+	return ok && a.Name != "" && a.Name != "@"
+}
+
+// unixNet is the Net a *net.UnixAddr must have to be this socket's
+// destination, as net's UnixConn checks it ("unixgram" on a datagram
+// socket).
+func (fd *FD) unixNet() string { return sock.NetworkName(unix.AF_UNIX, fd.sotype()) }
+
+// putAddr lays a batch message's dst out in raw for this socket, as the
+// single writes convert theirs: a *net.UDPAddr on an IP socket
+// (udpAddrPort), a *net.UnixAddr on a Unix-domain one. A nil pointer is
+// "missing address", another kind of address EINVAL.
 func (fd *FD) putAddr(raw *unix.RawSockaddrAny, dst net.Addr) (uint32, error) {
 	switch a := dst.(type) {
 	case *net.UDPAddr:
-		if fd.Family != unix.AF_INET && fd.Family != unix.AF_INET6 {
+		if !fd.isIP() {
 			break
 		}
 		if a == nil {
 			return 0, errMissingAddress
 		}
-		return fd.putAddrPort(raw, udpAddrPort(a))
+		ap, err := udpAddrPort(fd.Family, a)
+		if err != nil {
+			return 0, err
+		}
+		return sock.PutAddrPort(raw, fd.Family, ap)
 	case *net.UnixAddr:
 		if fd.Family != unix.AF_UNIX {
 			break
@@ -340,33 +409,58 @@ func (fd *FD) putAddr(raw *unix.RawSockaddrAny, dst net.Addr) (uint32, error) {
 		}
 		return sock.PutUnix(raw, a.Name)
 	}
-	return 0, fmt.Errorf("a %T (%v) is not an address of a %s socket: %w", dst, dst, fd.network, unix.EINVAL)
+	return 0, unix.EINVAL
 }
 
-// udpAddrPort is a.AddrPort(), with net's reading of no IP as the
-// unspecified address.
-func udpAddrPort(a *net.UDPAddr) netip.AddrPort {
-	if len(a.IP) == 0 {
-		return netip.AddrPortFrom(netip.IPv6Unspecified(), uint16(a.Port))
+// udpAddrPort is a as the destination of a socket of family, converted
+// as package net converts one (ipToSockaddrInet4, ipToSockaddrInet6): no
+// IP is the family's unspecified address (0.0.0.0 is :: on IPv6), an IP
+// the family cannot hold a *net.AddrError with net's text. A port outside
+// 0-65535 is EINVAL, bare, as net's sendto gets it from the conversion
+// of its sockaddr: the caller names the call.
+func udpAddrPort(family int, a *net.UDPAddr) (netip.AddrPort, error) {
+	ip := a.IP
+	var addr netip.Addr
+	switch family {
+	case unix.AF_INET:
+		if len(ip) == 0 {
+			ip = net.IPv4zero
+		}
+		ip4 := ip.To4()
+		if ip4 == nil {
+			return netip.AddrPort{}, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
+		}
+		addr = netip.AddrFrom4([4]byte(ip4))
+	case unix.AF_INET6:
+		if len(ip) == 0 || ip.Equal(net.IPv4zero) {
+			ip = net.IPv6zero
+		}
+		ip6 := ip.To16()
+		if ip6 == nil {
+			return netip.AddrPort{}, &net.AddrError{Err: "non-IPv6 address", Addr: ip.String()}
+		}
+		addr = netip.AddrFrom16([16]byte(ip6))
+		if a.Zone != "" {
+			addr = addr.WithZone(a.Zone)
+		}
+	default:
+		return netip.AddrPort{}, &net.AddrError{Err: "invalid address family", Addr: ip.String()}
 	}
-	return a.AddrPort()
-}
-
-func (fd *FD) putAddrPort(raw *unix.RawSockaddrAny, ap netip.AddrPort) (uint32, error) {
-	if ap.Addr() == netip.IPv6Unspecified() && fd.Family == unix.AF_INET {
-		ap = netip.AddrPortFrom(netip.IPv4Unspecified(), ap.Port())
+	if a.Port < 0 || a.Port > 0xFFFF {
+		return netip.AddrPort{}, unix.EINVAL
 	}
-	return sock.PutAddrPort(raw, fd.Family, ap)
+	return netip.AddrPortFrom(addr, uint16(a.Port)), nil
 }
 
 // ReadFrom is net.PacketConn's ReadFrom: one datagram into p, and its
 // sender (nil for an unnamed Unix-domain sender, as net's). A datagram
 // larger than p is truncated: n is what fit, the rest is discarded, as
 // net's UDPConn does (ReadMsgUDP reports MSG_TRUNC). It waits the FD's
-// way; errors are *net.OpError with Op "read".
+// way; errors are *net.OpError with Op "read", a system call's named
+// "recvfrom", as net's.
 func (fd *FD) ReadFrom(p []byte) (int, net.Addr, error) {
 	var r recvResult
-	if err := fd.recvMsg(p, nil, 0, &r); err != nil {
+	if err := fd.recvMsg(p, nil, 0, "recvfrom", &r); err != nil {
 		return 0, nil, fd.OpError("read", err)
 	}
 	return r.n, sock.AddrOf(fd.sotype(), &r.name, r.namelen), nil
@@ -387,7 +481,7 @@ func (fd *FD) ReadFromUDP(p []byte) (int, *net.UDPAddr, error) {
 // v4-mapped form, as net's). It does not allocate.
 func (fd *FD) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 	var r recvResult
-	if err := fd.recvMsg(p, nil, 0, &r); err != nil {
+	if err := fd.recvMsg(p, nil, 0, "recvfrom", &r); err != nil {
 		return 0, netip.AddrPort{}, fd.OpError("read", err)
 	}
 	ap, _ := sock.AddrPortOf(&r.name, r.namelen)
@@ -409,111 +503,139 @@ func (fd *FD) ReadMsgUDP(p, oob []byte) (n, oobn, flags int, addr *net.UDPAddr, 
 // the sender as a netip.AddrPort.
 func (fd *FD) ReadMsgUDPAddrPort(p, oob []byte) (n, oobn, flags int, addr netip.AddrPort, err error) {
 	var r recvResult
-	if err := fd.recvMsg(p, oob, 0, &r); err != nil {
+	if err := fd.recvMsg(p, oob, 0, "recvmsg", &r); err != nil {
 		return 0, 0, 0, netip.AddrPort{}, fd.OpError("read", err)
 	}
 	ap, _ := sock.AddrPortOf(&r.name, r.namelen)
 	return r.n, r.oobn, r.flags, ap, nil
 }
 
-// WriteTo is net.PacketConn's WriteTo: p as one datagram to addr, which
-// must be of the socket's kind (a *net.UDPAddr on udp, a *net.UnixAddr on
-// unixgram). A nil addr fails with "missing address", one of another kind
-// with an error naming it (wrapping EINVAL), an IPv6 address on an IPv4
-// socket with one wrapping EAFNOSUPPORT; on a connected socket WriteTo
-// fails with net.ErrWriteToConnected, as net's. Errors are *net.OpError
-// with Op "write" and the destination as Addr.
+// WriteTo is net.PacketConn's WriteTo: p as one datagram to addr, a
+// *net.UDPAddr on an IP socket (WriteToUDP), a *net.UnixAddr on a
+// Unix-domain one. Any other addr, nil among them, fails with EINVAL, as
+// net's. Errors are *net.OpError with Op "write" and the destination as
+// Addr; a system call's is named "sendto", as net's.
 func (fd *FD) WriteTo(p []byte, addr net.Addr) (int, error) {
-	if addr == nil {
-		return 0, fd.opErrorTo(nil, errMissingAddress)
+	switch a := addr.(type) {
+	case *net.UDPAddr:
+		if fd.isIP() {
+			return fd.WriteToUDP(p, a)
+		}
+	case *net.UnixAddr:
+		if fd.Family == unix.AF_UNIX {
+			return fd.writeToUnix(p, a)
+		}
 	}
-	return fd.writeMsgTo(p, nil, addr, netip.AddrPort{})
+	return 0, fd.opErrorTo(addr, unix.EINVAL)
 }
 
-// WriteToUDP is net.UDPConn's WriteToUDP.
+// WriteToUDP is net.UDPConn's WriteToUDP. As net's, a connected socket
+// refuses it (net.ErrWriteToConnected), a nil addr is "missing address",
+// an IP the socket's family cannot hold a *net.AddrError, and a port
+// outside 0-65535 sendto's EINVAL.
 func (fd *FD) WriteToUDP(p []byte, addr *net.UDPAddr) (int, error) {
+	if fd.isConnected() {
+		return 0, fd.opErrorTo(udpOpAddr(addr), net.ErrWriteToConnected)
+	}
 	if addr == nil {
 		return 0, fd.opErrorTo(nil, errMissingAddress)
 	}
-	return fd.writeMsgTo(p, nil, addr, netip.AddrPort{})
-}
-
-// WriteToUDPAddrPort is net.UDPConn's WriteToUDPAddrPort; it does not
-// allocate. An invalid addr fails with "missing address".
-func (fd *FD) WriteToUDPAddrPort(p []byte, addr netip.AddrPort) (int, error) {
-	if !addr.IsValid() {
-		return 0, fd.opErrorTo(nil, errMissingAddress)
-	}
-	return fd.writeMsgTo(p, nil, nil, addr)
-}
-
-// WriteMsgUDP is net.UDPConn's WriteMsgUDP: p as one datagram with the
-// control messages oob, to addr, or to the peer of a connected socket
-// when addr is nil (on an unconnected one the kernel's EDESTADDRREQ, as
-// net). It returns the bytes of p and of oob written.
-func (fd *FD) WriteMsgUDP(p, oob []byte, addr *net.UDPAddr) (n, oobn int, err error) {
-	var dst net.Addr
-	if addr != nil {
-		dst = addr
-	}
-	n, err = fd.writeMsgTo(p, oob, dst, netip.AddrPort{})
-	if err == nil {
-		oobn = len(oob)
-	}
-	return n, oobn, err
-}
-
-// WriteMsgUDPAddrPort is net.UDPConn's WriteMsgUDPAddrPort: WriteMsgUDP
-// with the destination as a netip.AddrPort (the zero one: the connected
-// peer).
-func (fd *FD) WriteMsgUDPAddrPort(p, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
-	n, err = fd.writeMsgTo(p, oob, nil, addr)
-	if err == nil {
-		oobn = len(oob)
-	}
-	return n, oobn, err
-}
-
-// writeMsgTo sends p and oob to dst (or ap when dst is nil and ap valid,
-// or the connected peer when neither); a connected socket refuses an
-// address, as net's.
-func (fd *FD) writeMsgTo(p, oob []byte, dst net.Addr, ap netip.AddrPort) (int, error) {
-	named := dst != nil || ap.IsValid()
-	if named && fd.isConnected() {
-		return 0, fd.opErrorTo(errDst(dst, ap), net.ErrWriteToConnected)
-	}
-	h := &fd.Write
-	if err := fd.Lock(h); err != nil {
-		return 0, fd.opErrorTo(errDst(dst, ap), err)
-	}
-	defer fd.Unlock(h)
-	m := fd.msgFor(h)
-	var namelen uint32
-	if named {
-		var err error
-		if dst != nil {
-			namelen, err = fd.putAddr(&m.name, dst)
-		} else if fd.Family == unix.AF_INET || fd.Family == unix.AF_INET6 {
-			namelen, err = fd.putAddrPort(&m.name, ap)
-		} else {
-			err = fmt.Errorf("a netip.AddrPort (%v) is not an address of a %s socket: %w", ap, fd.network, unix.EINVAL)
-		}
-		if err != nil {
-			return 0, fd.opErrorTo(errDst(dst, ap), err)
-		}
-	}
-	n, err := fd.sendMsg(h, m, p, oob, namelen)
+	ap, err := udpAddrPort(fd.Family, addr)
 	if err != nil {
-		return n, fd.opErrorTo(errDst(dst, ap), err)
+		return 0, fd.opErrorTo(addr, wrapName("sendto", err))
+	}
+	n, err := fd.sendTo(p, nil, ap, nil, "sendto")
+	if err != nil {
+		return n, fd.opErrorTo(addr, err)
 	}
 	return n, nil
 }
 
-// errDst is the destination an error names: made only on the error path,
-// so that a write to a netip.AddrPort does not allocate.
-func errDst(dst net.Addr, ap netip.AddrPort) net.Addr {
-	if dst == nil && ap.IsValid() {
-		return net.UDPAddrFromAddrPort(ap)
+// WriteToUDPAddrPort is net.UDPConn's WriteToUDPAddrPort, with
+// WriteToUDP's errors (an invalid addr is "missing address"); it does not
+// allocate.
+func (fd *FD) WriteToUDPAddrPort(p []byte, addr netip.AddrPort) (int, error) {
+	if fd.isConnected() {
+		return 0, fd.opErrorTo(errDst(addr), net.ErrWriteToConnected)
 	}
-	return dst
+	if !addr.IsValid() {
+		return 0, fd.opErrorTo(errDst(addr), errMissingAddress)
+	}
+	n, err := fd.sendTo(p, nil, addr, nil, "sendto")
+	if err != nil {
+		return n, fd.opErrorTo(errDst(addr), err)
+	}
+	return n, nil
+}
+
+// writeToUnix is WriteTo on a Unix-domain socket, as net's UnixConn
+// checks it: a connected socket refuses it (net.ErrWriteToConnected), a
+// nil addr is "missing address", one whose Net is not the socket's
+// ("unix" on a unixgram socket) EAFNOSUPPORT.
+func (fd *FD) writeToUnix(p []byte, addr *net.UnixAddr) (int, error) {
+	switch {
+	case fd.peerNamed():
+		return 0, fd.opErrorTo(unixOpAddr(addr), net.ErrWriteToConnected)
+	case addr == nil:
+		return 0, fd.opErrorTo(nil, errMissingAddress)
+	case addr.Net != fd.unixNet():
+		return 0, fd.opErrorTo(addr, unix.EAFNOSUPPORT)
+	}
+	n, err := fd.sendTo(p, nil, netip.AddrPort{}, addr, "sendto")
+	if err != nil {
+		return n, fd.opErrorTo(addr, err)
+	}
+	return n, nil
+}
+
+// WriteMsgUDP is net.UDPConn's WriteMsgUDP: p as one datagram with the
+// control messages oob, to addr, or to the peer of a connected socket
+// when addr is nil. As net's, a connected socket refuses an addr
+// (net.ErrWriteToConnected) and an unconnected one needs it ("missing
+// address"); the addr's errors are WriteToUDP's, named "sendmsg". It
+// returns the bytes of p and of oob written.
+func (fd *FD) WriteMsgUDP(p, oob []byte, addr *net.UDPAddr) (n, oobn int, err error) {
+	connected := fd.isConnected()
+	switch {
+	case connected && addr != nil:
+		return 0, 0, fd.opErrorTo(addr, net.ErrWriteToConnected)
+	case !connected && addr == nil:
+		return 0, 0, fd.opErrorTo(nil, errMissingAddress)
+	}
+	var ap netip.AddrPort
+	if addr != nil {
+		if ap, err = udpAddrPort(fd.Family, addr); err != nil {
+			return 0, 0, fd.opErrorTo(addr, wrapName("sendmsg", err))
+		}
+	}
+	if n, err = fd.sendTo(p, oob, ap, nil, "sendmsg"); err != nil {
+		return n, 0, fd.opErrorTo(udpOpAddr(addr), err)
+	}
+	return n, len(oob), nil
+}
+
+// WriteMsgUDPAddrPort is net.UDPConn's WriteMsgUDPAddrPort: WriteMsgUDP
+// with the destination as a netip.AddrPort (the zero one: none).
+func (fd *FD) WriteMsgUDPAddrPort(p, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
+	connected := fd.isConnected()
+	switch {
+	case connected && addr.IsValid():
+		return 0, 0, fd.opErrorTo(errDst(addr), net.ErrWriteToConnected)
+	case !connected && !addr.IsValid():
+		return 0, 0, fd.opErrorTo(nil, errMissingAddress)
+	}
+	if n, err = fd.sendTo(p, oob, addr, nil, "sendmsg"); err != nil {
+		return n, 0, fd.opErrorTo(errDst(addr), err)
+	}
+	return n, len(oob), nil
+}
+
+// errDst is the destination an error names: made only on the error path,
+// so that a write to a netip.AddrPort does not allocate; nil for the zero
+// AddrPort.
+func errDst(ap netip.AddrPort) net.Addr {
+	if !ap.IsValid() {
+		return nil
+	}
+	return net.UDPAddrFromAddrPort(ap)
 }

@@ -270,28 +270,17 @@ func TestPacketBadInput(t *testing.T) {
 	for _, pc := range []net.PacketConn{ours{fd}, ctl} {
 		_, err := pc.WriteTo([]byte("x"), nil)
 		var oe *net.OpError
-		// net's says EINVAL (nil is not a *UDPAddr); ours says what is
-		// wrong, as net's WriteToUDP(nil) does.
-		if !errors.As(err, &oe) || oe.Op != "write" {
-			t.Errorf("%T: WriteTo(nil) = %v; want a write OpError", pc, err)
+		// nil is not a *UDPAddr: EINVAL, as net's.
+		if !errors.As(err, &oe) || oe.Op != "write" || oe.Err != unix.EINVAL {
+			t.Errorf("%T: WriteTo(nil) = %v; want a write OpError with Err EINVAL", pc, err)
 		}
-		if _, ok := pc.(ours); ok && !strings.Contains(err.Error(), "missing address") {
-			t.Errorf("WriteTo(nil) = %v; want missing address", err)
+		if _, err := pc.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.As(err, &oe) || oe.Err != unix.EINVAL {
+			t.Errorf("%T: WriteTo(*TCPAddr) = %v; want an OpError with Err EINVAL", pc, err)
 		}
-		if _, err := pc.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.As(err, &oe) {
-			t.Errorf("%T: WriteTo(*TCPAddr) = %v; want an OpError", pc, err)
+		var ae *net.AddrError
+		if _, err := pc.WriteTo([]byte("x"), &net.UDPAddr{IP: net.ParseIP("::1"), Port: 9}); !errors.As(err, &ae) || ae.Err != "non-IPv4 address" {
+			t.Errorf("%T: WriteTo(IPv6 on udp4) = %v; want a *net.AddrError \"non-IPv4 address\"", pc, err)
 		}
-		if _, err := pc.WriteTo([]byte("x"), &net.UDPAddr{IP: net.ParseIP("::1"), Port: 9}); !errors.As(err, &oe) {
-			t.Errorf("%T: WriteTo(IPv6 on udp4) = %v; want an OpError", pc, err)
-		}
-	}
-	_, err := fd.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9})
-	if !errors.Is(err, unix.EINVAL) || !strings.Contains(err.Error(), "*net.TCPAddr") {
-		t.Errorf("WriteTo(*TCPAddr) = %v; want EINVAL naming the type", err)
-	}
-	_, err = fd.WriteTo([]byte("x"), &net.UDPAddr{IP: net.ParseIP("::1"), Port: 9})
-	if !errors.Is(err, unix.EAFNOSUPPORT) || !strings.Contains(err.Error(), "IPv6 address ::1 on an IPv4 socket") {
-		t.Errorf("WriteTo(IPv6 on udp4) = %v; want EAFNOSUPPORT naming it", err)
 	}
 	if _, err := fd.WriteToUDPAddrPort([]byte("x"), netip.AddrPort{}); err == nil || !strings.Contains(err.Error(), "missing address") {
 		t.Errorf("WriteToUDPAddrPort(zero) = %v; want missing address", err)

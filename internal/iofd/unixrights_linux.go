@@ -60,7 +60,7 @@ func (fd *FD) opError(op string, err error) error {
 // dummy is set.
 func (fd *FD) recvMsgDummy(p, oob []byte, dummy bool, r *recvResult) error {
 	if !dummy {
-		return fd.recvMsg(p, oob, 0, r)
+		return fd.recvMsg(p, oob, 0, "recvmsg", r)
 	}
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
@@ -70,7 +70,7 @@ func (fd *FD) recvMsgDummy(p, oob []byte, dummy bool, r *recvResult) error {
 	fd.Unlock(h)
 	// m.dummy is used under the lock recvMsg takes again: two readers
 	// may share it, and neither reads what is in it.
-	return fd.recvMsg(m.dummy[:], oob, 0, r)
+	return fd.recvMsg(m.dummy[:], oob, 0, "recvmsg", r)
 }
 
 // closeRights closes every descriptor of the SCM_RIGHTS messages in oob
@@ -94,20 +94,18 @@ func closeRights(oob []byte) {
 // messages oob (unix.UnixRights for SCM_RIGHTS), to addr on an unconnected
 // unixgram socket, or to the peer when addr is nil. On a stream, control
 // data with an empty p goes with one byte, as package syscall sends it,
-// and n is 0. An addr on a connected socket fails with
-// net.ErrWriteToConnected; one whose Net is not the socket's with an
-// error wrapping EAFNOSUPPORT, as net's; a descriptor in oob that is not
-// open with one naming it, wrapping EBADF.
+// and n is 0. As net's, a connected unixgram socket refuses it
+// (net.ErrWriteToConnected, even with a nil addr), an addr whose Net is
+// not the socket's fails with EAFNOSUPPORT, and a connected stream leaves
+// an addr to the kernel (sendmsg's EISCONN); a descriptor in oob that is
+// not open fails with an error naming it, wrapping EBADF.
 func (fd *FD) WriteMsgUnix(p, oob []byte, addr *net.UnixAddr) (n, oobn int, err error) {
-	var dst net.Addr
-	if addr != nil {
-		dst = addr
-		if fd.isConnected() {
-			return 0, 0, fd.opErrorTo(dst, net.ErrWriteToConnected)
-		}
-		if addr.Net != "" && addr.Net != fd.network {
-			return 0, 0, fd.opErrorTo(dst, fmt.Errorf("a %s address for a %s socket: %w", addr.Net, fd.network, unix.EAFNOSUPPORT))
-		}
+	dst := unixOpAddr(addr)
+	if fd.Kind == Datagram && fd.peerNamed() {
+		return 0, 0, fd.opErrorTo(dst, net.ErrWriteToConnected)
+	}
+	if addr != nil && addr.Net != fd.unixNet() {
+		return 0, 0, fd.opErrorTo(dst, unix.EAFNOSUPPORT)
 	}
 	h := &fd.Write
 	if err := fd.Lock(h); err != nil {
@@ -118,14 +116,14 @@ func (fd *FD) WriteMsgUnix(p, oob []byte, addr *net.UnixAddr) (n, oobn int, err 
 	var namelen uint32
 	if addr != nil {
 		if namelen, err = sock.PutUnix(&m.name, addr.Name); err != nil {
-			return 0, 0, fd.opErrorTo(dst, err)
+			return 0, 0, fd.opErrorTo(dst, wrapName("sendmsg", err))
 		}
 	}
 	dummy := len(p) == 0 && len(oob) > 0 && fd.Kind != Datagram
 	if dummy {
 		p = m.dummy[:]
 	}
-	n, err = fd.sendMsg(h, m, p, oob, namelen)
+	n, err = fd.sendMsg(h, m, p, oob, namelen, "sendmsg")
 	if err != nil {
 		if se, ok := err.(*os.SyscallError); ok && se.Err == unix.EBADF {
 			err = badRights(oob, err)

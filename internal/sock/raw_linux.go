@@ -27,25 +27,24 @@ func getPort(p *uint16) uint16 {
 
 // PutAddrPort lays ap out in raw for a socket of family (AF_INET or
 // AF_INET6) and returns its length: an IPv4 address goes to an AF_INET6
-// socket in its v4-mapped form, as package net sends it. An IPv6 address
-// for an AF_INET socket, or an invalid ap, fails with an error that says
-// so and wraps EAFNOSUPPORT (or EINVAL).
+// socket in its v4-mapped form, as package net sends it. An address the
+// family cannot hold fails with the *net.AddrError net gives for it
+// ("non-IPv4 address" for an IPv6 one on AF_INET).
 func PutAddrPort(raw *unix.RawSockaddrAny, family int, ap netip.AddrPort) (uint32, error) {
 	ip := ap.Addr()
-	if !ip.IsValid() {
-		return 0, &AddrError{What: "invalid IP address", Errno: unix.EINVAL}
-	}
 	switch family {
 	case unix.AF_INET:
-		ip = ip.Unmap()
-		if !ip.Is4() {
-			return 0, &AddrError{What: "IPv6 address " + ip.String() + " on an IPv4 socket", Errno: unix.EAFNOSUPPORT}
+		if !ip.Is4() && !ip.Is4In6() {
+			return 0, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
 		}
 		r := (*unix.RawSockaddrInet4)(unsafe.Pointer(raw))
 		*r = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: ip.As4()}
 		putPort(&r.Port, ap.Port())
 		return unix.SizeofSockaddrInet4, nil
 	case unix.AF_INET6:
+		if !ip.IsValid() {
+			return 0, &net.AddrError{Err: "non-IPv6 address", Addr: ip.String()}
+		}
 		r := (*unix.RawSockaddrInet6)(unsafe.Pointer(raw))
 		*r = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: ip.As16()}
 		if z := ip.Zone(); z != "" {
@@ -54,18 +53,17 @@ func PutAddrPort(raw *unix.RawSockaddrAny, family int, ap netip.AddrPort) (uint3
 		putPort(&r.Port, ap.Port())
 		return unix.SizeofSockaddrInet6, nil
 	}
-	return 0, &AddrError{What: "an IP address for a socket of family " + familyName(family), Errno: unix.EAFNOSUPPORT}
+	return 0, &net.AddrError{Err: "invalid address family", Addr: ip.String()}
 }
 
 // PutUnix lays a Unix-domain socket name out in raw ("@name" is the
-// abstract namespace, unix(7)) and returns its length.
+// abstract namespace, unix(7)) and returns its length. A name that is
+// empty or does not fit sun_path fails with EINVAL, bare, the errno
+// net's sendto gets for it: the caller names the call.
 func PutUnix(raw *unix.RawSockaddrAny, name string) (uint32, error) {
 	r := (*unix.RawSockaddrUnix)(unsafe.Pointer(raw))
-	if len(name) == 0 {
-		return 0, &AddrError{What: "empty unix socket name", Errno: unix.EINVAL}
-	}
-	if len(name) >= len(r.Path) {
-		return 0, &AddrError{What: "unix socket name longer than " + strconv.Itoa(len(r.Path)-1) + " bytes", Errno: unix.EINVAL}
+	if len(name) == 0 || len(name) >= len(r.Path) {
+		return 0, unix.EINVAL
 	}
 	r.Family = unix.AF_UNIX
 	for i := 0; i < len(name); i++ {
@@ -148,30 +146,6 @@ func AddrOf(sotype int, raw *unix.RawSockaddrAny, n uint32) net.Addr {
 		return &net.UnixAddr{Name: name, Net: NetworkName(unix.AF_UNIX, sotype)}
 	}
 	return nil
-}
-
-// AddrError is a destination address that cannot be used on a socket: it
-// says what is wrong and wraps the errno the kernel would have given.
-type AddrError struct {
-	What  string
-	Errno unix.Errno
-}
-
-func (e *AddrError) Error() string { return e.What + ": " + e.Errno.Error() }
-
-// Unwrap is the errno, for errors.Is.
-func (e *AddrError) Unwrap() error { return e.Errno }
-
-func familyName(f int) string {
-	switch f {
-	case unix.AF_INET:
-		return "AF_INET"
-	case unix.AF_INET6:
-		return "AF_INET6"
-	case unix.AF_UNIX:
-		return "AF_UNIX"
-	}
-	return strconv.Itoa(f)
 }
 
 // zoneName names an IPv6 scope: the interface's name, or its number.
