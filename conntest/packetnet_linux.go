@@ -30,6 +30,7 @@ var packetParityCases = []struct {
 	{"BatchDontWait", testBatchDontWait},
 	{"ErrorsNameTheNetwork", testErrorsNameTheNetwork},
 	{"WriteErrors", testWriteErrors},
+	{"OptionErrorsAfterClose", testOptionErrorsAfterClose},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -340,4 +341,41 @@ func testUnixWriteErrors(t *testing.T, s packetSide) {
 	sd, _ := unixStreamPair(t, s)
 	_, _, err = sd.WriteMsgUnix(x, nil, &net.UnixAddr{Name: path, Net: "unix"})
 	wantSyscallError(t, "WriteMsgUnix with an address on a connected stream", err, "write", "sendmsg", unix.EISCONN)
+}
+
+// testOptionErrorsAfterClose sets options on a closed socket: net's
+// errors name the socket's address as Addr, with no Source, for the
+// buffer sizes and RawConn.Control.
+func testOptionErrorsAfterClose(t *testing.T, s packetSide, network string) {
+	c, err := s.pn.ListenPacket(network, packetAddress(t, network, "o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type options interface {
+		SetReadBuffer(int) error
+		SetWriteBuffer(int) error
+		SyscallConn() (syscall.RawConn, error)
+	}
+	o, ok := c.(options)
+	if !ok {
+		t.Fatalf("%T has no SetReadBuffer, SetWriteBuffer and SyscallConn", c)
+	}
+	rc, err := o.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	check := func(what, op string, err error) {
+		t.Helper()
+		var oe *net.OpError
+		switch {
+		case !errors.As(err, &oe) || oe.Op != op:
+			t.Errorf("%s after Close: %v (%T), want a *net.OpError with Op %q", what, err, err, op)
+		case oe.Source != nil || !sameAddr(oe.Addr, c.LocalAddr()):
+			t.Errorf("%s after Close: Source %v, Addr %v; want no Source and Addr %v", what, oe.Source, oe.Addr, c.LocalAddr())
+		}
+	}
+	check("SetReadBuffer", "set", o.SetReadBuffer(1<<16))
+	check("SetWriteBuffer", "set", o.SetWriteBuffer(1<<16))
+	check("RawConn.Control", "raw-control", rc.Control(func(uintptr) {}))
 }

@@ -28,7 +28,9 @@ func (c *RawConn) opError(op string, err error) error {
 // Control calls f with the descriptor, which stays open until f returns.
 func (c *RawConn) Control(f func(fd uintptr)) error {
 	if err := c.fd.Incref(); err != nil {
-		return c.opError("raw-control", err)
+		// As net's: Control's error names the socket's own address as
+		// Addr, and no Source.
+		return &net.OpError{Op: "raw-control", Net: c.fd.network, Addr: c.fd.LocalAddr(), Err: err}
 	}
 	defer c.fd.Decref()
 	f(uintptr(c.fd.Sysfd))

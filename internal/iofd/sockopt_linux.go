@@ -156,12 +156,23 @@ func (fd *FD) SetLinger(sec int) error {
 
 // SetReadBuffer sets the socket's receive buffer size (SO_RCVBUF).
 func (fd *FD) SetReadBuffer(bytes int) error {
-	return fd.setInt("SetReadBuffer", "SO_RCVBUF", false, unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+	return fd.setBuffer("SetReadBuffer", "SO_RCVBUF", unix.SO_RCVBUF, bytes)
 }
 
 // SetWriteBuffer sets the socket's send buffer size (SO_SNDBUF).
 func (fd *FD) SetWriteBuffer(bytes int) error {
-	return fd.setInt("SetWriteBuffer", "SO_SNDBUF", false, unix.SOL_SOCKET, unix.SO_SNDBUF, bytes)
+	return fd.setBuffer("SetWriteBuffer", "SO_SNDBUF", unix.SO_SNDBUF, bytes)
+}
+
+// setBuffer is setInt for a buffer size, whose errors net names as its
+// conn's SetReadBuffer does: the socket's own address as Addr, and no
+// Source (a TCP option's name both ends).
+func (fd *FD) setBuffer(method, option string, opt, v int) error {
+	err := fd.setInt(method, option, false, unix.SOL_SOCKET, opt, v)
+	if oe, ok := err.(*net.OpError); ok {
+		oe.Source, oe.Addr = nil, fd.LocalAddr()
+	}
+	return err
 }
 
 // tcpDefaults gives a dialed or accepted TCP connection what net gives
