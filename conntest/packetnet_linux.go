@@ -31,6 +31,7 @@ var packetParityCases = []struct {
 	{"ErrorsNameTheNetwork", testErrorsNameTheNetwork},
 	{"WriteErrors", testWriteErrors},
 	{"OptionErrorsAfterClose", testOptionErrorsAfterClose},
+	{"ListenPacketStreamNetwork", testListenPacketStreamNetwork},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -378,4 +379,30 @@ func testOptionErrorsAfterClose(t *testing.T, s packetSide, network string) {
 	check("SetReadBuffer", "set", o.SetReadBuffer(1<<16))
 	check("SetWriteBuffer", "set", o.SetWriteBuffer(1<<16))
 	check("RawConn.Control", "raw-control", rc.Control(func(uintptr) {}))
+}
+
+// testListenPacketStreamNetwork asks ListenPacket for "tcp" and "tcp4":
+// net resolves the address and refuses it, a *net.AddrError "unexpected
+// address type" in a "listen" *net.OpError whose Addr is the *net.TCPAddr.
+func testListenPacketStreamNetwork(t *testing.T, s packetSide, network string) {
+	if network != "udp" {
+		t.Skip("once is enough")
+	}
+	for _, n := range []string{"tcp", "tcp4"} {
+		c, err := s.pn.ListenPacket(n, "127.0.0.1:0")
+		if err == nil {
+			c.Close()
+			t.Errorf("ListenPacket(%q) succeeded", n)
+			continue
+		}
+		var oe *net.OpError
+		if !errors.As(err, &oe) || oe.Op != "listen" || oe.Net != n {
+			t.Errorf("ListenPacket(%q): %v (%T), want a \"listen\" *net.OpError with Net %q", n, err, err, n)
+			continue
+		}
+		if a, ok := oe.Addr.(*net.TCPAddr); !ok || a.String() != "127.0.0.1:0" {
+			t.Errorf("ListenPacket(%q): Addr %v (%T), want the *net.TCPAddr 127.0.0.1:0", n, oe.Addr, oe.Addr)
+		}
+		wantAddrError(t, fmt.Sprintf("ListenPacket(%q)", n), err, "unexpected address type", "127.0.0.1:0")
+	}
 }

@@ -1,6 +1,9 @@
 package iofd
 
-import "context"
+import (
+	"context"
+	"net"
+)
 
 // ListenPacket is every model's ListenPacket: ListenPacketContext with no
 // Control.
@@ -19,6 +22,10 @@ func ListenPacket[T any](model, network, address string, open Opener[T]) (T, err
 // *net.OpError with Op "listen" and the local address as Addr, as net's;
 // the socket's later errors name network as the caller gave it ("udp4").
 func ListenPacketContext[T any](ctx context.Context, lc *ListenConfig, model, network, address string, open Opener[T]) (T, error) {
+	if network == "tcp" || network == "tcp4" || network == "tcp6" {
+		var zero T
+		return zero, streamAddrError(network, address)
+	}
 	c, fd, path, err := listen(ctx, lc, network, address, false, open, "udp", "udp4", "udp6", "unixgram")
 	if err != nil {
 		return c, err
@@ -30,4 +37,15 @@ func ListenPacketContext[T any](ctx context.Context, lc *ListenConfig, model, ne
 		fd.addrMu.Unlock()
 	}
 	return c, nil
+}
+
+// streamAddrError is net's ListenPacket's error for a stream network: it
+// resolves the address, then refuses the *net.TCPAddr it got, "unexpected
+// address type" (a resolver's error comes as net's does, with no Addr).
+func streamAddrError(network, address string) error {
+	la, err := net.ResolveTCPAddr(network, address)
+	if err != nil {
+		return &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	return &net.OpError{Op: "listen", Net: network, Addr: la, Err: &net.AddrError{Err: "unexpected address type", Addr: address}}
 }
