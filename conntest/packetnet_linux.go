@@ -32,6 +32,7 @@ var packetParityCases = []struct {
 	{"WriteErrors", testWriteErrors},
 	{"OptionErrorsAfterClose", testOptionErrorsAfterClose},
 	{"ListenPacketStreamNetwork", testListenPacketStreamNetwork},
+	{"ListenPacketAutobind", testListenPacketAutobind},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -404,5 +405,28 @@ func testListenPacketStreamNetwork(t *testing.T, s packetSide, network string) {
 			t.Errorf("ListenPacket(%q): Addr %v (%T), want the *net.TCPAddr 127.0.0.1:0", n, oe.Addr, oe.Addr)
 		}
 		wantAddrError(t, fmt.Sprintf("ListenPacket(%q)", n), err, "unexpected address type", "127.0.0.1:0")
+	}
+}
+
+// testListenPacketAutobind listens on unixgram with no name: net's bind(2)
+// autobinds (unix(7)), the kernel picks an abstract name, and a datagram
+// sent to it arrives.
+func testListenPacketAutobind(t *testing.T, s packetSide, network string) {
+	if network != "unixgram" {
+		t.Skip("autobind is of Unix-domain sockets")
+	}
+	c, err := s.pn.ListenPacket("unixgram", "")
+	if err != nil {
+		t.Fatalf("ListenPacket(\"unixgram\", \"\"): %v", err)
+	}
+	defer c.Close()
+	la, ok := c.LocalAddr().(*net.UnixAddr)
+	if !ok || len(la.Name) < 2 || la.Name[0] != '@' {
+		t.Fatalf("LocalAddr is %v (%T), want an abstract *net.UnixAddr", c.LocalAddr(), c.LocalAddr())
+	}
+	a, _ := listenPair(t, s, "unixgram")
+	mustWriteTo(t, a, []byte("auto"), la)
+	if got, _ := readOne(t, c, 8); string(got) != "auto" {
+		t.Errorf("the autobound socket read %q, want \"auto\"", got)
 	}
 }

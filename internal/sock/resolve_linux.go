@@ -21,7 +21,8 @@ type Target struct {
 // Resolve turns a network and an address, as net.Dial and net.Listen take
 // them, into a Target. Host names are looked up with the standard resolver;
 // for "tcp" and "udp" an IPv4 address is preferred, as net.Dial does first.
-// passive is true for Listen, where an empty host means every address.
+// passive is true for Listen, where an empty host means every address
+// and an empty Unix-domain name an autobound one.
 func Resolve(network, address string, passive bool) (Target, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
@@ -37,9 +38,12 @@ func Resolve(network, address string, passive bool) (Target, error) {
 		}
 		return ipTarget(network, unix.SOCK_DGRAM, a.AddrPort(), a.IP == nil, passive)
 	case "unix", "unixgram", "unixpacket":
-		if address == "" {
+		if address == "" && !passive {
 			return Target{}, &net.AddrError{Err: "missing unix socket path", Addr: address}
 		}
+		// An empty name to Listen is bind(2)'s autobind (unix(7)): the
+		// kernel picks an abstract name, as net's Listen and
+		// ListenPacket do.
 		t := map[string]int{"unix": unix.SOCK_STREAM, "unixgram": unix.SOCK_DGRAM, "unixpacket": unix.SOCK_SEQPACKET}[network]
 		return Target{Network: network, Family: unix.AF_UNIX, Type: t, Addr: &unix.SockaddrUnix{Name: address}}, nil
 	}
