@@ -33,6 +33,7 @@ var packetParityCases = []struct {
 	{"OptionErrorsAfterClose", testOptionErrorsAfterClose},
 	{"ListenPacketStreamNetwork", testListenPacketStreamNetwork},
 	{"ListenPacketAutobind", testListenPacketAutobind},
+	{"ListenDualStack", testListenDualStack},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -428,5 +429,55 @@ func testListenPacketAutobind(t *testing.T, s packetSide, network string) {
 	mustWriteTo(t, a, []byte("auto"), la)
 	if got, _ := readOne(t, c, 8); string(got) != "auto" {
 		t.Errorf("the autobound socket read %q, want \"auto\"", got)
+	}
+}
+
+// testListenDualStack listens on plain "udp" and "tcp" at a wildcard
+// address, 0.0.0.0 among them: net makes one IPv6 socket that takes both
+// families (LocalAddr [::]), where the host can map IPv4 addresses.
+func testListenDualStack(t *testing.T, s packetSide, network string) {
+	if network != "udp" {
+		t.Skip("dual-stack is of IP sockets")
+	}
+	v6, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer v6.Close()
+	v4, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v4.Close()
+	for _, address := range []string{"0.0.0.0:0", ":0"} {
+		c, err := s.pn.ListenPacket("udp", address)
+		if err != nil {
+			t.Fatalf("ListenPacket(\"udp\", %q): %v", address, err)
+		}
+		defer c.Close()
+		la := c.LocalAddr().(*net.UDPAddr)
+		if !la.IP.Equal(net.IPv6unspecified) {
+			t.Errorf("ListenPacket(\"udp\", %q): LocalAddr %v, want [::]:port", address, la)
+			continue
+		}
+		for _, from := range []net.PacketConn{v6, v4} {
+			to := &net.UDPAddr{IP: net.IPv6loopback, Port: la.Port}
+			if from == v4 {
+				to.IP = net.IPv4(127, 0, 0, 1)
+			}
+			mustWriteTo(t, from, []byte("ds"), to)
+			if got, _ := readOne(t, c, 8); string(got) != "ds" {
+				t.Errorf("ListenPacket(\"udp\", %q) read %q from %v, want \"ds\"", address, got, from.LocalAddr())
+			}
+		}
+	}
+	l, err := s.pn.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	la := l.Addr().(*net.TCPAddr)
+	if !la.IP.Equal(net.IPv6unspecified) {
+		t.Errorf("Listen(\"tcp\", \"0.0.0.0:0\"): Addr %v, want [::]:port", la)
 	}
 }

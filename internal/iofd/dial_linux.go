@@ -53,7 +53,7 @@ func listen[T any](ctx context.Context, lc *ListenConfig, network, address strin
 	if !slices.Contains(networks, network) {
 		return l, nil, "", &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
 	}
-	t, err := sock.Resolve(network, address, true)
+	t, err := sock.ResolveListen(network, address)
 	if err != nil {
 		return l, nil, "", &net.OpError{Op: "listen", Net: network, Err: err}
 	}

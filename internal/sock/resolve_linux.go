@@ -50,6 +50,23 @@ func Resolve(network, address string, passive bool) (Target, error) {
 	return Target{}, net.UnknownNetworkError(network)
 }
 
+// ResolveListen is Resolve for Listen and ListenPacket. As net's, a plain
+// "tcp" or "udp" wildcard (no host, 0.0.0.0 or ::) is the IPv6
+// any-address, for a socket that takes IPv4 too (net's
+// favoriteAddrFamily: Listen clears IPV6_V6ONLY, ipv6(7), and falls back
+// to IPv4 where the host cannot map IPv4 addresses).
+func ResolveListen(network, address string) (Target, error) {
+	t, err := Resolve(network, address, true)
+	if err != nil {
+		return t, err
+	}
+	last := network[len(network)-1]
+	if a, ok := t.Addr.(*unix.SockaddrInet4); ok && a.Addr == [4]byte{} && last != '4' && last != '6' {
+		t.Family, t.Addr = unix.AF_INET6, &unix.SockaddrInet6{Port: a.Port}
+	}
+	return t, nil
+}
+
 func ipTarget(network string, sotype int, ap netip.AddrPort, noHost, passive bool) (Target, error) {
 	ip := ap.Addr().Unmap()
 	port := int(ap.Port())

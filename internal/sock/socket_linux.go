@@ -38,8 +38,18 @@ func Socket(t Target, nonblock bool) (int, error) {
 // fd.
 func Listen(t Target, nonblock bool, control func(fd int) error) (int, error) {
 	fd, err := Socket(t, nonblock)
-	if errors.Is(err, unix.EAFNOSUPPORT) && isDualStackAny(t) {
-		// No IPv6 on this host: "every address" is IPv4's.
+	noMapped := false
+	if err == nil && isDualStackAny(t) {
+		// Every address of both families, whatever the host's default
+		// (net.ipv6.bindv6only), as net sets it.
+		if e := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0); e != nil {
+			unix.Close(fd)
+			err, noMapped = os.NewSyscallError("setsockopt", e), true
+		}
+	}
+	if (noMapped || errors.Is(err, unix.EAFNOSUPPORT)) && isDualStackAny(t) {
+		// No IPv6 on this host, or no IPv4-mapped addresses: "every
+		// address" is IPv4's, as net's favoriteAddrFamily falls back.
 		t.Family = unix.AF_INET
 		t.Addr = &unix.SockaddrInet4{Port: t.Addr.(*unix.SockaddrInet6).Port}
 		fd, err = Socket(t, nonblock)
@@ -83,8 +93,8 @@ func Type(fd int) (sotype, family int, err error) {
 	return sotype, family, err
 }
 
-// isDualStackAny reports whether t is the IPv6 any-address that Resolve
-// gives Listen for a plain "tcp" or "udp" with no host.
+// isDualStackAny reports whether t is the IPv6 any-address that
+// ResolveListen gives Listen for a plain "tcp" or "udp" wildcard.
 func isDualStackAny(t Target) bool {
 	a, ok := t.Addr.(*unix.SockaddrInet6)
 	last := t.Network[len(t.Network)-1]
