@@ -34,6 +34,7 @@ var packetParityCases = []struct {
 	{"ListenPacketStreamNetwork", testListenPacketStreamNetwork},
 	{"ListenPacketAutobind", testListenPacketAutobind},
 	{"ListenDualStack", testListenDualStack},
+	{"ReadErrorNames", testReadErrorNames},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.
@@ -480,4 +481,43 @@ func testListenDualStack(t *testing.T, s packetSide, network string) {
 	if !la.IP.Equal(net.IPv6unspecified) {
 		t.Errorf("Listen(\"tcp\", \"0.0.0.0:0\"): Addr %v, want [::]:port", la)
 	}
+}
+
+// testReadErrorNames makes the reads fail in the kernel: with IP_RECVERR
+// (ip(7)) an unconnected UDP socket reports the ICMP port unreachable of
+// a datagram it sent, ECONNREFUSED, on its next read. ReadFrom's error
+// names "recvfrom", ReadMsgUDP's "recvmsg", as net's.
+func testReadErrorNames(t *testing.T, s packetSide, network string) {
+	if network != "udp" {
+		t.Skip("IP_RECVERR is of IP sockets")
+	}
+	c, err := s.pn.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc, err := c.(interface {
+		SyscallConn() (syscall.RawConn, error)
+	}).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1) }); err != nil || serr != nil {
+		t.Fatalf("IP_RECVERR: %v, %v", err, serr)
+	}
+	// A port nobody listens on: one that was just closed.
+	gone, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := gone.LocalAddr()
+	gone.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	mustWriteTo(t, c, []byte("x"), to)
+	_, _, err = c.ReadFrom(make([]byte, 8))
+	wantSyscallError(t, "ReadFrom after a port unreachable", err, "read", "recvfrom", unix.ECONNREFUSED)
+	mustWriteTo(t, c, []byte("x"), to)
+	_, _, _, _, err = c.(udpMsger).ReadMsgUDP(make([]byte, 8), nil)
+	wantSyscallError(t, "ReadMsgUDP after a port unreachable", err, "read", "recvmsg", unix.ECONNREFUSED)
 }
