@@ -122,7 +122,8 @@ func wantNet(t *testing.T, what string, err error, network string) {
 }
 
 // testErrorsNameTheNetwork listens on "udp4": every error names "udp4",
-// the network the caller gave, as net's do, not the family's "udp".
+// the network the caller gave, as net's do, not the family's "udp"; but
+// a batch's names "udp", as x/net's do.
 func testErrorsNameTheNetwork(t *testing.T, s packetSide, network string) {
 	if network != "udp" {
 		t.Skip("the network of a unixgram socket has one name")
@@ -135,6 +136,9 @@ func testErrorsNameTheNetwork(t *testing.T, s packetSide, network string) {
 	c.SetReadDeadline(time.Now().Add(-time.Second))
 	_, _, err = c.ReadFrom(make([]byte, 8))
 	wantNet(t, "ReadFrom past the deadline", err, "udp4")
+	// x/net's batches name the address's network, LocalAddr().Network().
+	_, err = batchOf(t, s, c).ReadBatch([]iomodel.Message{{Buffers: [][]byte{make([]byte, 8)}}}, 0)
+	wantNet(t, "ReadBatch past the deadline", err, "udp")
 	_, err = c.WriteTo([]byte("x"), &net.UnixAddr{Name: "/nonexistent", Net: "unixgram"})
 	wantNet(t, "WriteTo a UnixAddr", err, "udp4")
 	c.Close()

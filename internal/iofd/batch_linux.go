@@ -116,6 +116,21 @@ func (m *msgState) nameLens(k int) []uint32 {
 // Addr already holds a *net.UDPAddr: it overwrites that address in place
 // (so copy an address you keep, or set Addr to nil to get a new one).
 func (fd *FD) ReadBatch(ms []Message, flags int) (int, error) {
+	n, err := fd.readBatch(ms, flags)
+	return n, fd.batchNet(err)
+}
+
+// batchNet is a batch's error as x/net's ipv4.PacketConn names it: its Net
+// is the socket address's network, LocalAddr().Network() ("udp" on a
+// udp4 socket too), not the one the caller listened on.
+func (fd *FD) batchNet(err error) error {
+	if oe, ok := err.(*net.OpError); ok {
+		oe.Net = sock.NetworkName(fd.Family, fd.sotype())
+	}
+	return err
+}
+
+func (fd *FD) readBatch(ms []Message, flags int) (int, error) {
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
 		return 0, fd.OpError("read", err)
@@ -196,6 +211,11 @@ func reuseAddr(old net.Addr, sotype int, raw *unix.RawSockaddrAny, n uint32) net
 // and an error wrapping EAGAIN, as x/net's does. Once ms is set up it
 // allocates nothing.
 func (fd *FD) WriteBatch(ms []Message, flags int) (int, error) {
+	n, err := fd.writeBatch(ms, flags)
+	return n, fd.batchNet(err)
+}
+
+func (fd *FD) writeBatch(ms []Message, flags int) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
 	}
