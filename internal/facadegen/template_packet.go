@@ -50,10 +50,11 @@ func (c *Conn) ReadMsgUnix(p, oob []byte) (n, oobn, flags int, addr *net.UnixAdd
 
 // WriteMsgUnix writes p and its control data oob (e.g.
 // syscall.UnixRights(fds...) to pass descriptors) to addr, or to the peer
-// of a connected socket when addr is nil, as net.UnixConn's WriteMsgUnix;
-// on a stream, p must not be empty when oob is not (a byte carries the
-// control data). It returns the bytes of p and oob written. A closed
-// descriptor in oob fails with an error naming it (EBADF).
+// of a connected stream when addr is nil, as net.UnixConn's WriteMsgUnix
+// (which a dialed unixgram socket refuses, net.ErrWriteToConnected, as
+// net's does); on a stream, p must not be empty when oob is not (a byte
+// carries the control data). It returns the bytes of p and oob written. A
+// closed descriptor in oob fails with an error naming it (EBADF).
 func (c *Conn) WriteMsgUnix(p, oob []byte, addr *net.UnixAddr) (n, oobn int, err error) {
 	return {{.ConnFD}}.WriteMsgUnix(p, oob, addr)
 }
@@ -99,9 +100,11 @@ type PacketConn struct{ c *Conn }
 func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) { return {{.PacketFD}}.ReadFrom(b) }
 
 // WriteTo sends b as one datagram to addr, as net.PacketConn's WriteTo:
-// a *net.UDPAddr on a UDP socket, a *net.UnixAddr on a unixgram one. A
-// nil address, one of another family, or a unixgram path nobody is bound
-// to fails with an *net.OpError (Op "write") that says so.
+// a *net.UDPAddr on a UDP socket, a *net.UnixAddr of Net "unixgram" on a
+// unixgram one. Its errors are net's, in an *net.OpError (Op "write"):
+// EINVAL for a nil address or one of another kind, EAFNOSUPPORT for a
+// UnixAddr of another Net, a *net.AddrError for an IP the socket's family
+// cannot hold, the kernel's (named "sendto") for a path nobody is bound to.
 func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) { return {{.PacketFD}}.WriteTo(b, addr) }
 
 // Close closes the socket, as net.PacketConn's: every pending call returns
@@ -189,8 +192,9 @@ func (p *PacketConn) WriteMsgUnix(b, oob []byte, addr *net.UnixAddr) (n, oobn in
 // ReadBatch: it returns how many messages it filled, ms[:n], each with its
 // N, NN, Flags (MSG_TRUNC for a truncated one) and sender in Addr; the
 // batch comes back partly filled when fewer datagrams were waiting. flags
-// are added to the call's. A message with no room to read into fails the
-// call with an error naming it. An Addr that already holds a *net.UDPAddr
+// are added to the call's (with MSG_DONTWAIT it does not wait: nothing
+// there is an error wrapping EAGAIN, as x/net's). A message with no room
+// to read into fails the call with an error naming it. An Addr that already holds a *net.UDPAddr
 // is overwritten in place, so that a batch reused allocates nothing: copy
 // an address you keep.
 func (p *PacketConn) ReadBatch(ms []iomodel.Message, flags int) (int, error) {
@@ -200,9 +204,10 @@ func (p *PacketConn) ReadBatch(ms []iomodel.Message, flags int) (int, error) {
 // WriteBatch sends the datagrams of ms, each to its Addr, with
 // sendmmsg(2), in the shape of x/net/ipv4.PacketConn's WriteBatch: it
 // returns how many went, each with its N and NN, and, if one failed after
-// others went, their count and the error. A message with no Buffers or no
-// Addr fails the call with an error naming it; one whose buffers are all
-// empty is an empty datagram.
+// others went, their count and the error (with MSG_DONTWAIT in flags, an
+// error wrapping EAGAIN where there is no room, as x/net's). A message
+// with no Buffers or no Addr fails the call with an error naming it; one
+// whose buffers are all empty is an empty datagram.
 func (p *PacketConn) WriteBatch(ms []iomodel.Message, flags int) (int, error) {
 	return {{.PacketFD}}.WriteBatch(ms, flags)
 }
