@@ -363,6 +363,7 @@ func (fd *FD) isConnected() bool {
 	return fd.raddr != nil
 }
 
+// isIP reports whether the socket is an IPv4 or IPv6 one.
 func (fd *FD) isIP() bool { return fd.Family == unix.AF_INET || fd.Family == unix.AF_INET6 }
 
 // peerNamed reports whether the socket is connected to a named peer: on
