@@ -32,43 +32,91 @@ const noTimeout = 24 * time.Hour
 
 // kernelCall is one blocking socket call, recvfrom(2) or sendto(2), that a
 // signal can reach; see above.
-func (fd *FD) kernelCall(h *Half, op OpKind, p []byte) (n int, err error) {
-	if err := fd.enterKernel(h); err != nil {
-		return 0, err
-	}
+func (fd *FD) kernelCall(h *Half, op OpKind, p []byte) (int, error) {
+	trap, flags := uintptr(unix.SYS_SENDTO), fd.sendFlags
 	if op == OpRecv {
-		n, err = recvfrom(fd.Sysfd, p, fd.recvFlags)
-	} else {
-		n, err = sendto(fd.Sysfd, p, fd.sendFlags)
+		trap, flags = unix.SYS_RECVFROM, fd.recvFlags
 	}
-	fd.leaveKernel(h)
-	return n, err
+	r, err := fd.sleepCall(h, trap, uintptr(fd.Sysfd), uintptr(bufPtr(p)), uintptr(len(p)), uintptr(flags), 0, 0)
+	return int(r), err
 }
 
-// enterKernel readies a blocking call in h to sleep in the kernel: it arms
-// the socket timeout from the deadline, then records the thread the call is
-// about to sleep on and the deadline generation that timeout came from, for
-// interruptKernel.
-//
-// The thread is recorded after the timeout is armed, never before: arming is
-// setsockopt(2), a system call, and a goroutine may come back from one on
-// another thread (its P was retaken meanwhile, and exitsyscall queued it).
-// Recorded before, the thread was then wrong, every signal went to a thread
-// asleep elsewhere, and a deadline moved under a pending Read was lost in 6
-// of 40 tries (TestDeadlineReachesSleepingCall). The goroutine is not
-// locked to its thread: locked, a goroutine that comes back from a blocking
-// system call must wait for its own thread to get a P, which doubled the
-// blocking model's round trip; between gettid(2) here and the system call
-// there is no system call and no blocking, only a few instructions.
-//
-// A SetDeadline between reading the generation and recording the thread may
-// have found no thread to signal: the generation is read again after the
-// thread is recorded, and a change arms the timeout again.
-func (fd *FD) enterKernel(h *Half) error {
+// sleepCall makes the blocking system call trap, one that may sleep in the
+// kernel, where a moved deadline's signal must reach it: it arms the
+// socket timeout from the deadline (armKernel), records the thread and
+// makes the call with nothing in between that could move the goroutine to
+// another thread (sleepSyscall6), and ends with leaveKernel. A SetDeadline
+// that ran after the timeout was armed and before the thread was recorded
+// may have found no thread to signal; the call then answers EINTR at once,
+// and the caller's loop checks the deadline and comes back.
+func (fd *FD) sleepCall(h *Half, trap, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, error) {
+	gen, err := fd.armKernel(h)
+	if err != nil {
+		return 0, err
+	}
+	r, e := sleepSyscall6(h, gen, trap, a1, a2, a3, a4, a5, a6)
+	fd.leaveKernel(h)
+	if e != 0 {
+		return 0, e
+	}
+	return r, nil
+}
+
+// armKernel arms h's socket timeout from its deadline and returns the
+// deadline generation read before the deadline was, which it records as
+// the one armed (interruptKernel stops signalling once a call has armed the
+// latest).
+func (fd *FD) armKernel(h *Half) (uint32, error) {
 	h.entered = nanotime()
+	gen := h.gen.Load()
+	if err := fd.armTimeout(h); err != nil {
+		return 0, err
+	}
+	h.armed.Store(gen)
+	return gen, nil
+}
+
+// sleepSyscall6 records the thread it runs on as the one a call in h sleeps
+// on, then makes the system call: syscall.Syscall6, which tells the
+// scheduler the thread is in the kernel. If gen is no longer h's latest
+// deadline generation once the thread is recorded, a SetDeadline may have
+// missed it: it answers EINTR instead, and records nothing.
+//
+// Why it is nosplit: a goroutine moved to another thread between gettid(2)
+// and the system call would sleep where no signal is sent, until its
+// previous timeout (24 hours with no deadline). A goroutine moves only
+// when it is descheduled, and a nosplit function has no preemption point,
+// neither the stack check of a prologue nor an asynchronous safe point;
+// gettid and Syscall6 are nosplit themselves, and the atomics are
+// intrinsics. Recorded any earlier, even before the setsockopt(2) that arms
+// the timeout, the thread was wrong whenever the goroutine came back from
+// that call on another thread (a stop-the-world, or sysmon taking the P):
+// a deadline moved under a pending Read was lost in 6 of 40 tries, and
+// with the recording after setsockopt but outside this function, in 1 of
+// about 4000 rounds of TestDeadlineReachesSleepingCall. Locking the
+// goroutine to its thread instead doubled the round trip (blocking/README.md).
+//
+//go:nosplit
+func sleepSyscall6(h *Half, gen uint32, trap, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, unix.Errno) {
+	tid, _ := unix.RawSyscallNoError(unix.SYS_GETTID, 0, 0, 0)
+	h.kernel.Store(int32(tid))
+	if h.gen.Load() != gen {
+		h.kernel.Store(0)
+		return 0, unix.EINTR
+	}
+	r, _, e := unix.Syscall6(trap, a1, a2, a3, a4, a5, a6)
+	return r, e
+}
+
+// enterKernel is armKernel and the recording of the thread for the calls
+// made through x/sys's wrappers (accept4, sendfile, splice), which are not
+// nosplit: between the recording and the system call there are a few
+// instructions where a preemption could still move the goroutine (see
+// sleepSyscall6), and interruptKernel then signals the wrong thread.
+func (fd *FD) enterKernel(h *Half) error {
 	for {
-		gen := h.gen.Load()
-		if err := fd.armTimeout(h); err != nil {
+		gen, err := fd.armKernel(h)
+		if err != nil {
 			return err
 		}
 		if markKernel(h, gen) {
@@ -77,13 +125,12 @@ func (fd *FD) enterKernel(h *Half) error {
 	}
 }
 
-// markKernel records the thread a call in h is about to sleep on, and gen,
-// the deadline generation read before the call's timeout was worked out. It
-// reports whether gen is still the latest; if not, a SetDeadline may have
+// markKernel records the thread a call in h is about to sleep on. gen is
+// the deadline generation read before the call's timeout was worked out; it
+// reports whether gen is still the latest. If not, a SetDeadline may have
 // found no thread to signal, nothing is recorded, and the caller works its
 // timeout out again.
 func markKernel(h *Half, gen uint32) bool {
-	h.armed.Store(gen)
 	h.kernel.Store(int32(unix.Gettid()))
 	if h.gen.Load() == gen {
 		return true

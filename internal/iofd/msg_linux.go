@@ -168,7 +168,7 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 
 // sysMsg is one attempt's system call: recvmsg, sendmsg, writev, recvmmsg
 // or sendmmsg on m. In the blocking model a socket call sleeps in the
-// kernel, where a signal reaches it (enterKernel).
+// kernel, where a signal reaches it (sleepCall).
 func (fd *FD) sysMsg(h *Half, kind OpKind, m *msgState, flags, count int) (int, error) {
 	s := uintptr(fd.Sysfd)
 	var trap, a2, a3, a4 uintptr
@@ -186,18 +186,12 @@ func (fd *FD) sysMsg(h *Half, kind OpKind, m *msgState, flags, count int) (int, 
 	case OpSendMmsg:
 		trap, a2, a3, a4 = unix.SYS_SENDMMSG, uintptr(unsafe.Pointer(&m.mm[m.mmOff])), uintptr(count), uintptr(flags|fd.sendFlags)
 	}
-	kernel := fd.Mode == Blocking && fd.Kind.IsSocket()
-	if kernel {
-		if err := fd.enterKernel(h); err != nil {
-			return 0, err
-		}
+	if fd.Mode == Blocking && fd.Kind.IsSocket() {
+		r, err := fd.sleepCall(h, trap, s, a2, a3, a4, 0, 0)
+		return int(r), err
 	}
 	r, _, e := unix.Syscall6(trap, s, a2, a3, a4, 0, 0)
-	if kernel {
-		fd.leaveKernel(h)
-	} else {
-		h.syscalls.Add(1)
-	}
+	h.syscalls.Add(1)
 	if e != 0 {
 		return 0, e
 	}

@@ -71,6 +71,7 @@ func (fd *FD) pollKernel(h *Half, events int16) error {
 			// interruptKernel): look again every 10 ms.
 			timeout = 10
 		}
+		h.armed.Store(gen)
 		if markKernel(h, gen) {
 			break
 		}
