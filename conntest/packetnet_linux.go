@@ -233,6 +233,19 @@ func wantAddrError(t *testing.T, what string, err error, text, addr string) {
 	}
 }
 
+// wantDst checks that a write's *net.OpError names its destination as
+// net's AddrPort writes do: network "udp", text dst.
+func wantDst(t *testing.T, what string, err error, dst string) {
+	t.Helper()
+	var oe *net.OpError
+	switch {
+	case !errors.As(err, &oe) || oe.Addr == nil:
+		t.Errorf("%s: %v, want a *net.OpError naming its destination", what, err)
+	case oe.Addr.Network() != "udp" || oe.Addr.String() != dst:
+		t.Errorf("%s: the error names %s %q, want udp %q", what, oe.Addr.Network(), oe.Addr.String(), dst)
+	}
+}
+
 // udpWriter is net.UDPConn's writes.
 type udpWriter interface {
 	WriteToUDP(b []byte, addr *net.UDPAddr) (int, error)
@@ -292,6 +305,16 @@ func testWriteErrors(t *testing.T, s packetSide, network string) {
 	wantSyscallError(t, "WriteToUDP to port 65536+p", err, "write", "sendto", unix.EINVAL)
 	_, _, err = w.WriteMsgUDP(x, nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 65536 + port})
 	wantSyscallError(t, "WriteMsgUDP to port 65536+p", err, "write", "sendmsg", unix.EINVAL)
+
+	// The AddrPort writes name their destination as net's do, in any
+	// error: network "udp" and the AddrPort's own text, "invalid
+	// AddrPort" for the zero one, [::ffff:127.0.0.1]:9 for a mapped one.
+	for _, ap := range []netip.AddrPort{{}, netip.MustParseAddrPort("[::1]:9"), netip.MustParseAddrPort("[::ffff:127.0.0.1]:0")} {
+		_, err = w.WriteToUDPAddrPort(x, ap)
+		wantDst(t, fmt.Sprintf("WriteToUDPAddrPort(%v)", ap), err, ap.String())
+		_, _, err = w.WriteMsgUDPAddrPort(x, nil, ap)
+		wantDst(t, fmt.Sprintf("WriteMsgUDPAddrPort(%v)", ap), err, ap.String())
+	}
 
 	// The kernel refuses port 0 (udp(7)): each call's name.
 	zero := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 0}

@@ -547,18 +547,18 @@ func (fd *FD) WriteToUDP(p []byte, addr *net.UDPAddr) (int, error) {
 }
 
 // WriteToUDPAddrPort is net.UDPConn's WriteToUDPAddrPort, with
-// WriteToUDP's errors (an invalid addr is "missing address"); it does not
-// allocate.
+// WriteToUDP's errors (an invalid addr is "missing address"), each naming
+// addr as net's do (addrPortAddr); it does not allocate but to fail.
 func (fd *FD) WriteToUDPAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 	if fd.isConnected() {
-		return 0, fd.opErrorTo(errDst(addr), net.ErrWriteToConnected)
+		return 0, fd.opErrorTo(addrPortAddr{addr}, net.ErrWriteToConnected)
 	}
 	if !addr.IsValid() {
-		return 0, fd.opErrorTo(errDst(addr), errMissingAddress)
+		return 0, fd.opErrorTo(addrPortAddr{addr}, errMissingAddress)
 	}
 	n, err := fd.sendTo(p, nil, addr, nil, "sendto")
 	if err != nil {
-		return n, fd.opErrorTo(errDst(addr), err)
+		return n, fd.opErrorTo(addrPortAddr{addr}, err)
 	}
 	return n, nil
 }
@@ -610,27 +610,28 @@ func (fd *FD) WriteMsgUDP(p, oob []byte, addr *net.UDPAddr) (n, oobn int, err er
 }
 
 // WriteMsgUDPAddrPort is net.UDPConn's WriteMsgUDPAddrPort: WriteMsgUDP
-// with the destination as a netip.AddrPort (the zero one: none).
+// with the destination as a netip.AddrPort (the zero one: none), its
+// errors naming addr as net's do (addrPortAddr).
 func (fd *FD) WriteMsgUDPAddrPort(p, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
 	connected := fd.isConnected()
 	switch {
 	case connected && addr.IsValid():
-		return 0, 0, fd.opErrorTo(errDst(addr), net.ErrWriteToConnected)
+		return 0, 0, fd.opErrorTo(addrPortAddr{addr}, net.ErrWriteToConnected)
 	case !connected && !addr.IsValid():
-		return 0, 0, fd.opErrorTo(nil, errMissingAddress)
+		return 0, 0, fd.opErrorTo(addrPortAddr{addr}, errMissingAddress)
 	}
 	if n, err = fd.sendTo(p, oob, addr, nil, "sendmsg"); err != nil {
-		return n, 0, fd.opErrorTo(errDst(addr), err)
+		return n, 0, fd.opErrorTo(addrPortAddr{addr}, err)
 	}
 	return n, len(oob), nil
 }
 
-// errDst is the destination an error names: made only on the error path,
-// so that a write to a netip.AddrPort does not allocate; nil for the zero
-// AddrPort.
-func errDst(ap netip.AddrPort) net.Addr {
-	if !ap.IsValid() {
-		return nil
-	}
-	return net.UDPAddrFromAddrPort(ap)
-}
+// addrPortAddr is a netip.AddrPort as the net.Addr an error names, as
+// net's WriteToUDPAddrPort and WriteMsgUDPAddrPort name theirs (net's own
+// such type is unexported): network "udp", and the AddrPort's text, which
+// is "invalid AddrPort" for the zero one.
+type addrPortAddr struct{ netip.AddrPort }
+
+// Network is "udp", as net's.
+func (addrPortAddr) Network() string { return "udp" }
+
