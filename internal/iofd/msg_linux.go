@@ -634,4 +634,3 @@ type addrPortAddr struct{ netip.AddrPort }
 
 // Network is "udp", as net's.
 func (addrPortAddr) Network() string { return "udp" }
-
