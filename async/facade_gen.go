@@ -483,9 +483,11 @@ func (p *PacketConn) WriteMsgUnix(b, oob []byte, addr *net.UnixAddr) (n, oobn in
 // batch comes back partly filled when fewer datagrams were waiting. flags
 // are added to the call's (with MSG_DONTWAIT it does not wait: nothing
 // there is an error wrapping EAGAIN, as x/net's). A message with no room
-// to read into fails the call with an error naming it. An Addr that already holds a *net.UDPAddr
-// is overwritten in place, so that a batch reused allocates nothing: copy
-// an address you keep.
+// to read into fails the call with an error naming it. An Addr that already holds the
+// sender's address as a *net.UDPAddr is kept, so that a batch reused to
+// read from the same peers allocates nothing; any other sender gets a new
+// address, as x/net's, and an address kept from an earlier batch never
+// changes.
 func (p *PacketConn) ReadBatch(ms []iomodel.Message, flags int) (int, error) {
 	return p.c.fd.ReadBatch(ms, flags)
 }

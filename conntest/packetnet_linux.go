@@ -28,6 +28,7 @@ var packetParityCases = []struct {
 }{
 	{"MessageFlags", testMessageFlags},
 	{"BatchDontWait", testBatchDontWait},
+	{"BatchKeepsAddrs", testBatchKeepsAddrs},
 	{"ErrorsNameTheNetwork", testErrorsNameTheNetwork},
 	{"WriteErrors", testWriteErrors},
 	{"OptionErrorsAfterClose", testOptionErrorsAfterClose},
@@ -110,6 +111,41 @@ func testBatchDontWait(t *testing.T, s packetSide, network string) {
 		}
 	}
 	wantSyscallError(t, "WriteBatch(MSG_DONTWAIT) to a full receiver", err, "write", "sendmmsg", unix.EAGAIN)
+}
+
+// testBatchKeepsAddrs: an address a ReadBatch returned does not change
+// when the same Message reads again, from another sender, as x/net's
+// ReadBatch gives each datagram an address of its own. (The model keeps
+// the Addr it had, allocating nothing, only when it already is the
+// sender's.)
+func testBatchKeepsAddrs(t *testing.T, s packetSide, network string) {
+	a, b := listenPair(t, s, network)
+	c, err := s.pn.ListenPacket(network, packetAddress(t, network, "c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	bb := batchOf(t, s, b)
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	ms := []iomodel.Message{{Buffers: [][]byte{make([]byte, 8)}}}
+	read := func(from net.PacketConn) net.Addr {
+		t.Helper()
+		mustWriteTo(t, from, []byte("x"), b.LocalAddr())
+		if n, err := bb.ReadBatch(ms, 0); n != 1 || err != nil {
+			t.Fatalf("ReadBatch = %d, %v", n, err)
+		}
+		if !sameSender(ms[0].Addr, from.LocalAddr()) {
+			t.Fatalf("ReadBatch's sender %v, want %v", ms[0].Addr, from.LocalAddr())
+		}
+		return ms[0].Addr
+	}
+	first := read(a)
+	was := first.String()
+	read(a) // the same sender again
+	read(c)
+	if first.String() != was {
+		t.Errorf("an address ReadBatch returned changed from %s to %s when the Message read again", was, first)
+	}
 }
 
 // wantNet checks that err is a *net.OpError whose Net is network.

@@ -1,8 +1,10 @@
 package iofd
 
 import (
+	"bytes"
 	"fmt"
 	"net"
+	"net/netip"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -112,9 +114,10 @@ func (m *msgState) nameLens(k int) []uint32 {
 // fails the call with an error naming it. With MSG_DONTWAIT in flags it
 // does not wait: with nothing there it fails at once with an error
 // wrapping EAGAIN, as x/net's does. Once ms and its buffers are set
-// up, ReadBatch allocates nothing where the sender is an IP address and
-// Addr already holds a *net.UDPAddr: it overwrites that address in place
-// (so copy an address you keep, or set Addr to nil to get a new one).
+// up, ReadBatch allocates nothing where Addr already holds the sender's
+// address as a *net.UDPAddr (the same peer as last time): it is kept as
+// it is. Any other sender gets a new address, as x/net's, so an address
+// the caller kept from an earlier batch never changes.
 func (fd *FD) ReadBatch(ms []Message, flags int) (int, error) {
 	n, err := fd.readBatch(ms, flags)
 	return n, fd.batchNet(err)
@@ -177,24 +180,33 @@ func (fd *FD) readBatch(ms []Message, flags int) (int, error) {
 	return n, nil
 }
 
-// reuseAddr is the sender in raw, written into old when old is a
-// *net.UDPAddr and the sender an IP address, else a new net.Addr.
+// reuseAddr is the sender in raw: old itself when old is a *net.UDPAddr
+// that already holds exactly that address (the same IP bytes, port and
+// zone), else a new net.Addr. An address the caller kept from an earlier
+// batch is thus never changed, as x/net's ReadBatch never changes one,
+// and a batch reused to read from the same peers allocates nothing.
 func reuseAddr(old net.Addr, sotype int, raw *unix.RawSockaddrAny, n uint32) net.Addr {
 	if a, ok := old.(*net.UDPAddr); ok && a != nil && sotype == unix.SOCK_DGRAM {
-		if ap, ok := sock.AddrPortOf(raw, n); ok {
-			ip := ap.Addr()
-			if ip.Is4() {
-				b := ip.As4()
-				a.IP = append(a.IP[:0], b[:]...)
-			} else {
-				b := ip.As16()
-				a.IP = append(a.IP[:0], b[:]...)
-			}
-			a.Port, a.Zone = int(ap.Port()), ip.Zone()
+		if ap, ok := sock.AddrPortOf(raw, n); ok && sameUDPAddr(a, ap) {
 			return a
 		}
 	}
 	return sock.AddrOf(sotype, raw, n)
+}
+
+// sameUDPAddr reports whether a is ap as sock.AddrOf would make it: a
+// 4-byte IP for an IPv4 sender, 16 bytes otherwise.
+func sameUDPAddr(a *net.UDPAddr, ap netip.AddrPort) bool {
+	ip := ap.Addr()
+	if a.Port != int(ap.Port()) || a.Zone != ip.Zone() {
+		return false
+	}
+	if ip.Is4() {
+		b := ip.As4()
+		return bytes.Equal(a.IP, b[:])
+	}
+	b := ip.As16()
+	return bytes.Equal(a.IP, b[:])
 }
 
 // WriteBatch sends ms as datagrams with sendmmsg(2) (MSG_NOSIGNAL, and
