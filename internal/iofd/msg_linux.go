@@ -243,16 +243,12 @@ func (fd *FD) opErrorTo(dst net.Addr, err error) error {
 	return &net.OpError{Op: "write", Net: fd.network, Source: src, Addr: dst, Err: err}
 }
 
-// udpOpAddr and unixOpAddr are a as an OpError's Addr: nil for a nil a,
-// not an interface holding a nil pointer, as net's opAddr.
-func udpOpAddr(a *net.UDPAddr) net.Addr {
-	if a == nil {
-		return nil
-	}
-	return a
-}
-
-func unixOpAddr(a *net.UnixAddr) net.Addr {
+// opAddr is a as an OpError's Addr: nil for a nil pointer, not an
+// interface holding one, as net's own opAddr.
+func opAddr[A any, P interface {
+	*A
+	net.Addr
+}](a P) net.Addr {
 	if a == nil {
 		return nil
 	}
@@ -530,7 +526,7 @@ func (fd *FD) WriteTo(p []byte, addr net.Addr) (int, error) {
 // outside 0-65535 sendto's EINVAL.
 func (fd *FD) WriteToUDP(p []byte, addr *net.UDPAddr) (int, error) {
 	if fd.isConnected() {
-		return 0, fd.opErrorTo(udpOpAddr(addr), net.ErrWriteToConnected)
+		return 0, fd.opErrorTo(opAddr(addr), net.ErrWriteToConnected)
 	}
 	if addr == nil {
 		return 0, fd.opErrorTo(nil, errMissingAddress)
@@ -570,7 +566,7 @@ func (fd *FD) WriteToUDPAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 func (fd *FD) writeToUnix(p []byte, addr *net.UnixAddr) (int, error) {
 	switch {
 	case fd.peerNamed():
-		return 0, fd.opErrorTo(unixOpAddr(addr), net.ErrWriteToConnected)
+		return 0, fd.opErrorTo(opAddr(addr), net.ErrWriteToConnected)
 	case addr == nil:
 		return 0, fd.opErrorTo(nil, errMissingAddress)
 	case addr.Net != fd.unixNet():
@@ -604,7 +600,7 @@ func (fd *FD) WriteMsgUDP(p, oob []byte, addr *net.UDPAddr) (n, oobn int, err er
 		}
 	}
 	if n, err = fd.sendTo(p, oob, ap, nil, "sendmsg"); err != nil {
-		return n, 0, fd.opErrorTo(udpOpAddr(addr), err)
+		return n, 0, fd.opErrorTo(opAddr(addr), err)
 	}
 	return n, len(oob), nil
 }

@@ -100,7 +100,7 @@ func closeRights(oob []byte) {
 // an addr to the kernel (sendmsg's EISCONN); a descriptor in oob that is
 // not open fails with an error naming it, wrapping EBADF.
 func (fd *FD) WriteMsgUnix(p, oob []byte, addr *net.UnixAddr) (n, oobn int, err error) {
-	dst := unixOpAddr(addr)
+	dst := opAddr(addr)
 	if fd.Kind == Datagram && fd.peerNamed() {
 		return 0, 0, fd.opErrorTo(dst, net.ErrWriteToConnected)
 	}
