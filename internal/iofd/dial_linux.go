@@ -32,7 +32,6 @@ func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network,
 	if err != nil {
 		return l, err
 	}
-	fd.named(network)
 	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
 	if path != "" {
 		fd.unixPath, fd.unlink = path, true
@@ -43,7 +42,8 @@ func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network,
 // listen is what ListenContext and ListenPacketContext share: check the
 // network against networks, resolve address, make and bind the socket
 // (listening, for a stream; non-blocking if nonblock) with lc's Control
-// called before bind, and open it. path is the socket file of a Unix
+// called before bind, and open it, its errors naming network as the
+// caller gave it (FD.named). path is the socket file of a Unix
 // socket bound to one ("" for the abstract namespace and IP). Errors are
 // *net.OpError with Op "listen", as net's.
 func listen[T any](ctx context.Context, lc *ListenConfig, network, address string, nonblock bool, open Opener[T], networks ...string) (l T, fd *FD, path string, err error) {
@@ -73,6 +73,7 @@ func listen[T any](ctx context.Context, lc *ListenConfig, network, address strin
 		unix.Close(s)
 		return l, nil, "", &net.OpError{Op: "listen", Net: network, Addr: laddr, Err: err}
 	}
+	fd.named(network)
 	if u, ok := t.Addr.(*unix.SockaddrUnix); ok && u.Name != "" && u.Name[0] != '@' {
 		path = u.Name
 	}

@@ -30,7 +30,6 @@ func ListenPacketContext[T any](ctx context.Context, lc *ListenConfig, model, ne
 	if err != nil {
 		return c, err
 	}
-	fd.named(network)
 	if path != "" {
 		fd.addrMu.Lock()
 		fd.unixPath = path // for SetUnlinkOnClose(true); not removed by default
