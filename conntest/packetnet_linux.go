@@ -418,19 +418,15 @@ func testOptionErrorsAfterClose(t *testing.T, s packetSide, network string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type options interface {
+	type buffers interface {
 		SetReadBuffer(int) error
 		SetWriteBuffer(int) error
-		SyscallConn() (syscall.RawConn, error)
 	}
-	o, ok := c.(options)
+	o, ok := c.(buffers)
 	if !ok {
-		t.Fatalf("%T has no SetReadBuffer, SetWriteBuffer and SyscallConn", c)
+		t.Fatalf("%T has no SetReadBuffer and SetWriteBuffer", c)
 	}
-	rc, err := o.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := rawOf(t, c)
 	c.Close()
 	check := func(what, op string, err error) {
 		t.Helper()
@@ -559,12 +555,7 @@ func testReadErrorNames(t *testing.T, s packetSide, network string) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	rc, err := c.(interface {
-		SyscallConn() (syscall.RawConn, error)
-	}).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := rawOf(t, c)
 	var serr error
 	if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1) }); err != nil || serr != nil {
 		t.Fatalf("IP_RECVERR: %v, %v", err, serr)
