@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,7 +38,7 @@ func (fd *FD) kernelCall(h *Half, op OpKind, p []byte) (int, error) {
 	if op == OpRecv {
 		trap, flags = unix.SYS_RECVFROM, fd.recvFlags
 	}
-	r, err := fd.sleepCall(h, trap, uintptr(fd.Sysfd), uintptr(bufPtr(p)), uintptr(len(p)), uintptr(flags), 0, 0)
+	r, err := fd.sleepCall(h, trap, uintptr(fd.Sysfd), bufPtr(p), uintptr(len(p)), uintptr(flags), 0, 0)
 	return int(r), err
 }
 
@@ -48,8 +49,11 @@ func (fd *FD) kernelCall(h *Half, op OpKind, p []byte) (int, error) {
 // another thread (sleepSyscall6), and ends with leaveKernel. A SetDeadline
 // that ran after the timeout was armed and before the thread was recorded
 // may have found no thread to signal; the call then answers EINTR at once,
-// and the caller's loop checks the deadline and comes back.
-func (fd *FD) sleepCall(h *Half, trap, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, error) {
+// and the caller's loop checks the deadline and comes back. The second
+// argument is the call's one pointer (recvfrom's buffer, recvmsg's
+// msghdr, ...), kept an unsafe.Pointer until the system call itself, so
+// that what it points to stays alive and put (unsafe.Pointer's rule 4).
+func (fd *FD) sleepCall(h *Half, trap, a1 uintptr, a2 unsafe.Pointer, a3, a4, a5, a6 uintptr) (uintptr, error) {
 	gen, err := fd.armKernel(h)
 	if err != nil {
 		return 0, err
@@ -97,14 +101,14 @@ func (fd *FD) armKernel(h *Half) (uint32, error) {
 // goroutine to its thread instead doubled the round trip (blocking/README.md).
 //
 //go:nosplit
-func sleepSyscall6(h *Half, gen uint32, trap, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, unix.Errno) {
+func sleepSyscall6(h *Half, gen uint32, trap, a1 uintptr, a2 unsafe.Pointer, a3, a4, a5, a6 uintptr) (uintptr, unix.Errno) {
 	tid, _ := unix.RawSyscallNoError(unix.SYS_GETTID, 0, 0, 0)
 	h.kernel.Store(int32(tid))
 	if h.gen.Load() != gen {
 		h.kernel.Store(0)
 		return 0, unix.EINTR
 	}
-	r, _, e := unix.Syscall6(trap, a1, a2, a3, a4, a5, a6)
+	r, _, e := unix.Syscall6(trap, a1, uintptr(a2), a3, a4, a5, a6)
 	return r, e
 }
 

@@ -171,26 +171,27 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 // kernel, where a signal reaches it (sleepCall).
 func (fd *FD) sysMsg(h *Half, kind OpKind, m *msgState, flags, count int) (int, error) {
 	s := uintptr(fd.Sysfd)
-	var trap, a2, a3, a4 uintptr
+	var trap, a3, a4 uintptr
+	var a2 unsafe.Pointer // converted to uintptr only in the call, so that m stays put and alive
 	switch kind {
 	case OpRecvMsg:
-		trap, a2, a3 = unix.SYS_RECVMSG, uintptr(unsafe.Pointer(&m.hdr)), uintptr(flags|fd.recvFlags)
+		trap, a2, a3 = unix.SYS_RECVMSG, unsafe.Pointer(&m.hdr), uintptr(flags|fd.recvFlags)
 	case OpSendMsg:
-		trap, a2, a3 = unix.SYS_SENDMSG, uintptr(unsafe.Pointer(&m.hdr)), uintptr(flags|fd.sendFlags)
+		trap, a2, a3 = unix.SYS_SENDMSG, unsafe.Pointer(&m.hdr), uintptr(flags|fd.sendFlags)
 	case OpWritev:
-		trap, a2, a3 = unix.SYS_WRITEV, uintptr(unsafe.Pointer(m.hdr.Iov)), uintptr(count)
+		trap, a2, a3 = unix.SYS_WRITEV, unsafe.Pointer(m.hdr.Iov), uintptr(count)
 	case OpRecvMmsg:
 		// MSG_WAITFORONE: wait for the first datagram only (in the
 		// blocking model), then take what is there.
-		trap, a2, a3, a4 = unix.SYS_RECVMMSG, uintptr(unsafe.Pointer(&m.mm[m.mmOff])), uintptr(count), uintptr(flags|fd.recvFlags|unix.MSG_WAITFORONE)
+		trap, a2, a3, a4 = unix.SYS_RECVMMSG, unsafe.Pointer(&m.mm[m.mmOff]), uintptr(count), uintptr(flags|fd.recvFlags|unix.MSG_WAITFORONE)
 	case OpSendMmsg:
-		trap, a2, a3, a4 = unix.SYS_SENDMMSG, uintptr(unsafe.Pointer(&m.mm[m.mmOff])), uintptr(count), uintptr(flags|fd.sendFlags)
+		trap, a2, a3, a4 = unix.SYS_SENDMMSG, unsafe.Pointer(&m.mm[m.mmOff]), uintptr(count), uintptr(flags|fd.sendFlags)
 	}
 	if fd.Mode == Blocking && fd.Kind.IsSocket() {
 		r, err := fd.sleepCall(h, trap, s, a2, a3, a4, 0, 0)
 		return int(r), err
 	}
-	r, _, e := unix.Syscall6(trap, s, a2, a3, a4, 0, 0)
+	r, _, e := unix.Syscall6(trap, s, uintptr(a2), a3, a4, 0, 0)
 	h.syscalls.Add(1)
 	if e != 0 {
 		return 0, e
