@@ -16,14 +16,17 @@ import (
 
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/load"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/resp"
 )
 
 // serveCmd is `iomodel serve`: a TCP server in one model that echoes, or with
 // -welcome greets every line, until ctx ends (SIGINT).
 func serveCmd(ctx context.Context, args []string, std stdio) error {
-	fs := newFlags("serve", "[-model M] [-welcome] ADDR | [-model M] -http ADDR", std)
+	fs := newFlags("serve", "[-model M] [-loop] [-resp | -welcome] ADDR | [-model M] -http ADDR", std)
 	model := fs.String("model", "multiplex", "the I/O model: "+modelList())
 	welcome := fs.Bool("welcome", false, "answer each message (each line, or what arrives without a newline) with a greeting instead of echoing bytes")
+	loop := fs.Bool("loop", false, "serve on the model's engine (the loop shape: a few loops call a handler back) instead of a goroutine per client on its Conn")
+	respFlag := fs.Bool("resp", false, "serve a Redis-protocol key-value store (PING, SET, GET, DEL, ...; redis-cli and redis-benchmark talk to it) instead of echoing")
 	httpAddr := fs.String("http", "", "serve net/http on this address instead, as iomodel load does: "+load.PathHello+" says Hello, World!, "+load.PathLarge+" answers 64 KiB, "+load.PathBody+" reads a request body")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -37,6 +40,12 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	if fs.NArg() != 1 {
 		return usagef("want one address to listen on (host:port, or :port), got %d arguments", fs.NArg())
 	}
+	if *welcome && (*respFlag || *loop) {
+		return usagef("-welcome is the goroutine shape's greeting: not with -resp or -loop")
+	}
+	if *loop {
+		return serveLoop(ctx, *model, *respFlag, fs.Arg(0), std)
+	}
 	m, inst, err := startModel(*model)
 	if err != nil {
 		return err
@@ -48,9 +57,14 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	}
 	s := &server{model: m, ln: ln, conns: map[net.Conn]bool{}, log: std.err, session: newEcho}
 	what := "echo"
-	if *welcome {
+	switch {
+	case *welcome:
 		what = "greeting"
 		s.session = func() session { return &welcomeSession{model: m.Name} }
+	case *respFlag:
+		what = "RESP key-value"
+		store := resp.NewStore()
+		s.session = func() session { return &respSession{st: resp.NewStream(store)} }
 	}
 	fmt.Fprintf(std.out, "iomodel serve: %s %s server listening on %s\n", m.Name, what, ln.Addr())
 	fmt.Fprintf(std.err, "iomodel serve: %s; Ctrl-C stops it\n", m.Serves)
@@ -112,8 +126,9 @@ func serveHTTP(ctx context.Context, model, addr string, std stdio) error {
 
 // session is what the server says to one client: out for what came in.
 type session interface {
-	// feed takes bytes from the client and returns the answer so far.
-	feed(in []byte) (out []byte)
+	// feed takes bytes from the client and returns the answer so far; an
+	// error means the answer is the last: send it and close.
+	feed(in []byte) (out []byte, err error)
 	// end is the last answer, once the client has shut down its side.
 	end() []byte
 }
@@ -121,9 +136,24 @@ type session interface {
 // echoSession answers every byte with itself.
 type echoSession struct{}
 
-func newEcho() session                    { return echoSession{} }
-func (echoSession) feed(in []byte) []byte { return in }
-func (echoSession) end() []byte           { return nil }
+func newEcho() session                             { return echoSession{} }
+func (echoSession) feed(in []byte) ([]byte, error) { return in, nil }
+func (echoSession) end() []byte                    { return nil }
+
+// respSession serves the RESP key-value store: the replies to every whole
+// command that arrived (the Stream keeps a partial one), in a buffer
+// reused from one read to the next.
+type respSession struct {
+	st  *resp.Stream
+	out []byte
+}
+
+func (r *respSession) feed(in []byte) (out []byte, err error) {
+	r.out, err = r.st.Feed(r.out[:0], in)
+	return r.out, err
+}
+
+func (*respSession) end() []byte { return nil }
 
 // welcomeSession answers each message with a greeting, the seed's server's
 // way: each line that arrives, and whatever arrives without a newline, as
@@ -138,7 +168,7 @@ type welcomeSession struct {
 // maxLine bounds a line: a longer one is answered in pieces.
 const maxLine = 4096
 
-func (w *welcomeSession) feed(in []byte) []byte {
+func (w *welcomeSession) feed(in []byte) ([]byte, error) {
 	var out []byte
 	for _, b := range in {
 		if b == '\n' || len(w.line) == maxLine {
@@ -152,7 +182,7 @@ func (w *welcomeSession) feed(in []byte) []byte {
 	if len(w.line) > 0 {
 		out = w.greet(out)
 	}
-	return out
+	return out, nil
 }
 
 func (w *welcomeSession) end() []byte {
@@ -270,10 +300,14 @@ func (s *server) handle(c models.Conn) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := c.Recv(buf)
-		if out := sess.feed(buf[:n]); len(out) > 0 {
+		out, ferr := sess.feed(buf[:n])
+		if len(out) > 0 {
 			if _, err := c.Send(out); err != nil {
 				return
 			}
+		}
+		if ferr != nil {
+			return
 		}
 		if err == io.EOF {
 			c.Send(sess.end())
@@ -301,7 +335,7 @@ func (s *server) pollLoop(ctx context.Context, tryAccept func(net.Listener) (mod
 		c    models.TryConn
 		sess session
 		out  []byte // answer not yet sent
-		eof  bool   // the client has shut down its side
+		eof  bool   // the client has shut down its side, or the session ended
 	}
 	var clients []*client
 	defer func() {
@@ -345,9 +379,12 @@ func (s *server) pollLoop(ctx context.Context, tryAccept func(net.Listener) (mod
 			// not read its answers is not read from (back-pressure).
 			if !drop && len(cl.out) == 0 && !cl.eof {
 				n, err := cl.c.TryRecv(buf)
-				cl.out = append(cl.out, cl.sess.feed(buf[:n])...)
+				out, ferr := cl.sess.feed(buf[:n])
+				cl.out = append(cl.out, out...)
 				busy = busy || n > 0
 				switch {
+				case ferr != nil:
+					cl.eof, busy = true, true
 				case err == io.EOF:
 					cl.out = append(cl.out, cl.sess.end()...)
 					cl.eof, busy = true, true

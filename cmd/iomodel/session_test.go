@@ -20,7 +20,7 @@ func TestWelcomeSession(t *testing.T) {
 		{"\n", "Hello, ! Welcome to the m server.\n"},
 		{"Cy\nDi", "Hello, Cy! Welcome to the m server.\nHello, Di! Welcome to the m server.\n"},
 	} {
-		if out := w.feed([]byte(tc.in)); string(out) != tc.want {
+		if out, _ := w.feed([]byte(tc.in)); string(out) != tc.want {
 			t.Errorf("feed(%q) = %q, want %q", tc.in, out, tc.want)
 		}
 		if out := w.end(); out != nil {
@@ -29,7 +29,7 @@ func TestWelcomeSession(t *testing.T) {
 	}
 	// A line longer than maxLine is answered in pieces of maxLine bytes.
 	long := bytes.Repeat([]byte("x"), 2*maxLine+1)
-	out := w.feed(append(long, '\n'))
+	out, _ := w.feed(append(long, '\n'))
 	if n := bytes.Count(out, []byte("Hello, ")); n != 3 {
 		t.Errorf("%d answers to a line of %d bytes, want 3", n, len(long))
 	}

@@ -81,6 +81,10 @@ type Model struct {
 	// Start readies the model. An error wrapping errors.ErrUnsupported
 	// means the kernel cannot run it here.
 	Start func() (*Instance, error)
+	// Engine makes the model's loop shape (its package's NewEngine with
+	// the variant's options); nil when the model has none here. Use
+	// NewEngine, which says why.
+	Engine func(h iomodel.Handler, cfg iomodel.EngineConfig) (Engine, error)
 }
 
 // All returns every model in the table, in table order.
