@@ -38,7 +38,9 @@ func (s *gnetServer) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	l.out = out[:0]
 	giveBack(l)
-	c.Discard(n)
+	if n > 0 {
+		c.Discard(n) // Discard(0) would drop everything
+	}
 	if err != nil {
 		return gnet.Close
 	}
