@@ -410,6 +410,7 @@ type progress struct {
 	tty   bool
 	n     int
 	start time.Time
+	eta   bool // say when the last step should end, from the pace so far
 }
 
 func newProgress(w io.Writer, on bool, n int) *progress {
@@ -424,7 +425,12 @@ func (p *progress) phase(i int, model, phase string) {
 	if !p.on {
 		return
 	}
-	line := fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s)", i+1, p.n, model, phase, time.Since(p.start).Seconds())
+	spent := time.Since(p.start)
+	line := fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s)", i+1, p.n, model, phase, spent.Seconds())
+	if p.eta && i > 0 {
+		left := spent / time.Duration(i) * time.Duration(p.n-i)
+		line = fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s, about %v left)", i+1, p.n, model, phase, spent.Seconds(), left.Round(time.Second))
+	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 	} else {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -27,13 +28,14 @@ const echoSize = 64
 // model's Listener and on package net's, to wrk, in paired rounds.
 func loadCmd(ctx context.Context, args []string, std stdio) error {
 	fs := newFlags("load", "[flags]", std)
-	list := fs.String("models", "quick", "servers, comma-separated: names ("+modelList()+"), families, patterns, quick (one per family) or all; net, the baseline, is always among them")
+	list := fs.String("models", "multiplex,async", "servers, comma-separated: names ("+modelList()+"), families, patterns, quick (one per family) or all; net, the baseline, is always among them")
 	connList := fs.String("conns", "100,1000,5000", "connection counts (wrk -c), comma-separated: a set of rounds each")
 	rounds := fs.Int("rounds", 3, "rounds: each runs every server once, in an order that rotates from round to round; figures are medians over the rounds")
-	dur := fs.Duration("d", 4*time.Second, "length of each run (wrk -d, in whole seconds)")
+	dur := fs.Duration("d", time.Second, "length of each run (wrk -d, in whole seconds; the echo client's; redis-benchmark's -n is sized from it)")
 	threads := fs.Int("t", 1, "wrk threads (wrk -t)")
 	timeout := fs.Duration("timeout", 10*time.Second, "wrk --timeout: slower requests count as timeouts and drop out of the latencies (wrk's own default, 2s, would hide a tail longer than that)")
-	shapeList := fs.String("shapes", "all", "loads, comma-separated: "+strings.Join(load.ShapeNames(), ", ")+", or all")
+	shapeList := fs.String("shapes", "events", "loads, comma-separated: the event shapes "+strings.Join(eventShapeNames(), ", ")+" (or events: all three), servers in processes of their own beside Redis, gnet and nbio; the HTTP shapes under wrk "+strings.Join(load.ShapeNames(), ", ")+"; or all")
+	ev := addEventFlags(fs)
 	perRound := fs.Bool("per-round", true, "print every run, round by round, before the medians")
 	progress := fs.Bool("progress", true, "show progress on stderr")
 	if err := parse(fs, args); err != nil {
@@ -49,6 +51,24 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	if !slices.ContainsFunc(ms, func(m models.Model) bool { return m.Family == "net" }) {
 		netm, _ := models.Lookup("net")
 		ms = append(ms, netm)
+	}
+	events, httpShapes, err := splitShapes(*shapeList)
+	if err != nil {
+		return err
+	}
+	if _, err := parseConns(*connList); err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		if *rounds < 1 || *dur < time.Second {
+			return usagef("-rounds must be at least 1, -d at least 1s")
+		}
+		err := loadEvents(ctx, ev, ms, events, *rounds, *dur, *progress, *perRound, args, std)
+		if httpShapes == "" || err != nil {
+			return err
+		}
+		fmt.Fprintln(std.out)
+		*shapeList = httpShapes
 	}
 	conns, err := parseConns(*connList)
 	if err != nil {
@@ -92,7 +112,7 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 		Models: ms, Shapes: shapes, Conns: conns, Rounds: *rounds, Duration: *dur, Threads: *threads, Timeout: *timeout,
 		Wrk: wrk, CPUTime: load.CPUTime,
 		Echo: func(ctx context.Context, addr string, n int, d time.Duration) (load.EchoResult, error) {
-			return runEchoClient(ctx, self, addr, n, d)
+			return runEchoClient(ctx, self, addr, n, d, nil)
 		},
 	}
 	p := newProgress(std.err, *progress, 0)
@@ -181,18 +201,37 @@ func somaxconn() string {
 }
 
 // runEchoClient runs `iomodel load-echo` (our client, on package net) in a
-// process of its own and reads its result.
-func runEchoClient(ctx context.Context, self, addr string, conns int, d time.Duration) (load.EchoResult, error) {
+// process of its own and reads its result. timed, if not nil, is called
+// when the client says every connection is open and the timed part starts.
+func runEchoClient(ctx context.Context, self, addr string, conns int, d time.Duration, timed func()) (load.EchoResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+60*time.Second)
 	defer cancel()
 	cmd := command(ctx, self, "load-echo", "-addr", addr, "-conns", strconv.Itoa(conns), "-d", d.String(), "-size", strconv.Itoa(echoSize))
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return load.EchoResult{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return load.EchoResult{}, fmt.Errorf("echo client: %v", err)
+	}
+	var out []byte
+	sc := bufio.NewScanner(pipe)
+	for sc.Scan() {
+		if sc.Text() == timedLine {
+			if timed != nil {
+				timed()
+			}
+			continue
+		}
+		out = append(out, sc.Bytes()...)
+	}
+	if err := cmd.Wait(); err != nil {
 		return load.EchoResult{}, fmt.Errorf("echo client: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	var r load.EchoResult
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+	if err := json.Unmarshal(out, &r); err != nil {
 		return r, fmt.Errorf("echo client's result: %v", err)
 	}
 	if r.FirstError != "" {
@@ -200,6 +239,10 @@ func runEchoClient(ctx context.Context, self, addr string, conns int, d time.Dur
 	}
 	return r, nil
 }
+
+// timedLine is what load-echo prints when its connections are open and the
+// timed part starts, before its result.
+const timedLine = "timed"
 
 // loadEchoCmd is the echo shape's client, in the process runEchoClient
 // starts: it writes its result as JSON.
@@ -216,6 +259,6 @@ func loadEchoCmd(ctx context.Context, args []string, std stdio) error {
 		return usagef("want -addr, and -conns and -size at least 1")
 	}
 	load.RaiseNoFile()
-	r := load.EchoClient(ctx, *addr, *conns, *dur, *size)
+	r := load.EchoClient(ctx, *addr, *conns, *dur, *size, func() { fmt.Fprintln(std.out, timedLine) })
 	return json.NewEncoder(std.out).Encode(r)
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 )
 
 // TestLoadSmoke: one tiny round of the load benchmark, one model and net,
@@ -60,5 +62,54 @@ func TestCommandLine(t *testing.T) {
 	want := `iomodel load -conns 100,1000 -shapes 'a b' -x 'it'\''s'`
 	if got != want {
 		t.Errorf("commandLine = %s, want %s", got, want)
+	}
+}
+
+// TestLoadEvents: one tiny round of the event shapes: redis-benchmark
+// against Redis, the peers, a model's goroutine shape (and its loop shape
+// when it has one) and net, the echo client and the idle client; every
+// server reached, none failed.
+func TestLoadEvents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a dozen servers and clients")
+	}
+	args := []string{"load", "-models", "multiplex", "-rounds", "1", "-d", "1s", "-clients", "10", "-pipeline", "1,4", "-requests", "2000",
+		"-echo-conns", "10", "-idle", "50", "-progress=false", "-per-round=false"}
+	r := runArgs(t, args...)
+	t.Logf("\n%s", r.stdout)
+	if r.code != 0 {
+		t.Fatalf("status %d; stderr %q", r.code, r.err)
+	}
+	servers := []string{"multiplex/epoll conn", "net"}
+	if m, _ := models.Lookup("multiplex"); m.HasEngine() {
+		servers = append(servers, "multiplex/epoll loop")
+	}
+	if _, err := exec.LookPath("go"); err == nil {
+		servers = append(servers, "gnet", "nbio")
+	}
+	rows := []string{}
+	for _, s := range servers {
+		rows = append(rows, "| tcp-echo | 10 | "+s+" | ", "| 50 | "+s+" | ")
+		if _, err := exec.LookPath("redis-benchmark"); err == nil {
+			rows = append(rows, "| resp set P1 | 10 | "+s+" | ", "| resp get P4 | 10 | "+s+" | ")
+		}
+	}
+	if _, err := exec.LookPath("redis-server"); err == nil {
+		rows = append(rows, "| resp get P1 | 10 | redis | ")
+	} else {
+		t.Log("redis-server is not installed (Debian: redis-server): Redis's row left out")
+	}
+	for _, row := range rows {
+		if !strings.Contains(r.stdout, row) {
+			t.Errorf("no median row starting %q", row)
+		}
+	}
+	if strings.Contains(r.stdout, "failed") {
+		t.Errorf("a run failed:\n%s", r.stdout)
+	}
+	for _, want := range []string{"    iomodel load -models multiplex ", "GOMAXPROCS", "commit "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the report lacks %q", want)
+		}
 	}
 }

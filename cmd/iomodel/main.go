@@ -123,8 +123,10 @@ var commands = map[string]func(ctx context.Context, args []string, std stdio) er
 	// a process of its own.
 	"peer":   peerCmd,
 	"worker": workerCmd,
-	// For load: the echo shape's client, in a process of its own.
+	// For load: the echo shapes' client and the idle shape's, each in a
+	// process of its own.
 	"load-echo": loadEchoCmd,
+	"load-idle": loadIdleCmd,
 }
 
 func run(ctx context.Context, args []string, std stdio) int {

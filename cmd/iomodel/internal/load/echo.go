@@ -41,8 +41,10 @@ type EchoResult struct {
 // EchoClient is the echo shape's load generator, written on package net
 // because no TCP load generator is packaged in Debian (tcpkali is not): it
 // opens conns connections to addr, then each sends size bytes and reads
-// them back, in a closed loop, for d, timing every round trip.
-func EchoClient(ctx context.Context, addr string, conns int, d time.Duration, size int) EchoResult {
+// them back, in a closed loop, for d, timing every round trip. timed, if
+// not nil, is called when every connection is open, as the timed part
+// starts.
+func EchoClient(ctx context.Context, addr string, conns int, d time.Duration, size int, timed func()) EchoResult {
 	var (
 		mu    sync.Mutex
 		res   EchoResult
@@ -81,6 +83,9 @@ func EchoClient(ctx context.Context, addr string, conns int, d time.Duration, si
 		})
 	}
 	wg.Wait()
+	if timed != nil {
+		timed()
+	}
 	start := time.Now()
 	end := start.Add(d)
 	for i, c := range cs {
@@ -145,4 +150,71 @@ func (r EchoResult) Wrk() (Wrk, error) {
 		P50: ns(r.P50), P75: ns(r.P75), P90: ns(r.P90), P99: ns(r.P99), P999: ns(r.P999), Max: ns(r.Max),
 		Connect: r.ConnectErrors, Read: r.IOErrors,
 	}, nil
+}
+
+// IdleResult is what IdleClient opened.
+type IdleResult struct {
+	Open          int    `json:"open"`
+	ConnectErrors int64  `json:"connect_errors"`
+	IOErrors      int64  `json:"io_errors"`
+	FirstError    string `json:"first_error,omitempty"`
+}
+
+// IdleClient opens conns connections to the echo server at addr (at most
+// 64 connects at a time), makes one round trip of size bytes on each, so
+// that the server has accepted and served every one, and returns them
+// open, for the caller to hold idle and close.
+func IdleClient(ctx context.Context, addr string, conns, size int) ([]net.Conn, IdleResult) {
+	var (
+		mu  sync.Mutex
+		res IdleResult
+		wg  sync.WaitGroup
+		cs  = make([]net.Conn, conns)
+	)
+	fail := func(connect bool, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if connect {
+			res.ConnectErrors++
+		} else {
+			res.IOErrors++
+		}
+		if res.FirstError == "" {
+			res.FirstError = err.Error()
+		}
+	}
+	dialer := net.Dialer{Timeout: 5 * time.Second}
+	sem := make(chan struct{}, 64)
+	for i := range cs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c, err := dialer.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				fail(true, err)
+				return
+			}
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			msg := make([]byte, size)
+			if _, err := c.Write(msg); err == nil {
+				_, err = io.ReadFull(c, msg)
+			}
+			if err != nil {
+				fail(false, err)
+				c.Close()
+				return
+			}
+			c.SetDeadline(time.Time{})
+			cs[i] = c
+		})
+	}
+	wg.Wait()
+	open := cs[:0]
+	for _, c := range cs {
+		if c != nil {
+			open = append(open, c)
+		}
+	}
+	res.Open = len(open)
+	return open, res
 }

@@ -1,0 +1,345 @@
+//go:build linux
+
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The event shapes: servers in processes of their own (the models' loop
+// and goroutine shapes through iomodel serve, package net's, gnet's and
+// nbio's, Redis itself), driven by clients in other processes.
+const (
+	EventRESP = "resp"     // redis-benchmark -t set and -t get
+	EventEcho = "tcp-echo" // 64-byte round trips, our client
+	EventIdle = "idle"     // memory per idle connection
+)
+
+// EventShapes are the event shapes in the order they run, with what each
+// is, for the report.
+var EventShapes = []struct{ Name, Say string }{
+	{EventRESP, "redis-benchmark -t set, then -t get, on the RESP key-value store (Redis itself, or the tool's executor on every other server); req/s, p50, p99, max as redis-benchmark reports them"},
+	{EventEcho, "64-byte round trips on a TCP echo, each connection a closed loop; the client is ours (package net, another process)"},
+	{EventIdle, "connections opened by a client in another process, each echoed once, then left idle: the server's resident memory (VmRSS) grown per connection"},
+}
+
+// Target is a server of the event shapes.
+type Target struct {
+	Name   string // as the tables show it: "multiplex/epoll loop", "net", "redis"
+	Family string // "net" for the baseline of the ratios
+	// Start starts it serving proto ("echo" or "resp").
+	Start func(ctx context.Context, proto string) (*Proc, error)
+	// RESPOnly marks Redis, which does not echo.
+	RESPOnly bool
+}
+
+// EventConfig is what the event shapes measure.
+type EventConfig struct {
+	Targets []Target
+	Shapes  []string
+	// Clients and Pipelines are redis-benchmark's -c and -P, one run each
+	// pair; Requests its -n, or 0 to size it to Duration (see sizeRESP).
+	Clients, Pipelines []int
+	Requests           int
+	Bench              string // redis-benchmark's path
+	EchoConns          []int
+	IdleConns          []int
+	Rounds             int
+	Duration           time.Duration // of an echo run
+	// Echo runs the echo client in another process for d, calling timed
+	// when every connection is open and the timed part starts.
+	Echo func(ctx context.Context, addr string, conns int, d time.Duration, timed func()) (EchoResult, error)
+	// Idle opens conns idle connections from another process and calls
+	// held while they are all open and answered once.
+	Idle     func(ctx context.Context, addr string, conns int, held func()) error
+	Progress func(i, n int, r EventRun)
+
+	rates map[string]float64 // by target, shape and clients: the last run's req/s
+}
+
+// EventRun is one target's run of one event shape in one round.
+type EventRun struct {
+	Round, Order int
+	Shape        string // "resp set P1", "tcp-echo", "idle"
+	Conns        int
+	Server       string
+	Family       string
+	// Rate is requests (or round trips) per second; P50, P99 and Max their
+	// latency.
+	Rate          float64
+	P50, P99, Max time.Duration
+	// CPUPerReq is the server process's CPU time per request, µs
+	// (/proc/PID/stat over the run).
+	CPUPerReq float64
+	// Threads is the server's OS threads at the end of the run.
+	Threads int
+	// Fewest, Median and Most are the round trips of the slowest-served,
+	// median and best-served connection (echo only; -1 otherwise).
+	Fewest, Median, Most int64
+	// MemPerConn is the growth of the server's resident memory per idle
+	// connection, bytes (idle only).
+	MemPerConn float64
+	Err        string
+}
+
+// Planned is about how long the runs take: an echo run its Duration, a
+// resp run two of them (SET, then GET), an idle run the time to connect
+// (about 5000 connections a second here), each a second more to start
+// and stop its server and client.
+func (cfg EventConfig) Planned() time.Duration {
+	var d time.Duration
+	for _, s := range cfg.Shapes {
+		echoers := 0
+		for _, tg := range cfg.Targets {
+			if !tg.RESPOnly {
+				echoers++
+			}
+		}
+		switch s {
+		case EventRESP:
+			d += time.Duration(len(cfg.Clients)*len(cfg.Pipelines)*len(cfg.Targets)) * (2*cfg.Duration + time.Second)
+		case EventEcho:
+			d += time.Duration(len(cfg.EchoConns)*echoers) * (cfg.Duration + time.Second)
+		case EventIdle:
+			for _, n := range cfg.IdleConns {
+				d += time.Duration(echoers) * (time.Duration(n)*time.Second/5000 + 2*time.Second)
+			}
+		}
+	}
+	return d * time.Duration(cfg.Rounds)
+}
+
+// EventRuns counts the runs cfg makes, for the progress line.
+func (cfg EventConfig) EventRuns() int {
+	n := 0
+	for _, s := range cfg.Shapes {
+		t := len(cfg.Targets)
+		if s != EventRESP {
+			t = 0
+			for _, tg := range cfg.Targets {
+				if !tg.RESPOnly {
+					t++
+				}
+			}
+		}
+		switch s {
+		case EventRESP:
+			n += len(cfg.Clients) * len(cfg.Pipelines) * t
+		case EventEcho:
+			n += len(cfg.EchoConns) * t
+		case EventIdle:
+			n += len(cfg.IdleConns) * t
+		}
+	}
+	return n * cfg.Rounds
+}
+
+// MeasureEvents runs every event shape at every count, in rounds: each
+// round runs every target once, in an order that rotates from round to
+// round, so that a passing disturbance of the machine spreads over all.
+func MeasureEvents(ctx context.Context, cfg EventConfig) ([]EventRun, error) {
+	total := cfg.EventRuns()
+	cfg.rates = map[string]float64{}
+	var runs []EventRun
+	done := 0
+	each := func(shape string, conns int, targets []Target, one func(ctx context.Context, r *EventRun, t Target) []EventRun) error {
+		for round := range cfg.Rounds {
+			for k := range targets {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				t := targets[(round+k)%len(targets)]
+				r := EventRun{Round: round, Order: k, Shape: shape, Conns: conns, Server: t.Name, Family: t.Family, Fewest: -1, Median: -1, Most: -1}
+				if cfg.Progress != nil {
+					cfg.Progress(done, total, r)
+				}
+				runs = append(runs, one(ctx, &r, t)...)
+				done++
+			}
+		}
+		return nil
+	}
+	var echoers []Target
+	for _, t := range cfg.Targets {
+		if !t.RESPOnly {
+			echoers = append(echoers, t)
+		}
+	}
+	for _, s := range cfg.Shapes {
+		var err error
+		switch s {
+		case EventRESP:
+			for _, c := range cfg.Clients {
+				for _, p := range cfg.Pipelines {
+					if err = each(fmt.Sprintf("resp P%d", p), c, cfg.Targets, func(ctx context.Context, r *EventRun, t Target) []EventRun {
+						return cfg.resp(ctx, r, t, c, p)
+					}); err != nil {
+						break
+					}
+				}
+			}
+		case EventEcho:
+			for _, n := range cfg.EchoConns {
+				if err = each(EventEcho, n, echoers, cfg.echo); err != nil {
+					break
+				}
+			}
+		case EventIdle:
+			for _, n := range cfg.IdleConns {
+				if err = each(EventIdle, n, echoers, cfg.idle); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return runs, err
+		}
+	}
+	return runs, nil
+}
+
+// resp runs redis-benchmark -t set, then -t get, against t, one row each.
+func (cfg EventConfig) resp(ctx context.Context, base *EventRun, t Target, clients, pipeline int) []EventRun {
+	set, get := *base, *base
+	set.Shape, get.Shape = fmt.Sprintf("resp set P%d", pipeline), fmt.Sprintf("resp get P%d", pipeline)
+	p, err := t.Start(ctx, "resp")
+	if err != nil {
+		set.Err, get.Err = "start: "+err.Error(), "start: "+err.Error()
+		return []EventRun{set, get}
+	}
+	for _, r := range []*EventRun{&set, &get} {
+		test := strings.Fields(r.Shape)[1]
+		key := fmt.Sprintf("%s|%s|%d", r.Server, r.Shape, r.Conns)
+		n := cfg.sizeRESP(pipeline, cfg.rates[key])
+		u0, err := p.Usage()
+		if err != nil {
+			r.Err = err.Error()
+			continue
+		}
+		row, err := cfg.redisBenchmark(ctx, p.Addr, test, n, clients, pipeline)
+		u1, uerr := p.Usage()
+		if err = errors.Join(err, uerr); err != nil {
+			r.Err = err.Error()
+			continue
+		}
+		r.Rate, r.P50, r.P99, r.Max = row.RPS, row.P50, row.P99, row.Max
+		r.CPUPerReq = float64((u1.CPU - u0.CPU).Microseconds()) / float64(n)
+		r.Threads = u1.Threads
+		cfg.rates[key] = row.RPS
+	}
+	if err := p.Stop(); err != nil {
+		set.Err = strings.TrimPrefix(set.Err+"; stop: "+err.Error(), "; ")
+	}
+	return []EventRun{set, get}
+}
+
+// sizeRESP is redis-benchmark's -n: Requests when set; else enough for
+// about Duration at the rate the server reached in the previous round
+// (redis-benchmark has no duration of its own), or in the first round at a
+// rate that this machine's slowest servers reach, at least 2000.
+func (cfg EventConfig) sizeRESP(pipeline int, last float64) int {
+	if cfg.Requests > 0 {
+		return cfg.Requests
+	}
+	rate := last
+	if rate == 0 {
+		rate = 25e3
+		if pipeline > 1 {
+			rate = 150e3
+		}
+	}
+	return max(2000, int(rate*cfg.Duration.Seconds()))
+}
+
+func (cfg EventConfig) redisBenchmark(ctx context.Context, addr, test string, n, clients, pipeline int) (BenchRow, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return BenchRow{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	args := []string{"-h", host, "-p", port, "-t", test, "-n", strconv.Itoa(n), "-c", strconv.Itoa(clients), "-P", strconv.Itoa(pipeline), "--csv"}
+	out, err := exec.CommandContext(ctx, cfg.Bench, args...).CombinedOutput()
+	if err != nil {
+		return BenchRow{}, fmt.Errorf("redis-benchmark %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	rows, err := ParseBenchmarkCSV(string(out))
+	if err != nil {
+		return BenchRow{}, err
+	}
+	if len(rows) != 1 || !strings.EqualFold(rows[0].Test, test) {
+		return BenchRow{}, fmt.Errorf("redis-benchmark -t %s printed %d rows: %q", test, len(rows), out)
+	}
+	return rows[0], nil
+}
+
+// echo runs the echo client against t for cfg.Duration.
+func (cfg EventConfig) echo(ctx context.Context, r *EventRun, t Target) []EventRun {
+	cfg.echoRun(ctx, r, t)
+	return []EventRun{*r}
+}
+
+func (cfg EventConfig) echoRun(ctx context.Context, r *EventRun, t Target) {
+	p, err := t.Start(ctx, "echo")
+	if err != nil {
+		r.Err = "start: " + err.Error()
+		return
+	}
+	var u0 Usage
+	var uerr error
+	er, err := cfg.Echo(ctx, p.Addr, r.Conns, cfg.Duration, func() { u0, uerr = p.Usage() })
+	u1, uerr1 := p.Usage()
+	err = errors.Join(err, uerr, uerr1)
+	if err == nil {
+		var w Wrk
+		if w, err = er.Wrk(); err == nil {
+			r.Rate, r.P50, r.P99, r.Max = w.ReqPerS, w.P50, w.P99, w.Max
+			r.Fewest, r.Median, r.Most = er.Fewest, er.Median, er.Most
+			r.CPUPerReq = float64((u1.CPU - u0.CPU).Microseconds()) / float64(er.RoundTrips)
+			r.Threads = u1.Threads
+		}
+	}
+	if err = errors.Join(err, p.Stop()); err != nil {
+		r.Err = err.Error()
+	}
+}
+
+// idle has cfg.Idle hold r.Conns connections to t and reads how much the
+// server's resident memory grew.
+func (cfg EventConfig) idle(ctx context.Context, r *EventRun, t Target) []EventRun {
+	cfg.idleRun(ctx, r, t)
+	return []EventRun{*r}
+}
+
+func (cfg EventConfig) idleRun(ctx context.Context, r *EventRun, t Target) {
+	p, err := t.Start(ctx, "echo")
+	if err != nil {
+		r.Err = "start: " + err.Error()
+		return
+	}
+	u0, err := p.Usage()
+	var u1 Usage
+	var uerr error
+	if err == nil {
+		err = cfg.Idle(ctx, p.Addr, r.Conns, func() {
+			// Let what the connections' setup left behind be collected
+			// (a Go server's GC runs on its own pace), then read.
+			time.Sleep(time.Second)
+			u1, uerr = p.Usage()
+		})
+	}
+	if err = errors.Join(err, uerr); err == nil {
+		r.MemPerConn = float64(u1.RSS-u0.RSS) / float64(r.Conns)
+		r.Threads = u1.Threads
+	}
+	if err = errors.Join(err, p.Stop()); err != nil {
+		r.Err = err.Error()
+	}
+}
