@@ -285,3 +285,11 @@ func (r *EventRing) Stats() EventRingStats {
 	return EventRingStats{Enters: r.enters, Waits: r.wakeups, Wakes: r.efdWrites.Load(),
 		SQSize: r.q.sqEntries, CQSize: r.q.cqEntries, Flags: r.q.flags, Feature: r.q.features}
 }
+
+// Cancel prepares an ASYNC_CANCEL of the request whose user_data is
+// target; it completes with -ECANCELED unless it was done already (a
+// multishot request's last completion then lacks IORING_CQE_F_MORE), and
+// the cancel itself completes with ud.
+func (r *EventRing) Cancel(target, ud uint64) {
+	prepCancel(r.sqe(ud), target)
+}
