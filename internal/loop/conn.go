@@ -84,6 +84,10 @@ type Conn struct {
 	// Stalled is the owner's note that it stopped reading because of
 	// backpressure (or a read budget) and must read again when it may.
 	Stalled bool
+	// Late is what an owner whose receives complete in the kernel (async)
+	// received while Unwatch cancelled them, after the bytes of the OnData
+	// that detached: Detach's Conn reads it after the unconsumed ones.
+	Late []byte
 
 	rd, wr dirCounters
 }
@@ -128,7 +132,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	c.wr.calls.Add(1)
 	n := 0
-	if c.q.n == 0 {
+	if c.q.n == 0 && !c.eng.QueueWrites {
 		var err error
 		if n, err = c.send(p); err != nil {
 			err = c.opError("write", os.NewSyscallError("write", err))
