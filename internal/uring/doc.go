@@ -24,7 +24,11 @@
 //     of one);
 //   - reap_linux.go takes completions and signals their callers;
 //   - tracker.go is the Tracker, which counts requests in flight for whoever
-//     must outlive them; default.go is the shared ring.
+//     must outlive them; default.go is the shared ring;
+//   - eventring_linux.go is the EventRing, a ring its owner drives itself
+//     for an event loop (multishot requests, user_data of its own), with
+//     abi_event.go and prep_event.go its kernel pieces; bufring_linux.go is
+//     a provided-buffer ring (IORING_REGISTER_PBUF_RING).
 //
 // The package compiles on every platform, and runs on Linux only. Files
 // that use package unix (system calls, and errno values, which differ
