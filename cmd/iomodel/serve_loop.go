@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/iomodel/iomodel"
@@ -49,7 +50,7 @@ func serveLoop(ctx context.Context, model string, withRESP bool, addr string, st
 	// open until the engine has stopped.
 	defer ln.Close()
 	fmt.Fprintf(std.out, "iomodel serve: %s %s server (loop shape) listening on %s\n", m.Name, what, ln.Addr())
-	fmt.Fprintf(std.err, "iomodel serve: %d loops of the %s engine call the handler back; Ctrl-C stops it\n", e.Stats().Loops, m.Name)
+	fmt.Fprintf(std.err, "iomodel serve: the %s engine's loops (one per CPU: %d) call the handler back; Ctrl-C stops it\n", m.Name, runtime.GOMAXPROCS(0))
 	served := make(chan error, 1)
 	go func() { served <- e.Serve(ln) }()
 	select {

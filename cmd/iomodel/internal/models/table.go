@@ -5,6 +5,7 @@ package models
 import (
 	"net"
 
+	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/async"
 	"github.com/iomodel/iomodel/blocking"
 	"github.com/iomodel/iomodel/multiplex"
@@ -85,6 +86,9 @@ var table = []Model{
 				Close:  r.Close,
 			}, nil
 		},
+		Engine: func(h iomodel.Handler, cfg iomodel.EngineConfig) (Engine, error) {
+			return engine(async.NewEngine(h, cfg))
+		},
 	},
 	{
 		Name: "net", Family: "net", Quick: true,
@@ -134,6 +138,9 @@ func multiplexModel(b multiplex.Backend, quick bool) Model {
 				},
 				Close: p.Close,
 			}, nil
+		},
+		Engine: func(h iomodel.Handler, cfg iomodel.EngineConfig) (Engine, error) {
+			return engine(multiplex.NewEngine(h, cfg, multiplex.WithEngineBackend(b)))
 		},
 	}
 }
