@@ -335,7 +335,7 @@ func buildPeers(ctx context.Context, dir string) (bin string, cleanup func(), er
 // goroutine shape.
 func serveTarget(self string, m models.Model, name string, loop bool) load.Target {
 	return load.Target{
-		Name: name, Family: m.Family,
+		Name: name, Family: m.Family, Counted: true,
 		Start: func(ctx context.Context, proto string) (*load.Proc, error) {
 			args := []string{"serve", "-model", m.Name}
 			if loop {

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/load"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/resp"
@@ -67,7 +68,8 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 		s.session = func() session { return &respSession{st: resp.NewStream(store)} }
 	}
 	fmt.Fprintf(std.out, "iomodel serve: %s %s server listening on %s\n", m.Name, what, ln.Addr())
-	fmt.Fprintf(std.err, "iomodel serve: %s; Ctrl-C stops it\n", m.Serves)
+	fmt.Fprintf(std.err, "iomodel serve: %s; Ctrl-C stops it, SIGUSR1 prints its system calls and wake-ups so far\n", m.Serves)
+	defer onStatsSignal(std.out, func() load.Counts { return s.counts(inst) })()
 
 	stopped := make(chan struct{})
 	watched := make(chan struct{})
@@ -212,6 +214,7 @@ type server struct {
 	mu      sync.Mutex
 	conns   map[net.Conn]bool // nil once shutting down
 	clients int
+	closed  iomodel.Stats // the counts of the connections closed
 }
 
 // acceptLoop serves each client on a goroutine of its own, which waits in
@@ -252,14 +255,17 @@ func (s *server) track(c net.Conn) bool {
 	return true
 }
 
-// untrack closes c and forgets it.
+// untrack closes c and forgets it, keeping its counts.
 func (s *server) untrack(c net.Conn) {
+	c.Close()
 	s.mu.Lock()
-	if s.conns != nil {
+	if s.conns[c] {
 		delete(s.conns, c)
+		if st, ok := models.StatsOf(c); ok {
+			s.add(st)
+		}
 	}
 	s.mu.Unlock()
-	c.Close()
 }
 
 // shutdown stops accepting and closes every connection, which unblocks

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/load"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/loopio"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/resp"
@@ -50,7 +51,8 @@ func serveLoop(ctx context.Context, model string, withRESP bool, addr string, st
 	// open until the engine has stopped.
 	defer ln.Close()
 	fmt.Fprintf(std.out, "iomodel serve: %s %s server (loop shape) listening on %s\n", m.Name, what, ln.Addr())
-	fmt.Fprintf(std.err, "iomodel serve: the %s engine's loops (one per CPU: %d) call the handler back; Ctrl-C stops it\n", m.Name, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(std.err, "iomodel serve: the %s engine's loops (one per CPU: %d) call the handler back; Ctrl-C stops it, SIGUSR1 prints its system calls and wake-ups so far\n", m.Name, runtime.GOMAXPROCS(0))
+	defer onStatsSignal(std.out, func() load.Counts { return engineCounts(e.Stats()) })()
 	served := make(chan error, 1)
 	go func() { served <- e.Serve(ln) }()
 	select {

@@ -38,6 +38,8 @@ type Target struct {
 	Start func(ctx context.Context, proto string) (*Proc, error)
 	// RESPOnly marks Redis, which does not echo.
 	RESPOnly bool
+	// Counted marks iomodel serve, which tells its Counts on SIGUSR1.
+	Counted bool
 }
 
 // EventConfig is what the event shapes measure.
@@ -60,6 +62,13 @@ type EventConfig struct {
 	// held while they are all open and answered once.
 	Idle     func(ctx context.Context, addr string, conns int, held func()) error
 	Progress func(i, n int, r EventRun)
+	// Together runs the idle shape on the server the echo shape has just
+	// used, one start for both (EchoConns and IdleConns pair up by place):
+	// quicker, for the tool's no-argument comparison.
+	Together bool
+	// Settle is how long idle waits, with the connections open, before it
+	// reads the memory; 0 means a second.
+	Settle time.Duration
 
 	rates map[string]float64 // by target, shape and clients: the last run's req/s
 }
@@ -86,7 +95,10 @@ type EventRun struct {
 	// MemPerConn is the growth of the server's resident memory per idle
 	// connection, bytes (idle only).
 	MemPerConn float64
-	Err        string
+	// Syscalls and Wakeups per request, from the server's Counts (echo,
+	// on targets that count; -1 otherwise).
+	Syscalls, Wakeups float64
+	Err               string
 }
 
 // Planned is about how long the runs take: an echo run its Duration, a
@@ -135,7 +147,9 @@ func (cfg EventConfig) EventRuns() int {
 		case EventEcho:
 			n += len(cfg.EchoConns) * t
 		case EventIdle:
-			n += len(cfg.IdleConns) * t
+			if !cfg.Together {
+				n += len(cfg.IdleConns) * t
+			}
 		}
 	}
 	return n * cfg.Rounds
@@ -156,7 +170,7 @@ func MeasureEvents(ctx context.Context, cfg EventConfig) ([]EventRun, error) {
 					return err
 				}
 				t := targets[(round+k)%len(targets)]
-				r := EventRun{Round: round, Order: k, Shape: shape, Conns: conns, Server: t.Name, Family: t.Family, Fewest: -1, Median: -1, Most: -1}
+				r := EventRun{Round: round, Order: k, Shape: shape, Conns: conns, Server: t.Name, Family: t.Family, Fewest: -1, Median: -1, Most: -1, Syscalls: -1, Wakeups: -1}
 				if cfg.Progress != nil {
 					cfg.Progress(done, total, r)
 				}
@@ -186,12 +200,21 @@ func MeasureEvents(ctx context.Context, cfg EventConfig) ([]EventRun, error) {
 				}
 			}
 		case EventEcho:
-			for _, n := range cfg.EchoConns {
-				if err = each(EventEcho, n, echoers, cfg.echo); err != nil {
+			for i, n := range cfg.EchoConns {
+				one := cfg.echo
+				if cfg.Together && i < len(cfg.IdleConns) {
+					one = func(ctx context.Context, r *EventRun, t Target) []EventRun {
+						return cfg.echoIdle(ctx, r, t, cfg.IdleConns[i])
+					}
+				}
+				if err = each(EventEcho, n, echoers, one); err != nil {
 					break
 				}
 			}
 		case EventIdle:
+			if cfg.Together {
+				continue // with the echo
+			}
 			for _, n := range cfg.IdleConns {
 				if err = each(EventIdle, n, echoers, cfg.idle); err != nil {
 					break
@@ -282,64 +305,112 @@ func (cfg EventConfig) redisBenchmark(ctx context.Context, addr, test string, n,
 
 // echo runs the echo client against t for cfg.Duration.
 func (cfg EventConfig) echo(ctx context.Context, r *EventRun, t Target) []EventRun {
-	cfg.echoRun(ctx, r, t)
-	return []EventRun{*r}
-}
-
-func (cfg EventConfig) echoRun(ctx context.Context, r *EventRun, t Target) {
 	p, err := t.Start(ctx, "echo")
 	if err != nil {
 		r.Err = "start: " + err.Error()
-		return
+		return []EventRun{*r}
 	}
-	var u0 Usage
-	var uerr error
-	er, err := cfg.Echo(ctx, p.Addr, r.Conns, cfg.Duration, func() { u0, uerr = p.Usage() })
-	u1, uerr1 := p.Usage()
-	err = errors.Join(err, uerr, uerr1)
-	if err == nil {
-		var w Wrk
-		if w, err = er.Wrk(); err == nil {
-			r.Rate, r.P50, r.P99, r.Max = w.ReqPerS, w.P50, w.P99, w.Max
-			r.Fewest, r.Median, r.Most = er.Fewest, er.Median, er.Most
-			r.CPUPerReq = float64((u1.CPU - u0.CPU).Microseconds()) / float64(er.RoundTrips)
-			r.Threads = u1.Threads
-		}
-	}
+	err = cfg.echoOn(ctx, p, r, t)
 	if err = errors.Join(err, p.Stop()); err != nil {
 		r.Err = err.Error()
 	}
+	return []EventRun{*r}
+}
+
+// echoIdle runs the echo client, then the idle one, on one start of t.
+func (cfg EventConfig) echoIdle(ctx context.Context, r *EventRun, t Target, idle int) []EventRun {
+	ir := *r
+	ir.Shape, ir.Conns = EventIdle, idle
+	p, err := t.Start(ctx, "echo")
+	if err != nil {
+		r.Err, ir.Err = "start: "+err.Error(), "start: "+err.Error()
+		return []EventRun{*r, ir}
+	}
+	if err := cfg.echoOn(ctx, p, r, t); err != nil {
+		r.Err = err.Error()
+	}
+	if err := cfg.idleOn(ctx, p, &ir); err != nil {
+		ir.Err = err.Error()
+	}
+	if err := p.Stop(); err != nil {
+		ir.Err = strings.TrimPrefix(ir.Err+"; "+err.Error(), "; ")
+	}
+	return []EventRun{*r, ir}
+}
+
+// echoOn runs the echo client against p, a start of t.
+func (cfg EventConfig) echoOn(ctx context.Context, p *Proc, r *EventRun, t Target) error {
+	var u0 Usage
+	var c0 Counts
+	var uerr, cerr error
+	er, err := cfg.Echo(ctx, p.Addr, r.Conns, cfg.Duration, func() {
+		u0, uerr = p.Usage()
+		if t.Counted {
+			c0, cerr = p.Counts()
+		}
+	})
+	u1, uerr1 := p.Usage()
+	var c1 Counts
+	var cerr1 error
+	if t.Counted {
+		c1, cerr1 = p.Counts()
+	}
+	if err = errors.Join(err, uerr, uerr1, cerr, cerr1); err != nil {
+		return err
+	}
+	w, err := er.Wrk()
+	if err != nil {
+		return err
+	}
+	r.Rate, r.P50, r.P99, r.Max = w.ReqPerS, w.P50, w.P99, w.Max
+	r.Fewest, r.Median, r.Most = er.Fewest, er.Median, er.Most
+	r.CPUPerReq = float64((u1.CPU - u0.CPU).Microseconds()) / float64(er.RoundTrips)
+	r.Threads = u1.Threads
+	if c1.Counted {
+		// The counts include the client's connects and closing: a few
+		// calls per connection, against many round trips each.
+		r.Syscalls = float64(c1.Syscalls-c0.Syscalls) / float64(er.RoundTrips)
+		r.Wakeups = float64(c1.Wakeups-c0.Wakeups) / float64(er.RoundTrips)
+	}
+	return nil
 }
 
 // idle has cfg.Idle hold r.Conns connections to t and reads how much the
 // server's resident memory grew.
 func (cfg EventConfig) idle(ctx context.Context, r *EventRun, t Target) []EventRun {
-	cfg.idleRun(ctx, r, t)
-	return []EventRun{*r}
-}
-
-func (cfg EventConfig) idleRun(ctx context.Context, r *EventRun, t Target) {
 	p, err := t.Start(ctx, "echo")
 	if err != nil {
 		r.Err = "start: " + err.Error()
-		return
+		return []EventRun{*r}
 	}
-	u0, err := p.Usage()
-	var u1 Usage
-	var uerr error
-	if err == nil {
-		err = cfg.Idle(ctx, p.Addr, r.Conns, func() {
-			// Let what the connections' setup left behind be collected
-			// (a Go server's GC runs on its own pace), then read.
-			time.Sleep(time.Second)
-			u1, uerr = p.Usage()
-		})
-	}
-	if err = errors.Join(err, uerr); err == nil {
-		r.MemPerConn = float64(u1.RSS-u0.RSS) / float64(r.Conns)
-		r.Threads = u1.Threads
-	}
+	err = cfg.idleOn(ctx, p, r)
 	if err = errors.Join(err, p.Stop()); err != nil {
 		r.Err = err.Error()
 	}
+	return []EventRun{*r}
+}
+
+func (cfg EventConfig) idleOn(ctx context.Context, p *Proc, r *EventRun) error {
+	u0, err := p.Usage()
+	if err != nil {
+		return err
+	}
+	var u1 Usage
+	var uerr error
+	err = cfg.Idle(ctx, p.Addr, r.Conns, func() {
+		// Let what the connections' setup left behind be collected (a
+		// Go server's GC runs at its own pace), then read.
+		settle := cfg.Settle
+		if settle == 0 {
+			settle = time.Second
+		}
+		time.Sleep(settle)
+		u1, uerr = p.Usage()
+	})
+	if err = errors.Join(err, uerr); err != nil {
+		return err
+	}
+	r.MemPerConn = float64(u1.RSS-u0.RSS) / float64(r.Conns)
+	r.Threads = u1.Threads
+	return nil
 }

@@ -23,6 +23,9 @@ type EventSummary struct {
 	P50, P99, Max               time.Duration
 	Threads                     int
 	Fewest, Median, Most        int64
+	// Syscalls and Wakeups per request; -1 where the server keeps no
+	// counts.
+	Syscalls, Wakeups float64
 	// RateRatio and CPURatio are the medians of the per-round ratios to
 	// net's run (0 without one).
 	RateRatio, CPURatio float64
@@ -105,10 +108,23 @@ func SummarizeEvents(runs []EventRun) []EventSummary {
 			s.Median = int64(med(func(r EventRun) float64 { return float64(r.Median) }))
 			s.Most = int64(med(func(r EventRun) float64 { return float64(r.Most) }))
 			s.RateRatio, s.CPURatio = medianOf(rateR), medianOf(cpuR)
+			s.Syscalls = med(func(r EventRun) float64 { return r.Syscalls })
+			s.Wakeups = med(func(r EventRun) float64 { return r.Wakeups })
+			if slices.ContainsFunc(good, func(r EventRun) bool { return r.Syscalls < 0 }) {
+				s.Syscalls, s.Wakeups = -1, -1
+			}
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// perReq writes a count per request, or a dash where there is none.
+func perReq(v float64) string {
+	if v < 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 func ratio(v float64) string {
@@ -137,8 +153,8 @@ func WriteEventSummary(w io.Writer, ss []EventSummary) error {
 	}
 	traffic := slices.ContainsFunc(ss, func(s EventSummary) bool { return s.Shape != EventIdle })
 	if traffic {
-		fmt.Fprintln(w, "| shape | conns | server | req/s | × net | p50 | p99 | max | CPU µs/req | × net CPU | threads | per conn min–median–max |")
-		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| shape | conns | server | req/s | × net | p50 | p99 | max | CPU µs/req | × net CPU | threads | syscalls/req | wake-ups/req | per conn min–median–max |")
+		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, s := range ss {
 			if s.Shape == EventIdle {
 				continue
@@ -148,7 +164,7 @@ func WriteEventSummary(w io.Writer, ss []EventSummary) error {
 				cells = append(cells, "failed: "+md(strings.Join(s.Failed, "; ")))
 			} else {
 				cells = append(cells, rate(s.Rate), ratio(s.RateRatio), dur(s.P50), dur(s.P99), dur(s.Max),
-					fmt.Sprintf("%.1f", s.CPUPerReq), ratio(s.CPURatio), fmt.Sprint(s.Threads),
+					fmt.Sprintf("%.1f", s.CPUPerReq), ratio(s.CPURatio), fmt.Sprint(s.Threads), perReq(s.Syscalls), perReq(s.Wakeups),
 					fairness(s.Fewest, s.Median, s.Most, 0)+failed(s))
 			}
 			if _, err := fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | ")); err != nil {

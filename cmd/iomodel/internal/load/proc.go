@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 // can be read from /proc and are its alone.
 type Proc struct {
 	Addr   string
+	counts chan string // the lines iomodel serve prints on SIGUSR1
 	cmd    *exec.Cmd
 	stderr *tail
 	exited chan struct{}
@@ -56,7 +58,7 @@ func (t *tail) String() string {
 // prints a line with " listening on ADDR" when addr is empty, or until
 // addr accepts a connection.
 func StartProc(ctx context.Context, cmd *exec.Cmd, addr string) (*Proc, error) {
-	p := &Proc{cmd: cmd, stderr: &tail{}, exited: make(chan struct{})}
+	p := &Proc{cmd: cmd, stderr: &tail{}, exited: make(chan struct{}), counts: make(chan string, 1)}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -69,6 +71,13 @@ func StartProc(ctx context.Context, cmd *exec.Cmd, addr string) (*Proc, error) {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			if c, ok := strings.CutPrefix(sc.Text(), CountsPrefix); ok {
+				select {
+				case p.counts <- c:
+				default:
+				}
+				continue
+			}
 			if _, a, ok := strings.Cut(sc.Text(), " listening on "); ok {
 				select {
 				case found <- strings.TrimSpace(a):
@@ -136,6 +145,48 @@ func (p *Proc) Stop() error {
 		p.cmd.Process.Kill()
 		<-p.exited
 		return fmt.Errorf("%s did not stop within 5 s of SIGINT: killed", p.cmd.Path)
+	}
+}
+
+// Counts is what iomodel serve prints on SIGUSR1, a line CountsPrefix and
+// this as JSON on its standard output: the system calls and wake-ups it has
+// made serving, since it started.
+type Counts struct {
+	// Counted is false where the server keeps no counts (net).
+	Counted bool `json:"counted"`
+	// Syscalls: in the goroutine shape, the Conns' data system calls and
+	// the model's machinery's (poller waits and changes, signals read,
+	// ring enters); in the loop shape, the engine's reads, writes and
+	// loop wake-ups (async: its reads and writes are operations the
+	// kernel completed on the ring).
+	Syscalls uint64 `json:"syscalls"`
+	// Wakeups: the times a call went to sleep (Conn Stats Waits), or a
+	// loop returned from its wait (EngineStats Wakeups).
+	Wakeups uint64 `json:"wakeups"`
+}
+
+// CountsPrefix starts the line of Counts.
+const CountsPrefix = "stats: "
+
+// Counts asks the process for its Counts (SIGUSR1) and waits up to 2 s
+// for them.
+func (p *Proc) Counts() (Counts, error) {
+	var c Counts
+	select {
+	case <-p.counts: // an answer nobody waited for
+	default:
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		return c, err
+	}
+	select {
+	case line := <-p.counts:
+		err := json.Unmarshal([]byte(line), &c)
+		return c, err
+	case <-p.exited:
+		return c, fmt.Errorf("%s exited: %v: %s", p.cmd.Path, p.err, p.stderr)
+	case <-time.After(2 * time.Second):
+		return c, fmt.Errorf("%s did not print its counts within 2 s of SIGUSR1", p.cmd.Path)
 	}
 }
 
