@@ -4,18 +4,35 @@
 // Programming side by side, on the machine it runs on, and speaks TCP in any
 // of them.
 //
-//	iomodel                      a quick comparison of the models and net.Conn (about 20 s)
-//	iomodel bench [flags]        the comparison, with every knob: models, sizes, connections, formats, SVG
-//	iomodel serve [flags] ADDR   an echo (or greeting) server in one model
+//	iomodel                      every model in both shapes, its Conn and its engine, as servers beside net (about 20 s)
+//	iomodel bench [flags]        the models as clients, with every knob: models, sizes, connections, formats, SVG
+//	iomodel serve [flags] ADDR   an echo (or greeting, or RESP key-value) server in one model, in either shape
 //	iomodel serve -http ADDR     net/http in one model, for any load generator
-//	iomodel load [flags]         net/http and an echo on every model and net, under wrk
+//	iomodel load [flags]         the models' servers beside Redis, gnet, nbio and net under redis-benchmark, our echo
+//	                             client and wrk
 //	iomodel send [flags] ADDR TEXT
 //	                             a client in one model: sends TEXT, prints the answer
 //	iomodel models               the models and how each one waits
 //
-// # Measuring
+// # Both shapes
 //
-// Each model runs in a process of its own (the program started again as a
+// With no command (or quick) every model serves, in both shapes, as a
+// server in a process of its own: its goroutine shape (a goroutine per
+// connection on the model's Conn) and its loop shape (the model's engine
+// calling a handler back), beside package net's server. A client in
+// another process runs a 64-byte echo over 100 connections, then holds
+// 1000 connections idle; the table and the SVG (-svg FILE) put, per model
+// and shape, messages per second, p50 and p99, the server's CPU time per
+// message and threads (/proc/PID/stat), its system calls and wake-ups per
+// message (its own counts, which serve prints on SIGUSR1) and its memory
+// per idle connection. Three rounds, medians; about 20 s on 2 CPUs.
+//
+//	iomodel -svg shapes.svg
+//	iomodel quick -models all -format json > shapes.json
+//
+// # Measuring the models as clients
+//
+// bench runs each model in a process of its own (the program started again as a
 // worker) against one echo peer, the net package in a third process, over TCP
 // loopback: so the CPU time (getrusage) and the OS threads (/proc/self/status)
 // are the model's alone, and threads the Go runtime keeps from one model's run
@@ -33,7 +50,20 @@
 //
 // # Under a real load
 //
-// load serves net/http on each model's Listener and on package net's, and
+// load's event shapes (the default) run every server in a process of its
+// own, Redis (redis-server, when installed), gnet and nbio (the peers
+// module, cmd/iomodel/peers, built once per run) beside the models' two
+// shapes and net's: redis-benchmark's SET and GET on the RESP key-value
+// store (-clients, -pipeline), the 64-byte echo under our client
+// (-echo-conns) and memory per idle connection (-idle); requests/s, p50,
+// p99, max, the server's CPU per request, threads, system calls and
+// wake-ups per request, and ratios to net in the same round, under the
+// machine, date, commit and command:
+//
+//	iomodel load                                   multiplex and async, 3 rounds: about 4 minutes
+//	iomodel load -models quick -clients 50,1000 -pipeline 1,16 -echo-conns 100,1000,10000 -idle 10000,15000
+//
+// Its HTTP shapes serve net/http on each model's Listener and on package net's, and
 // drives each with wrk (a load generator this project did not write; the
 // benchmark installs nothing and says so when wrk is missing), in rounds
 // that run every server once, in an order that rotates from round to round.
@@ -47,7 +77,7 @@
 // non-2xx answers and socket errors, and the ratios to net's run in the
 // same round, as Markdown tables under the command line that made them:
 //
-//	iomodel load                                   every shape at 100, 1000 and 5000 conns, 3 rounds of 4 s
+//	iomodel load -shapes hello,close,64k,body,https,echo -conns 100,1000,5000
 //	iomodel load -models all -conns 100 -shapes hello,https -rounds 5
 //
 // # Serving
@@ -114,6 +144,7 @@ var errHelp = flag.ErrHelp
 // commands maps a subcommand to what runs it.
 var commands = map[string]func(ctx context.Context, args []string, std stdio) error{
 	"bench":  benchCmd,
+	"quick":  quickCmd,
 	"serve":  serveCmd,
 	"load":   loadCmd,
 	"send":   sendCmd,
@@ -130,13 +161,11 @@ var commands = map[string]func(ctx context.Context, args []string, std stdio) er
 }
 
 func run(ctx context.Context, args []string, std stdio) int {
-	name := "bench"
-	if len(args) > 0 {
+	name := "quick"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") || len(args) > 0 && isHelp(args[0]) {
 		name, args = args[0], args[1:]
-	} else {
-		args = []string{"-quick"}
 	}
-	if name == "-h" || name == "-help" || name == "--help" {
+	if isHelp(name) {
 		name = "help"
 	}
 	cmd, ok := commands[name]
@@ -158,13 +187,15 @@ func run(ctx context.Context, args []string, std stdio) int {
 	}
 }
 
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
-  iomodel                        quick comparison of every model and net.Conn (about 20 s)
-  iomodel bench [flags]          the comparison with every knob (iomodel bench -h)
-  iomodel serve [flags] ADDR     echo server in one model (iomodel serve -h)
+  iomodel [flags]                every model in both shapes (Conn and engine) as servers beside net (about 20 s; iomodel quick -h)
+  iomodel bench [flags]          the models as clients, with every knob (iomodel bench -h)
+  iomodel serve [flags] ADDR     echo or RESP server in one model, in either shape (iomodel serve -h)
   iomodel serve -http ADDR       net/http server in one model, for your own load generator
-  iomodel load [flags]           net/http and an echo on every model and net, under wrk (iomodel load -h)
+  iomodel load [flags]           the servers beside Redis, gnet, nbio and net under redis-benchmark, echo, wrk (iomodel load -h)
   iomodel send [flags] ADDR TEXT client in one model: sends TEXT, prints the answer
   iomodel models                 the models, and how each one waits
 

@@ -5,10 +5,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +122,50 @@ func TestServeLoop(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.err, "goroutine per connection") {
 			t.Errorf("serve -model net -loop: status %d, stderr %q", r.code, r.err)
 		}
+	}
+}
+
+// TestQuick: the no-argument comparison's machinery, small: a model in
+// both shapes beside net, as JSON and an SVG.
+func TestQuick(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "shapes.svg")
+	r := runArgs(t, "quick", "-models", "multiplex", "-rounds", "1", "-d", "100ms", "-conns", "5", "-idle", "20", "-format", "json", "-svg", svg, "-progress=false")
+	if r.code != 0 {
+		t.Fatalf("status %d, stderr %q, stdout %s", r.code, r.err, r.stdout)
+	}
+	var got struct {
+		Setup   map[string]any `json:"setup"`
+		Results []struct {
+			Model, Shape string
+			Msgs         float64  `json:"msgs_s"`
+			Syscalls     *float64 `json:"syscalls_per_msg"`
+			Idle         float64  `json:"idle_bytes_per_conn"`
+			Error        string   `json:"error"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	var names []string
+	for _, x := range got.Results {
+		names = append(names, x.Model+" "+x.Shape)
+		if x.Error != "" || x.Msgs <= 0 || (x.Syscalls == nil) != (x.Model == "net") {
+			t.Errorf("row %+v", x)
+		}
+	}
+	want := []string{"multiplex/epoll conn", "multiplex/epoll loop", "net "}
+	if m, _ := models.Lookup("multiplex"); !m.HasEngine() {
+		want = []string{"multiplex/epoll conn", "net "}
+	}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("rows %q, want %q", names, want)
+	}
+	for _, k := range []string{"kernel", "go", "gomaxprocs", "commit", "cpus"} {
+		if _, ok := got.Setup[k]; !ok {
+			t.Errorf("setup lacks %q: %v", k, got.Setup)
+		}
+	}
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "multiplex/epoll") || !strings.HasSuffix(strings.TrimSpace(string(b)), "</svg>") {
+		t.Errorf("SVG: %v, %d bytes", err, len(b))
 	}
 }
