@@ -381,7 +381,11 @@ func workerCmd(_ context.Context, args []string, std stdio) error {
 // peerCmd runs the echo peer until its stdin ends (its parent has gone or
 // is done) or ctx ends, after printing its address.
 func peerCmd(ctx context.Context, args []string, std stdio) error {
-	if len(args) > 0 {
+	fs := newFlags("peer", "", std)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
 		return usagef("peer takes no arguments")
 	}
 	p, err := bench.StartPeer()

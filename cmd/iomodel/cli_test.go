@@ -103,6 +103,12 @@ func TestHelp(t *testing.T) {
 			t.Errorf("iomodel %q: status %d, output %q", args, r.code, r.stdout+r.err)
 		}
 	}
+	// Every command answers -h, with status 0.
+	for name := range commands {
+		if r := runArgs(t, name, "-h"); r.code != 0 || !strings.Contains(r.stdout+r.err, "usage") {
+			t.Errorf("iomodel %s -h: status %d, output %q", name, r.code, r.stdout+r.err)
+		}
+	}
 	r := runArgs(t, "models")
 	for _, name := range models.Names() {
 		if !strings.Contains(r.stdout, name) {

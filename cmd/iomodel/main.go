@@ -211,13 +211,21 @@ func helpCmd(_ context.Context, _ []string, std stdio) error {
 }
 
 func modelsCmd(_ context.Context, args []string, std stdio) error {
-	if len(args) > 0 {
+	fs := newFlags("models", "", std)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
 		return usagef("models takes no arguments")
 	}
 	tw := tabwriter.NewWriter(std.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tWAITS BY")
+	fmt.Fprintln(tw, "MODEL\tLOOP SHAPE\tWAITS BY")
 	for _, m := range models.All() {
-		fmt.Fprintf(tw, "%s\t%s\n", m.Name, m.Waits)
+		loop := "engine"
+		if !m.HasEngine() {
+			loop = "—"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Name, loop, m.Waits)
 	}
 	tw.Flush()
 	fmt.Fprintln(std.out, "\nA family name stands for its first variant (multiplex = multiplex/epoll, sigdriven = sigdriven/precise);\nbench also takes all, quick and patterns such as multiplex/*.")
