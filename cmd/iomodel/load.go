@@ -60,8 +60,8 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 		return err
 	}
 	if len(events) > 0 {
-		if *rounds < 1 || *dur < time.Second {
-			return usagef("-rounds must be at least 1, -d at least 1s")
+		if *rounds < 1 || *dur <= 0 {
+			return usagef("-rounds must be at least 1, -d positive")
 		}
 		err := loadEvents(ctx, ev, ms, events, *rounds, *dur, *progress, *perRound, args, std)
 		if httpShapes == "" || err != nil {

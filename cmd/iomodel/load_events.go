@@ -29,6 +29,7 @@ type eventFlags struct {
 	requests                                 *int
 	peers                                    *string
 	redis                                    *bool
+	settle                                   *time.Duration
 }
 
 func addEventFlags(fs *flag.FlagSet) eventFlags {
@@ -40,6 +41,7 @@ func addEventFlags(fs *flag.FlagSet) eventFlags {
 		idleConns: fs.String("idle", "10000", "idle: connection counts, comma-separated (each needs as many descriptors in the server and in the client process: counts past RLIMIT_NOFILE are left out, saying so)"),
 		peers:     fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
 		redis:     fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
+		settle:    fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
 	}
 }
 
@@ -101,8 +103,8 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if err != nil {
 		return err
 	}
-	if *ev.requests < 0 {
-		return usagef("-requests must be 0 (sized to -d) or more")
+	if *ev.requests < 0 || *ev.settle <= 0 {
+		return usagef("-requests must be 0 (sized to -d) or more, -idle-settle positive")
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -176,7 +178,7 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	cfg := load.EventConfig{
 		Targets: targets, Shapes: shapes, Clients: clients, Pipelines: pipes, Bench: bench,
 		EchoConns: echoConns, IdleConns: idleConns, Rounds: rounds, Duration: d,
-		Requests: *ev.requests,
+		Requests: *ev.requests, Settle: *ev.settle,
 		Echo: func(ctx context.Context, addr string, n int, d time.Duration, timed func()) (load.EchoResult, error) {
 			return runEchoClient(ctx, self, addr, n, d, timed)
 		},

@@ -77,8 +77,8 @@ func TestLoadEvents(t *testing.T) {
 	if emu := selfexec.Emulator(); emu != "" {
 		t.Skipf("under %s: the peers would be built for the emulated machine and Redis runs natively; the event shapes are measured on real hardware", emu)
 	}
-	args := []string{"load", "-models", "multiplex", "-rounds", "1", "-d", "1s", "-clients", "10", "-pipeline", "1,4", "-requests", "2000",
-		"-echo-conns", "10", "-idle", "50", "-progress=false", "-per-round=false"}
+	args := []string{"load", "-models", "multiplex", "-rounds", "1", "-d", "200ms", "-clients", "10", "-pipeline", "4", "-requests", "2000",
+		"-echo-conns", "10", "-idle", "50", "-idle-settle", "50ms", "-progress=false", "-per-round=false"}
 	r := runArgs(t, args...)
 	t.Logf("\n%s", r.stdout)
 	if r.code != 0 {
@@ -95,11 +95,11 @@ func TestLoadEvents(t *testing.T) {
 	for _, s := range servers {
 		rows = append(rows, "| tcp-echo | 10 | "+s+" | ", "| 50 | "+s+" | ")
 		if _, err := exec.LookPath("redis-benchmark"); err == nil {
-			rows = append(rows, "| resp set P1 | 10 | "+s+" | ", "| resp get P4 | 10 | "+s+" | ")
+			rows = append(rows, "| resp set P4 | 10 | "+s+" | ", "| resp get P4 | 10 | "+s+" | ")
 		}
 	}
 	if _, err := exec.LookPath("redis-server"); err == nil {
-		rows = append(rows, "| resp get P1 | 10 | redis | ")
+		rows = append(rows, "| resp get P4 | 10 | redis | ")
 	} else {
 		t.Log("redis-server is not installed (Debian: redis-server): Redis's row left out")
 	}
