@@ -385,7 +385,8 @@ func redisTarget(path string) load.Target {
 // n connections to addr and holds them until its input ends; held runs
 // while they are open.
 func runIdleClient(ctx context.Context, self, addr string, n int, held func()) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	const limit = 2 * time.Minute
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmd := command(ctx, self, "load-idle", "-addr", addr, "-conns", strconv.Itoa(n))
 	in, err := cmd.StdinPipe()
@@ -404,6 +405,8 @@ func runIdleClient(ctx context.Context, self, addr string, n int, held func()) e
 	var r load.IdleResult
 	derr := json.NewDecoder(out).Decode(&r)
 	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		err = fmt.Errorf("idle client: %d connections not all open and answered once within %v: stopped", n, limit)
 	case derr != nil:
 		err = fmt.Errorf("idle client's result: %v", derr)
 	case r.Open != n:
