@@ -30,18 +30,20 @@ type eventFlags struct {
 	peers                                    *string
 	redis                                    *bool
 	settle                                   *time.Duration
+	modelShapes                              *string
 }
 
 func addEventFlags(fs *flag.FlagSet) eventFlags {
 	return eventFlags{
-		clients:   fs.String("clients", "50", "resp: redis-benchmark's clients (-c), comma-separated"),
-		pipelines: fs.String("pipeline", "1,16", "resp: redis-benchmark's pipeline depths (-P), comma-separated"),
-		requests:  fs.Int("requests", 0, "resp: redis-benchmark's requests per test (-n); 0 sizes them to take about -d: at 25k req/s (150k pipelined) in the first round, at the server's own rate from the previous round after"),
-		echoConns: fs.String("echo-conns", "100,1000", "tcp-echo: connection counts, comma-separated"),
-		idleConns: fs.String("idle", "10000", "idle: connection counts, comma-separated (each needs as many descriptors in the server and in the client process: counts past RLIMIT_NOFILE are left out, saying so)"),
-		peers:     fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
-		redis:     fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
-		settle:    fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
+		clients:     fs.String("clients", "50", "resp: redis-benchmark's clients (-c), comma-separated"),
+		pipelines:   fs.String("pipeline", "1,16", "resp: redis-benchmark's pipeline depths (-P), comma-separated"),
+		requests:    fs.Int("requests", 0, "resp: redis-benchmark's requests per test (-n); 0 sizes them to take about -d: at 25k req/s (150k pipelined) in the first round, at the server's own rate from the previous round after"),
+		echoConns:   fs.String("echo-conns", "100,1000", "tcp-echo: connection counts, comma-separated"),
+		idleConns:   fs.String("idle", "10000", "idle: connection counts, comma-separated (each needs as many descriptors in the server and in the client process: counts past RLIMIT_NOFILE are left out, saying so)"),
+		peers:       fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
+		redis:       fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
+		settle:      fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
+		modelShapes: fs.String("model-shapes", "conn,loop", "the models' shapes to serve in: conn (a goroutine per connection on the model's Conn), loop (the model's engine), or both"),
 	}
 }
 
@@ -162,12 +164,28 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		defer cleanup()
 		targets = append(targets, peerTarget(bin, "gnet"), peerTarget(bin, "nbio"))
 	}
+	conn, loop := false, false
+	for f := range strings.SplitSeq(*ev.modelShapes, ",") {
+		switch strings.TrimSpace(f) {
+		case "conn":
+			conn = true
+		case "loop":
+			loop = true
+		default:
+			return usagef("bad shape %q in -model-shapes: want conn, loop or both", f)
+		}
+	}
 	for _, m := range ms {
 		if m.Family == "net" {
 			targets = append(targets, serveTarget(self, m, "net", false))
 			continue
 		}
-		targets = append(targets, serveTarget(self, m, m.Name+" conn", false))
+		if conn {
+			targets = append(targets, serveTarget(self, m, m.Name+" conn", false))
+		}
+		if !loop {
+			continue
+		}
 		if m.HasEngine() {
 			targets = append(targets, serveTarget(self, m, m.Name+" loop", true))
 		} else {
