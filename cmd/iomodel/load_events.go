@@ -105,6 +105,17 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if err != nil {
 		return err
 	}
+	conn, loop := false, false
+	for f := range strings.SplitSeq(*ev.modelShapes, ",") {
+		switch strings.TrimSpace(f) {
+		case "conn":
+			conn = true
+		case "loop":
+			loop = true
+		default:
+			return usagef("bad shape %q in -model-shapes: want conn, loop or both", f)
+		}
+	}
 	if *ev.requests < 0 || *ev.settle <= 0 {
 		return usagef("-requests must be 0 (sized to -d) or more, -idle-settle positive")
 	}
@@ -163,17 +174,6 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		}
 		defer cleanup()
 		targets = append(targets, peerTarget(bin, "gnet"), peerTarget(bin, "nbio"))
-	}
-	conn, loop := false, false
-	for f := range strings.SplitSeq(*ev.modelShapes, ",") {
-		switch strings.TrimSpace(f) {
-		case "conn":
-			conn = true
-		case "loop":
-			loop = true
-		default:
-			return usagef("bad shape %q in -model-shapes: want conn, loop or both", f)
-		}
 	}
 	for _, m := range ms {
 		if m.Family == "net" {
