@@ -131,6 +131,7 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 
 	w := std.out
 	fmt.Fprintf(w, "    %s\n\n", commandLine(args))
+	fmt.Fprintf(w, "%s\n\n", machine())
 	fmt.Fprintf(w, "%s\n\n", loadSetup(cfg, wrk, limit))
 	for _, s := range shapes {
 		fmt.Fprintf(w, "- %s: %s\n", s.Name, s.Say)

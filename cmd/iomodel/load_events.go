@@ -31,6 +31,7 @@ type eventFlags struct {
 	redis                                    *bool
 	settle                                   *time.Duration
 	modelShapes                              *string
+	format                                   *string
 }
 
 func addEventFlags(fs *flag.FlagSet) eventFlags {
@@ -43,6 +44,7 @@ func addEventFlags(fs *flag.FlagSet) eventFlags {
 		peers:       fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
 		redis:       fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
 		settle:      fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
+		format:      fs.String("format", "markdown", "the event shapes' output: markdown (the command, machine, date and commit, then every run and the medians, as tables) or json (the same as data)"),
 		modelShapes: fs.String("model-shapes", "conn,loop", "the models' shapes to serve in: conn (a goroutine per connection on the model's Conn), loop (the model's engine), or both"),
 	}
 }
@@ -115,6 +117,9 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		default:
 			return usagef("bad shape %q in -model-shapes: want conn, loop or both", f)
 		}
+	}
+	if *ev.format != "markdown" && *ev.format != "json" {
+		return usagef("unknown format %q (known: markdown, json)", *ev.format)
 	}
 	if *ev.requests < 0 || *ev.settle <= 0 {
 		return usagef("-requests must be 0 (sized to -d) or more, -idle-settle positive")
@@ -222,13 +227,18 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	}
 
 	w := std.out
+	if *ev.format == "json" {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return errors.Join(e.Encode(map[string]any{
+			"command": commandLine(args), "kernel": kernelName(), "cpus": runtime.NumCPU(), "cpu": cpuModel(), "go": runtime.Version(),
+			"gomaxprocs": runtime.GOMAXPROCS(0), "commit": commit(), "date": time.Now().UTC().Format(time.RFC3339),
+			"servers": targetNames(targets), "notes": notes, "runs": runs, "medians": load.SummarizeEvents(runs),
+		}), failedRuns(runs))
+	}
 	fmt.Fprintf(w, "    %s\n\n", commandLine(args))
 	fmt.Fprintf(w, "%s\n\n", machine())
-	names := make([]string, len(targets))
-	for i, t := range targets {
-		names[i] = t.Name
-	}
-	fmt.Fprintf(w, "Event shapes, %d round(s), each run %v; servers, each in a process of its own: %s.\n\n", rounds, d, strings.Join(names, ", "))
+	fmt.Fprintf(w, "Event shapes, %d round(s), each run %v; servers, each in a process of its own: %s.\n\n", rounds, d, strings.Join(targetNames(targets), ", "))
 	for _, s := range load.EventShapes {
 		if slices.Contains(shapes, s.Name) {
 			fmt.Fprintf(w, "- %s: %s\n", s.Name, s.Say)
@@ -249,10 +259,22 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if err := load.WriteEventSummary(w, load.SummarizeEvents(runs)); err != nil {
 		return err
 	}
+	return failedRuns(runs)
+}
+
+func failedRuns(runs []load.EventRun) error {
 	if slices.ContainsFunc(runs, func(r load.EventRun) bool { return r.Err != "" }) {
 		return errors.New("some event runs failed: see the tables")
 	}
 	return nil
+}
+
+func targetNames(ts []load.Target) []string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return names
 }
 
 func parseCounts(flag, s string) ([]int, error) {

@@ -51,6 +51,9 @@ func TestLoadUsage(t *testing.T) {
 		{"load", "-rounds", "0"},
 		{"load", "-models", "nope"},
 		{"load", "extra"},
+		{"load", "-format", "xml"},
+		{"load", "-model-shapes", "both"},
+		{"load", "-clients", "0"},
 	} {
 		if r := runArgs(t, args...); r.code != 2 {
 			t.Errorf("%q: status %d (stderr %q), want 2", args, r.code, r.err)
