@@ -3,7 +3,6 @@
 package load
 
 import (
-	"bufio"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,17 +13,15 @@ import (
 type Wrk struct {
 	Requests int64   // completed requests
 	Duration float64 // seconds the run took, as wrk measured it
-	ReqPerS  float64 // wrk's Requests/sec
+	ReqPerS  float64 // Requests over Duration, as wrk's Requests/sec
 
-	// From the Latency Distribution of --latency.
-	P50, P75, P90, P99 time.Duration
-	// From the done hook of Script: latency:percentile(99.9) and
-	// latency.max, exact to the microsecond (the Thread Stats' Max is
-	// rounded to three digits).
-	P999, Max time.Duration
+	// Latency percentiles and the max, from the done hook of Script
+	// (latency:percentile and latency.max, exact to the microsecond; the
+	// text report rounds them to three digits).
+	P50, P75, P90, P99, P999, Max time.Duration
 
-	// Socket errors wrk counted (its "Socket errors:" line; absent when
-	// all are zero) and the answers whose status was not 2xx or 3xx.
+	// Socket errors wrk counted (summary.errors) and the answers whose
+	// status was above 399 (summary.errors.status).
 	Connect, Read, Write, Timeout int64
 	Non2xx                        int64
 }
@@ -35,102 +32,71 @@ func (w Wrk) SocketErrors() int64 { return w.Connect + w.Read + w.Write + w.Time
 // hookPrefix starts the line the done hook of Script prints.
 const hookPrefix = "iomodel:"
 
-// ParseWrk reads wrk's output (run with --latency and Script's done hook).
-// It fails when a figure the benchmark reports is missing, rather than
-// report a zero.
+// ParseWrk reads wrk's figures from the line Script's done hook prints
+// (wrk's summary and latency objects, exact: the text report rounds them),
+// and fails, naming it, when a figure is missing rather than report a
+// zero.
 func ParseWrk(out string) (Wrk, error) {
 	var w Wrk
-	var saw struct{ reqs, rate, dist, hook bool }
-	sc := bufio.NewScanner(strings.NewReader(out))
-	inDist := false
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		f := strings.Fields(line)
-		var err error
-		switch {
-		case line == "Latency Distribution":
-			inDist = true
-			continue
-		case inDist && len(f) == 2 && strings.HasSuffix(f[0], "%"):
-			var d time.Duration
-			if d, err = wrkDuration(f[1]); err == nil {
-				switch f[0] {
-				case "50%":
-					w.P50, saw.dist = d, true
-				case "75%":
-					w.P75 = d
-				case "90%":
-					w.P90 = d
-				case "99%":
-					w.P99 = d
-				}
-			}
-		case len(f) >= 4 && f[1] == "requests" && f[2] == "in":
-			// "63563 requests in 1.10s, 7.88MB read"
-			w.Requests, err = strconv.ParseInt(f[0], 10, 64)
-			saw.reqs = true
-		case strings.HasPrefix(line, "Requests/sec:") && len(f) == 2:
-			w.ReqPerS, err = strconv.ParseFloat(f[1], 64)
-			saw.rate = true
-		case strings.HasPrefix(line, "Socket errors:"):
-			// "Socket errors: connect 0, read 12, write 0, timeout 3"
-			_, err = fmt.Sscanf(line, "Socket errors: connect %d, read %d, write %d, timeout %d", &w.Connect, &w.Read, &w.Write, &w.Timeout)
-		case strings.HasPrefix(line, "Non-2xx or 3xx responses:") && len(f) == 5:
-			w.Non2xx, err = strconv.ParseInt(f[4], 10, 64)
-		case strings.HasPrefix(line, hookPrefix):
-			err = w.parseHook(f[1:])
-			saw.hook = true
-		default:
-			inDist = inDist && strings.HasSuffix(f0(f), "%")
-		}
-		if err != nil {
-			return w, fmt.Errorf("wrk's line %q: %v", line, err)
+	var line string
+	for l := range strings.Lines(out) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(l), hookPrefix); ok {
+			line = rest
 		}
 	}
-	switch {
-	case !saw.reqs || !saw.rate:
-		return w, fmt.Errorf("no request count or Requests/sec in wrk's output:\n%s", out)
-	case !saw.dist:
-		return w, fmt.Errorf("no Latency Distribution in wrk's output (run without --latency?):\n%s", out)
-	case !saw.hook:
+	if line == "" {
 		return w, fmt.Errorf("no %q line from the done hook in wrk's output (run without the script?):\n%s", hookPrefix, out)
 	}
-	return w, nil
-}
-
-func f0(f []string) string {
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
-}
-
-// parseHook reads the done hook's key=value fields.
-func (w *Wrk) parseHook(fields []string) error {
-	for _, kv := range fields {
+	seen := map[string]bool{}
+	for _, kv := range strings.Fields(line) {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return fmt.Errorf("field %q is not key=value", kv)
+			return w, fmt.Errorf("wrk's done hook: field %q is not key=value", kv)
 		}
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return fmt.Errorf("field %q: %v", kv, err)
+			return w, fmt.Errorf("wrk's done hook: field %q: %v", kv, err)
 		}
+		seen[k] = true
 		us := time.Duration(x * float64(time.Microsecond))
 		switch k {
+		case "requests":
+			w.Requests = int64(x)
+		case "duration_us":
+			w.Duration = us.Seconds()
+		case "connect":
+			w.Connect = int64(x)
+		case "read":
+			w.Read = int64(x)
+		case "write":
+			w.Write = int64(x)
+		case "timeout":
+			w.Timeout = int64(x)
+		case "status":
+			w.Non2xx = int64(x)
+		case "p50_us":
+			w.P50 = us
+		case "p75_us":
+			w.P75 = us
+		case "p90_us":
+			w.P90 = us
+		case "p99_us":
+			w.P99 = us
 		case "p999_us":
 			w.P999 = us
 		case "max_us":
 			w.Max = us
-		case "duration_us":
-			w.Duration = us.Seconds()
-		case "status":
-			// The count behind wrk's Non-2xx line (statuses above
-			// 399): the larger is kept, so neither can hide the other.
-			w.Non2xx = max(w.Non2xx, int64(x))
 		}
 	}
-	return nil
+	for _, k := range []string{"requests", "duration_us", "p50_us", "p99_us", "p999_us", "max_us", "status"} {
+		if !seen[k] {
+			return w, fmt.Errorf("wrk's done hook printed no %s: %q", k, line)
+		}
+	}
+	if w.Duration > 0 {
+		w.ReqPerS = float64(w.Requests) / w.Duration
+	}
+	return w, nil
 }
 
 // wrkDuration reads wrk's latency figures: "117.00us", "3.48ms", "1.20s",
@@ -152,8 +118,8 @@ func wrkDuration(s string) (time.Duration, error) {
 }
 
 // Script is the wrk Lua script of a shape: its method, body and headers,
-// and a done hook that prints, on one line after wrk's report, what wrk's
-// report lacks (p99.9 and the exact max).
+// and a done hook that prints, on one line after wrk's report, every
+// figure the benchmark reads (ParseWrk), exact.
 func Script(s Shape) string {
 	var b strings.Builder
 	b.WriteString("-- written by iomodel load for the " + s.Name + " shape\n")
@@ -168,10 +134,10 @@ func Script(s Shape) string {
 		b.WriteString("wrk.headers[\"Connection\"] = \"close\"\n")
 	}
 	b.WriteString(`done = function(summary, latency, requests)
-  io.write(string.format("` + hookPrefix + ` requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d p999_us=%.1f max_us=%.1f\n",
+  io.write(string.format("` + hookPrefix + ` requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d p50_us=%.1f p75_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f\n",
     summary.requests, summary.duration,
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout,
-    latency:percentile(99.9), latency.max))
+    latency:percentile(50), latency:percentile(75), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))
 end
 `)
 	return b.String()

@@ -30,7 +30,7 @@ const sampleWrk = `Running 1s test @ http://127.0.0.1:18080/
   Non-2xx or 3xx responses: 57
 Requests/sec:  57347.72
 Transfer/sec:      7.49MB
-iomodel: requests=57362 duration_us=1000249 connect=0 read=12 write=1 status=57 timeout=3 p999_us=13170.0 max_us=23076.0
+iomodel: requests=57362 duration_us=1000249 connect=0 read=12 write=1 status=57 timeout=3 p50_us=117.0 p75_us=149.0 p90_us=1090.0 p99_us=6860.0 p999_us=13170.0 max_us=23076.0
 `
 
 func TestParseWrk(t *testing.T) {
@@ -39,7 +39,7 @@ func TestParseWrk(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Wrk{
-		Requests: 57362, Duration: 1.000249, ReqPerS: 57347.72,
+		Requests: 57362, Duration: 1.000249, ReqPerS: 57362 / 1.000249,
 		P50: 117 * time.Microsecond, P75: 149 * time.Microsecond, P90: 1090 * time.Microsecond, P99: 6860 * time.Microsecond,
 		P999: 13170 * time.Microsecond, Max: 23076 * time.Microsecond,
 		Read: 12, Write: 1, Timeout: 3, Non2xx: 57,
@@ -50,18 +50,20 @@ func TestParseWrk(t *testing.T) {
 	if got.SocketErrors() != 16 {
 		t.Errorf("SocketErrors = %d", got.SocketErrors())
 	}
-	// Without errors wrk prints neither line: zeros, not a failure.
-	clean := strings.NewReplacer("  Socket errors: connect 0, read 12, write 1, timeout 3\n", "", "  Non-2xx or 3xx responses: 57\n", "", "status=57", "status=0").Replace(sampleWrk)
+	// The figures come from the hook alone: wrk's text, rounded, is not
+	// read.
+	clean := strings.NewReplacer("read=12 write=1 status=57 timeout=3", "read=0 write=0 status=0 timeout=0", "57362 requests", "1 requests").Replace(sampleWrk)
 	if w, err := ParseWrk(clean); err != nil || w.SocketErrors() != 0 || w.Non2xx != 0 || w.Requests != 57362 {
-		t.Errorf("without error lines: %+v, %v", w, err)
+		t.Errorf("without errors: %+v, %v", w, err)
 	}
 	// A figure the report needs that is missing fails, naming it.
 	for cut, says := range map[string]string{
-		"  Latency Distribution\n": "no Latency Distribution",
-		"iomodel: ":                "done hook",
-		"Requests/sec:":            "Requests/sec",
+		"iomodel: ":      "done hook",
+		"p99_us=6860.0 ": "no p99_us",
+		"requests=57362": "no requests",
+		"max_us=23076.0": "no max_us",
 	} {
-		if _, err := ParseWrk(strings.Replace(sampleWrk, cut, "x", 1)); err == nil || !strings.Contains(err.Error(), says) {
+		if _, err := ParseWrk(strings.Replace(sampleWrk, cut, "", 1)); err == nil || !strings.Contains(err.Error(), says) {
 			t.Errorf("without %q: %v, want an error saying %q", cut, err, says)
 		}
 	}
@@ -104,9 +106,14 @@ func TestScript(t *testing.T) {
 		}
 	}
 	// What the done hook prints is what ParseWrk reads.
-	var w Wrk
-	if err := w.parseHook(strings.Fields("requests=5 duration_us=2000000 connect=0 read=0 write=0 status=0 timeout=0 p999_us=12.5 max_us=40.0")); err != nil || w.P999 != 12500*time.Nanosecond || w.Max != 40*time.Microsecond || w.Duration != 2 {
-		t.Errorf("parseHook: %+v, %v", w, err)
+	w, err := ParseWrk("iomodel: requests=5 duration_us=2000000 connect=0 read=0 write=0 status=0 timeout=0 p50_us=1 p75_us=2 p90_us=3 p99_us=4 p999_us=12.5 max_us=40.0\n")
+	if err != nil || w.P999 != 12500*time.Nanosecond || w.Max != 40*time.Microsecond || w.Duration != 2 || w.ReqPerS != 2.5 || w.P99 != 4*time.Microsecond {
+		t.Errorf("ParseWrk of the hook's line: %+v, %v", w, err)
+	}
+	for _, field := range []string{"p50_us", "p75_us", "p90_us", "p99_us", "p999_us", "max_us", "requests", "duration_us", "status"} {
+		if !strings.Contains(Script(byName["hello"]), field+"=") {
+			t.Errorf("the hook prints no %s", field)
+		}
 	}
 }
 
