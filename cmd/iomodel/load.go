@@ -115,7 +115,10 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 			return runEchoClient(ctx, self, addr, n, d, nil)
 		},
 	}
+	nruns := len(shapes) * len(conns) * *rounds * len(ms)
+	fmt.Fprintf(std.err, "iomodel load: %d HTTP and echo runs of %v, about %v planned\n", nruns, *dur, (time.Duration(nruns) * (*dur + time.Second)).Round(time.Second))
 	p := newProgress(std.err, *progress, 0)
+	p.eta = true
 	cfg.Progress = func(i, n int, r load.Run) {
 		p.n = n
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, *rounds))
