@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/load"
-	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 )
 
 // echoSize is the message of the echo shape.
@@ -44,13 +43,9 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
-	ms, err := models.Select(*list)
+	ms, err := selectWithNet(*list)
 	if err != nil {
-		return usageError{err}
-	}
-	if !slices.ContainsFunc(ms, func(m models.Model) bool { return m.Family == "net" }) {
-		netm, _ := models.Lookup("net")
-		ms = append(ms, netm)
+		return err
 	}
 	events, httpShapes, err := splitShapes(*shapeList)
 	if err != nil {
