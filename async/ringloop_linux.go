@@ -60,7 +60,7 @@ type ringLoop struct {
 	lns      []*lnState // by the index in their ACCEPT's user_data; nil once closed
 	liveLns  int
 	timers   loop.Timers
-	pins     []*runtime.Pinner // free Pinners for SENDs
+	pins     []*runtime.Pinner  // free Pinners for SENDs
 	cqes     []uring.Completion // this turn's completions
 	pos      int                // the one being handled
 	scratch  []uring.Completion
