@@ -1,10 +1,12 @@
 package sigdriven
 
 import (
-	"sync/atomic"
+	"os"
+	"runtime"
 	"time"
 	"unsafe"
 
+	"github.com/iomodel/iomodel/internal/loop"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,186 +54,227 @@ func (t *sigThread) sigtimedwait(d time.Duration, out *signalfdSiginfo) (bool, e
 	return true, nil
 }
 
-// Interest bits of a descriptor a sigWaiter watches.
-const (
-	wantRead  = 1
-	wantWrite = 2
-)
-
-// markerWake is the marker kind that ends a loop's sleep (sigWaiter.wake).
+// markerWake is the marker kind that ends a loop's sleep (sigWaiter.Wake).
 const markerWake = 3
 
 // A sigWaiter is how one loop of an Engine waits: its sigThread's queue of
-// real-time signals is the readiness list. Every descriptor it watches is
-// armed (F_SETSIG its signal, F_SETOWN_EX F_OWNER_TID its thread, O_ASYNC,
-// O_NONBLOCK), so each readiness event queues one signal that names the
-// descriptor (si_fd) and the direction (si_band); wait reads them in
+// real-time signals is the readiness list. It is a loop.ThreadBackend: the
+// loop runs on the thread (Go), and every descriptor it watches is armed
+// for it (F_SETSIG its signal, F_SETOWN_EX F_OWNER_TID its thread,
+// O_ASYNC), so each readiness event queues one signal that names the
+// descriptor (si_fd) and the direction (si_band). Wait reads them in
 // batches from the signalfd, or sleeps for the first in
 // rt_sigtimedwait(2), which takes a timeout.
 //
 // Signals are edges: one comes when data or room arrives, none while it
-// stays. So a descriptor is reported ready without a signal when it is
-// added and whenever an interest is switched on (data may have come
-// before, while nobody listened), and the loop reads until the socket has
-// nothing more.
+// stays. So the waiter is edge-triggered, and a descriptor is reported
+// ready once without a signal when it is added: data may have come before
+// it was armed.
 //
 // When the real-time queue is full (RLIMIT_SIGPENDING) the kernel sends
 // plain SIGIO instead, without si_fd: the waiter reports every descriptor
-// it watches ready for what it wants (the rescan), and nothing is lost.
-// A signal for a descriptor number no longer watched, or watched again
-// after a close and a reuse, is at worst one read that finds EAGAIN.
+// it watches ready (the rescan), so nothing is lost. A signal for a
+// descriptor number no longer watched, or watched again after a close and
+// a reuse, costs at worst one read that finds EAGAIN.
 //
-// All methods but wake run on the loop's goroutine, locked to the thread.
+// All methods but Wake, Go and an early Close run on the loop's thread.
 type sigWaiter struct {
 	sigThread
-	want    []uint8  // interest by descriptor number; 0: not watched
-	seen    []uint32 // the batch (seq) that last reported the number
-	seq     uint32
-	pending []int // numbers to report at the next wait without sleeping
-	woken   atomic.Bool
+	watch   []watched // by descriptor number
+	seq     uint32    // Waits so far
+	pending []int     // numbers to report at the next Wait without a signal
 	buf     [64]signalfdSiginfo
 
-	Signals, Overflows, Stale uint64
+	start chan func() // the loop to run on the thread, or nil to give it back
+	done  chan struct{}
+	onIt  bool // the loop runs on the thread
 }
 
-// grow makes room for descriptor number fd.
-func (w *sigWaiter) grow(fd int) {
-	if fd < len(w.want) {
-		return
-	}
-	n := max(2*len(w.want), fd+1, 64)
-	want := make([]uint8, n)
-	copy(want, w.want)
-	seen := make([]uint32, n)
-	copy(seen, w.seen)
-	w.want, w.seen = want, seen
+// watched is what a sigWaiter knows about one descriptor number.
+type watched struct {
+	on   bool
+	tag  uint64
+	seen uint32 // the Wait that last reported it
 }
 
-// add arms fd for the loop's signal and thread and watches it for want.
-// It is reported ready at the next wait: data may have come before it was
-// armed, and no signal says so.
-func (w *sigWaiter) add(fd int, want uint8) error {
-	if err := unix.SetNonblock(fd, true); err != nil {
-		return err
+var _ loop.ThreadBackend = (*sigWaiter)(nil)
+
+// newSigWaiter starts a thread for a loop that waits for signal sig: it
+// blocks sig and SIGIO there and opens its signalfd, then waits for Go
+// (or Close).
+func newSigWaiter(sig int) (*sigWaiter, error) {
+	w := &sigWaiter{start: make(chan func()), done: make(chan struct{})}
+	err := goSigThread(func(ready chan<- error) {
+		if err := w.open(sig, true); err != nil {
+			runtime.UnlockOSThread()
+			ready <- err
+			return
+		}
+		ready <- nil
+		run := <-w.start
+		if run == nil {
+			w.close(func([]signalfdSiginfo) {})
+			close(w.done)
+			return
+		}
+		w.onIt = true
+		run() // ends with Close, on this thread
+		close(w.done)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return w, nil
+}
+
+// Go is loop.ThreadBackend's: run runs on the waiter's thread.
+func (w *sigWaiter) Go(run func()) { w.start <- run }
+
+// Close is loop.Backend's: the thread reads what is still queued,
+// closes its signalfd, gets its signal mask back and is given back to the
+// Go scheduler. Every descriptor was removed (disarmed) before.
+func (w *sigWaiter) Close() error {
+	if !w.onIt {
+		w.start <- nil
+		<-w.done
+		return nil
+	}
+	w.close(func([]signalfdSiginfo) {})
+	return nil
+}
+
+// EdgeTriggered is loop.Backend's: a signal is an edge.
+func (w *sigWaiter) EdgeTriggered() bool { return true }
+
+// Add is loop.Backend's: it arms fd for the loop's signal and thread. The
+// socket stays in blocking mode (the loop's calls carry MSG_DONTWAIT), so
+// the open file description, which a listener shares with the caller's
+// duplicate, keeps its flags. fd is reported at the next Wait: data may
+// have come before it was armed, and no signal says so.
+func (w *sigWaiter) Add(fd int, _ loop.Interest, tag uint64) error {
 	if err := arm(fd, w.sig, fOwnerTID, w.tid); err != nil {
 		return err
 	}
-	w.grow(fd)
-	w.want[fd] = want
+	if fd >= len(w.watch) {
+		watch := make([]watched, max(2*len(w.watch), fd+1, 64))
+		copy(watch, w.watch)
+		w.watch = watch
+	}
+	w.watch[fd] = watched{on: true, tag: tag}
 	w.pending = append(w.pending, fd)
 	return nil
 }
 
-// modify changes what fd is watched for; an interest switched on is
-// reported at the next wait (see add).
-func (w *sigWaiter) modify(fd int, want uint8) {
-	if want&^w.want[fd] != 0 {
-		w.pending = append(w.pending, fd)
+// Modify is loop.Backend's: an edge-triggered descriptor is watched for
+// everything, always.
+func (w *sigWaiter) Modify(fd int, _ loop.Interest, tag uint64) error {
+	if fd < len(w.watch) && w.watch[fd].on {
+		w.watch[fd].tag = tag
 	}
-	w.want[fd] = want
+	return nil
 }
 
-// remove disarms fd and stops watching it; it runs before close(2).
-func (w *sigWaiter) remove(fd int) {
+// Remove is loop.Backend's: it disarms fd (after F_SETFL clears O_ASYNC
+// no more signals are queued for it) before the loop closes it.
+func (w *sigWaiter) Remove(fd int) error {
 	disarm(fd)
-	if fd < len(w.want) {
-		w.want[fd] = 0
+	if fd < len(w.watch) {
+		w.watch[fd] = watched{}
 	}
+	return nil
 }
 
-// wake ends the loop's sleep, or its next one: safe from any goroutine.
-// Wake-ups merge until the loop has read the one sent.
-func (w *sigWaiter) wake() {
-	if w.woken.Swap(true) {
-		return
-	}
-	w.sigThread.wake(markerWake)
+// Wake is loop.Backend's: it ends the loop's sleep, or its next one, with
+// a marker, or a SIGIO when the queue is full (which a SIGIO already
+// pending absorbs: that one ends the sleep then). Safe from any goroutine;
+// the loop sends one per sleep at most.
+func (w *sigWaiter) Wake() error {
+	w.wake(markerWake)
+	return nil
 }
 
-// wait reports the descriptors that became ready, each once, with what it
-// is watched for and ready to do (emit), sleeping for at most d when none
-// is yet (d < 0: no limit; 0: no sleep). It returns how many it reported.
-func (w *sigWaiter) wait(d time.Duration, emit func(fd int, ready uint8)) (int, error) {
+// Wait is loop.Backend's: it reports the descriptors whose signals are
+// queued, each once, sleeping for at most timeout when none is.
+func (w *sigWaiter) Wait(events []loop.Event, timeout time.Duration) (int, error) {
 	w.seq++
 	n := 0
-	for _, fd := range w.pending {
-		n += w.report(fd, wantRead|wantWrite, emit)
+	for len(w.pending) > 0 && n < len(events) {
+		fd := w.pending[len(w.pending)-1]
+		w.pending = w.pending[:len(w.pending)-1]
+		n = w.report(events, n, fd)
 	}
-	w.pending = w.pending[:0]
-	batch, err := w.read(w.buf[:])
+	if n == len(events) {
+		return n, nil
+	}
+	// Read no more signals than there is room for events: a rescan can
+	// fill them all, and what is read is taken from the queue.
+	max := min(len(w.buf), len(events)-n)
+	batch, err := w.read(w.buf[:max])
 	if err != nil && err != unix.EAGAIN {
-		return n, err
+		return n, os.NewSyscallError("read signalfd", err)
 	}
-	if len(batch) == 0 && n == 0 && d != 0 {
-		ok, err := w.sigtimedwait(d, &w.buf[0])
+	if len(batch) == 0 && n == 0 && timeout != 0 {
+		ok, err := w.sigtimedwait(timeout, &w.buf[0])
 		if err != nil {
-			return 0, err
+			return 0, os.NewSyscallError("rt_sigtimedwait", err)
 		}
 		if ok {
 			batch = w.buf[:1]
 		}
 	}
 	for i := range batch {
-		n += w.handle(&batch[i], emit)
+		n = w.handle(&batch[i], events, n)
 	}
 	return n, nil
 }
 
-// handle acts on one signal.
-func (w *sigWaiter) handle(si *signalfdSiginfo, emit func(fd int, ready uint8)) int {
+// handle acts on one signal, adding to events[:n] what it reports.
+func (w *sigWaiter) handle(si *signalfdSiginfo, events []loop.Event, n int) int {
 	switch w.classify(si) {
 	case sigReady:
-		w.Signals++
-		var r uint8
-		if si.band&(bandRead|bandBoth) != 0 {
-			r |= wantRead
-		}
-		if si.band&(bandWrite|bandBoth) != 0 {
-			r |= wantWrite
-		}
-		if r == 0 { // a band we do not know: both, to be safe
-			r = wantRead | wantWrite
-		}
+		counters.signals.Add(1)
 		fd := int(si.fd)
-		if fd < 0 || fd >= len(w.want) || w.want[fd] == 0 {
-			w.Stale++
-			return 0
+		if fd < 0 || fd >= len(w.watch) || !w.watch[fd].on {
+			counters.stale.Add(1)
+			return n
 		}
-		return w.report(fd, r, emit)
+		return w.report(events, n, fd)
 	case sigOverflow:
 		// The real-time signal could not be queued, and its si_fd is lost
 		// with it: rescan every descriptor. The SIGIO may also have been
 		// the process's own (a program's O_ASYNC descriptor): pass it on.
-		w.Overflows++
+		counters.overflows.Add(1)
 		w.forwardSIGIO()
-		n := 0
-		for fd, want := range w.want {
-			if want != 0 {
-				n += w.report(fd, wantRead|wantWrite, emit)
+		for fd := range w.watch {
+			if w.watch[fd].on {
+				w.pending = append(w.pending, fd)
 			}
 		}
-		return n
-	case sigMarker, sigOwnWake:
-		w.woken.Store(false)
+		for len(w.pending) > 0 && n < len(events) {
+			fd := w.pending[len(w.pending)-1]
+			w.pending = w.pending[:len(w.pending)-1]
+			n = w.report(events, n, fd)
+		}
 	}
-	return 0
+	// A marker or our own SIGIO only had to end the sleep; anything else
+	// (someone's kill(2) of our signal) names no descriptor.
+	return n
 }
 
-// report emits fd with what it is ready for and watched for, unless this
-// wait already reported it; later reports of the same wait add to the
-// first one's directions only by emitting again.
-func (w *sigWaiter) report(fd int, ready uint8, emit func(fd int, ready uint8)) int {
-	r := ready & w.want[fd]
-	if r == 0 {
-		return 0
+// report adds fd to events[:n] as ready for everything (the loop reads
+// until EAGAIN and flushes what is queued), unless this Wait reported it
+// already or there is no room left, in which case it waits in pending for
+// the next Wait.
+func (w *sigWaiter) report(events []loop.Event, n, fd int) int {
+	f := &w.watch[fd]
+	if !f.on || f.seen == w.seq {
+		return n
 	}
-	if w.seen[fd] == w.seq {
-		// Reported already in this wait: the loop tries both directions
-		// it wants anyway.
-		return 0
+	if n == len(events) {
+		w.pending = append(w.pending, fd)
+		return n
 	}
-	w.seen[fd] = w.seq
-	emit(fd, w.want[fd])
-	return 1
+	f.seen = w.seq
+	events[n] = loop.Event{Tag: f.tag, Ready: loop.Read | loop.Write}
+	return n + 1
 }

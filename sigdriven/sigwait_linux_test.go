@@ -4,34 +4,28 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/iomodel/iomodel/internal/loop"
 	"golang.org/x/sys/unix"
 )
 
-// onSigWaiter runs f on a new sigWaiter's locked thread, as a loop of the
+// onSigWaiter runs f on a new sigWaiter's thread, as a loop of the
 // Engine does, and returns f's error; it fails t if f takes longer than
 // limit.
 func onSigWaiter(t *testing.T, limit time.Duration, f func(w *sigWaiter) error) {
 	t.Helper()
-	done := make(chan error, 1)
-	w := new(sigWaiter)
-	err := goSigThread(func(ready chan<- error) {
-		if err := w.open(DefaultSignal, true); err != nil {
-			runtime.UnlockOSThread()
-			ready <- err
-			return
-		}
-		ready <- nil
-		err := f(w)
-		w.close(func([]signalfdSiginfo) {})
-		done <- err
-	})
+	w, err := newSigWaiter(DefaultSignal)
 	if err != nil {
 		t.Fatal(err)
 	}
+	done := make(chan error, 1)
+	w.Go(func() {
+		err := f(w)
+		w.Close()
+		done <- err
+	})
 	select {
 	case err := <-done:
 		if err != nil {
@@ -40,6 +34,18 @@ func onSigWaiter(t *testing.T, limit time.Duration, f func(w *sigWaiter) error) 
 	case <-time.After(limit):
 		t.Fatalf("the loop did not finish within %v", limit)
 	}
+}
+
+// waitFDs is one Wait, reported as descriptor numbers (the tags are the
+// numbers here).
+func waitFDs(w *sigWaiter, d time.Duration) ([]int, error) {
+	evs := make([]loop.Event, 256)
+	n, err := w.Wait(evs, d)
+	var fds []int
+	for _, ev := range evs[:n] {
+		fds = append(fds, int(ev.Tag))
+	}
+	return fds, err
 }
 
 // TestSigWaiterPrecise: a byte written to one of several descriptors is
@@ -60,27 +66,26 @@ func TestSigWaiterPrecise(t *testing.T) {
 	}()
 	onSigWaiter(t, 10*time.Second, func(w *sigWaiter) error {
 		for _, fd := range rs {
-			if err := w.add(fd, wantRead); err != nil {
+			if err := w.Add(fd, loop.Read, uint64(fd)); err != nil {
 				return err
 			}
 		}
 		defer func() {
 			for _, fd := range rs {
-				w.remove(fd)
+				w.Remove(fd)
 			}
 		}()
-		var got []int
-		emit := func(fd int, _ uint8) { got = append(got, fd) }
+		before := Signals()
 		// Added descriptors are reported once, without a signal.
-		if _, err := w.wait(0, emit); err != nil {
+		got, err := waitFDs(w, 0)
+		if err != nil {
 			return err
 		}
 		if len(got) != n {
 			return fmt.Errorf("after add: reported %v, want all %d", got, n)
 		}
-		got = got[:0]
 		start := time.Now()
-		if _, err := w.wait(20*time.Millisecond, emit); err != nil {
+		if got, err = waitFDs(w, 20*time.Millisecond); err != nil {
 			return err
 		}
 		if len(got) != 0 || time.Since(start) < 20*time.Millisecond {
@@ -88,8 +93,7 @@ func TestSigWaiterPrecise(t *testing.T) {
 		}
 		for _, i := range []int{3, 5} {
 			unix.Write(ws[i], []byte{1})
-			got = got[:0]
-			if _, err := w.wait(5*time.Second, emit); err != nil {
+			if got, err = waitFDs(w, 5*time.Second); err != nil {
 				return err
 			}
 			if len(got) != 1 || got[0] != rs[i] {
@@ -97,16 +101,17 @@ func TestSigWaiterPrecise(t *testing.T) {
 			}
 			unix.Read(rs[i], make([]byte, 8))
 		}
-		go func() { time.Sleep(10 * time.Millisecond); w.wake() }()
-		got = got[:0]
-		if _, err := w.wait(-1, emit); err != nil {
+		woke := make(chan struct{})
+		go func() { <-woke; w.Wake() }()
+		close(woke)
+		if got, err = waitFDs(w, -1); err != nil {
 			return err
 		}
 		if len(got) != 0 {
 			return fmt.Errorf("woken: reported %v", got)
 		}
-		if w.Signals != 2 {
-			return fmt.Errorf("%d readiness signals, want 2", w.Signals)
+		if n := Signals().Signals - before.Signals; n != 2 {
+			return fmt.Errorf("%d readiness signals, want 2", n)
 		}
 		return nil
 	})
@@ -140,21 +145,22 @@ func TestSigWaiterOverflow(t *testing.T) {
 	}()
 	onSigWaiter(t, 30*time.Second, func(w *sigWaiter) error {
 		for _, fd := range rs {
-			if err := w.add(fd, wantRead); err != nil {
+			if err := w.Add(fd, loop.Read, uint64(fd)); err != nil {
 				return err
 			}
 		}
 		defer func() {
 			for _, fd := range rs {
-				w.remove(fd)
+				w.Remove(fd)
 			}
 		}()
+		before := Signals()
 		got := make(map[int]int)
 		buf := make([]byte, 4096)
 		var rerr error
-		emit := func(fd int, _ uint8) {
+		drain := func(fd int) {
 			for {
-				n, err := unix.Read(fd, buf)
+				n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
 				if err == unix.EAGAIN {
 					return
 				}
@@ -165,7 +171,14 @@ func TestSigWaiterOverflow(t *testing.T) {
 				got[fd] += n
 			}
 		}
-		if _, err := w.wait(0, emit); err != nil {
+		wait := func(d time.Duration) error {
+			fds, err := waitFDs(w, d)
+			for _, fd := range fds {
+				drain(fd)
+			}
+			return err
+		}
+		if err := wait(0); err != nil {
 			return err
 		}
 		// The loop does not read while the bytes go out: far more than 16
@@ -187,9 +200,9 @@ func TestSigWaiterOverflow(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for total() < conns*rounds {
 			if time.Now().After(deadline) {
-				return fmt.Errorf("%d of %d bytes read after 10s (overflows %d)", total(), conns*rounds, w.Overflows)
+				return fmt.Errorf("%d of %d bytes read after 10s (overflows %d)", total(), conns*rounds, Signals().Overflows-before.Overflows)
 			}
-			if _, err := w.wait(time.Second, emit); err != nil {
+			if err := wait(time.Second); err != nil {
 				return err
 			}
 			if rerr != nil {
@@ -201,8 +214,9 @@ func TestSigWaiterOverflow(t *testing.T) {
 				return fmt.Errorf("fd %d: %d bytes, want %d", fd, got[fd], rounds)
 			}
 		}
-		fmt.Printf("overflows=%d signals=%d stale=%d\n", w.Overflows, w.Signals, w.Stale)
-		if w.Overflows == 0 {
+		after := Signals()
+		fmt.Printf("overflows=%d signals=%d stale=%d\n", after.Overflows-before.Overflows, after.Signals-before.Signals, after.Stale-before.Stale)
+		if after.Overflows == before.Overflows {
 			return errors.New("the real-time queue never overflowed (no SIGIO read)")
 		}
 		return nil
