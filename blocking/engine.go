@@ -41,6 +41,7 @@ func (e *Engine) Serve(ln net.Listener) error { return e.e.Serve(ln) }
 // once and returns ctx's error.
 func (e *Engine) Shutdown(ctx context.Context) error { return e.e.Shutdown(ctx) }
 
-// Stats counts what the Engine has done. Loops is the connections'
-// goroutines running; Wakeups counts the returns from recv(2).
+// Stats counts what the Engine has done. Loops is the goroutines running,
+// one per listener and one per connection; Wakeups counts the returns from
+// recv(2).
 func (e *Engine) Stats() iomodel.EngineStats { return e.e.Stats() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -77,6 +78,7 @@ func (d *threads) Listen(l *loop.Listener) error {
 	d.acceptors[s] = struct{}{}
 	d.wg.Add(1)
 	d.mu.Unlock()
+	d.e.Counters.Loops.Add(1)
 	go d.accept(l, s)
 	return nil
 }
@@ -86,6 +88,7 @@ func (d *threads) Listen(l *loop.Listener) error {
 func (d *threads) accept(l *loop.Listener, s *sleeper) {
 	defer d.wg.Done()
 	defer func() {
+		d.e.Counters.Loops.Add(-1)
 		d.mu.Lock()
 		delete(d.acceptors, s)
 		d.mu.Unlock()
@@ -202,7 +205,11 @@ type connThread struct {
 	c    *loop.Conn
 	s    sleeper
 	wake chan struct{} // one token: an interruption for park
+	gid  atomic.Uint64 // the goroutine's number (loop.GoroutineID)
 }
+
+// Goroutine is loop.Goroutiner's: Detach from another goroutine fails.
+func (t *connThread) Goroutine() uint64 { return t.gid.Load() }
 
 // Kick is loop.Owner's: the goroutine looks at the Conn again, woken from
 // its sleep if it sleeps.
@@ -233,6 +240,7 @@ const firstBuffer = 4 << 10
 // it is finished or detached.
 func (t *connThread) run(stopping, forced bool) {
 	c := t.c
+	t.gid.Store(loop.GoroutineID())
 	t.d.e.Counters.Loops.Add(1)
 	defer t.d.forget(t)
 	c.Open()
