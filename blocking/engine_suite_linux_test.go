@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/iomodel/iomodel"
-	"github.com/iomodel/iomodel/conntest"
 	"github.com/iomodel/iomodel/blocking"
+	"github.com/iomodel/iomodel/conntest"
 )
 
 // TestEngineSuite runs the loop shape's conformance suite on the Engine.
