@@ -83,7 +83,7 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 	cfg := load.EventConfig{
 		Targets: targets, Shapes: []string{load.EventEcho, load.EventIdle},
 		EchoConns: []int{*conns}, IdleConns: []int{*idle}, Rounds: *rounds, Duration: *dur,
-		Together: true, Settle: 200 * time.Millisecond,
+		Together: true, Settle: 100 * time.Millisecond,
 	}
 	cfg.Echo, cfg.Idle = selfClients(self)
 	p := newProgress(std.err, *progress, cfg.EventRuns())
