@@ -33,8 +33,8 @@ const DefaultScale = 400
 //
 // Every step is bounded, and a step that does not finish fails naming it.
 // The test raises RLIMIT_NOFILE's soft limit to its hard limit, and Go's
-// thread limit (debug.SetMaxThreads) above the idle count, for models that
-// park a thread per waiting call. It must not run in parallel with other
-// tests of the binary: it lowers the process's descriptor limit for a
-// moment.
+// thread limit (debug.SetMaxThreads) above twice the idle count, for
+// models that park a thread per waiting call; both stay raised. It must not
+// run in parallel with other tests of the binary: it lowers the process's
+// descriptor limit for a moment.
 func RunScale(t *testing.T, pn PacketNetwork, idle int) { runScale(t, pn, idle) }

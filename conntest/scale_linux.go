@@ -56,7 +56,7 @@ func runScale(t *testing.T, pn PacketNetwork, idle int) {
 		t.Fatal(err)
 	}
 	n := scaleCount(t, idle, hard)
-	defer debug.SetMaxThreads(debug.SetMaxThreads(max(10000, 2*n+1000)))
+	raiseMaxThreads(2*n + 1000)
 
 	s := startScaleServer(t, pn)
 	defer s.stop(t)
@@ -65,11 +65,14 @@ func runScale(t *testing.T, pn PacketNetwork, idle int) {
 
 	// Connecting: each idle connection's round trip needs its Accept and
 	// its first Recvs served while the others already wait.
+	start := time.Now()
 	child.do(t, "", "connect "+strconv.Itoa(n)+" idle connections, one round trip each", scaleStep+time.Duration(n)*4*time.Millisecond)
 	s.waitAccepted(t, n)
-	t.Logf("%d idle connections, each with a Recv waiting on the server", n)
+	t.Logf("%d idle connections, each with a Recv waiting on the server, in %v", n, time.Since(start).Round(time.Millisecond))
 
+	start = time.Now()
 	active := s.active(t, "while they wait")
+	t.Logf("%d new connections, %d round trips each, in %v", scaleActive, scaleRounds, time.Since(start).Round(time.Millisecond))
 	defer func() {
 		for _, c := range active {
 			c.Close()
@@ -134,6 +137,16 @@ func scaleCount(t *testing.T, idle int, hard uint64) int {
 		n = most
 	}
 	return n
+}
+
+// raiseMaxThreads raises Go's thread limit (debug.SetMaxThreads) to n if
+// it is lower, for models that park a thread per waiting call. It stays
+// raised: the runtime keeps the threads it made, and a limit below their
+// number is fatal.
+func raiseMaxThreads(n int) {
+	if old := debug.SetMaxThreads(n); old > n {
+		debug.SetMaxThreads(old)
+	}
 }
 
 // raiseNoFile raises RLIMIT_NOFILE's soft limit to the hard one and
