@@ -562,10 +562,18 @@ func (l *ringLoop) accepted(cq uring.Completion, idx uint32) {
 		panic("async: completion for a listener the loop has let go")
 	}
 	if cq.Res >= 0 {
-		local, remote := addrs(int(cq.Res), ls.l.Addr())
-		if l.stopping || ls.closing {
+		switch {
+		case l.stopping || ls.closing:
 			unix.Close(int(cq.Res))
-		} else {
+		case !underLimit(int(cq.Res)):
+			// A multishot ACCEPT takes RLIMIT_NOFILE when it is armed
+			// (io_accept_prep): with the limit lowered since, the kernel
+			// hands out descriptors past it. Refuse them as EMFILE would
+			// have: the client sees the connection closed.
+			l.d.eng.Counters.Rejected.Add(1) // before the client can see it
+			unix.Close(int(cq.Res))
+		default:
+			local, remote := addrs(int(cq.Res), ls.l.Addr())
 			l.d.dispatch(l, int(cq.Res), local, remote)
 		}
 		if cq.More() {
@@ -590,6 +598,12 @@ func (l *ringLoop) accepted(cq uring.Completion, idx uint32) {
 		ls.l.Fail(os.NewSyscallError("accept4", errno))
 		l.dropListener(ls)
 	}
+}
+
+// underLimit reports whether fd is below the process's RLIMIT_NOFILE.
+func underLimit(fd int) bool {
+	var lim unix.Rlimit
+	return unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil || uint64(fd) < lim.Cur
 }
 
 // shed is what a listener does out of descriptors: the Listener's own
