@@ -12,7 +12,7 @@ import (
 func (c *Conn) Unkick() { c.kicked.Store(false) }
 
 // Fd is the socket's descriptor, for the owner's mechanism.
-func (c *Conn) Fd() int { return c.fd }
+func (c *Conn) Fd() int { return int(c.fd) }
 
 // Open calls OnOpen.
 func (c *Conn) Open() {
@@ -20,7 +20,8 @@ func (c *Conn) Open() {
 	c.eng.Handler.OnOpen(c)
 	c.inCB.Store(false)
 	if c.handoff != nil {
-		c.handoff.give(nil)
+		c.handoff.give(c.Late)
+		c.Late = nil
 	}
 }
 
@@ -28,6 +29,15 @@ func (c *Conn) Open() {
 // open and its queue is below its high watermark.
 func (c *Conn) Reading() bool {
 	return c.state.Load() == stateOpen && !c.paused.Load()
+}
+
+// Closing reports whether the Conn is closing or closed: it reads no more.
+// An owner whose receives complete in the kernel (async) drops bytes that
+// arrive after Close, where a paused Conn (Reading false too) still gets
+// them.
+func (c *Conn) Closing() bool {
+	s := c.state.Load()
+	return s == stateClosing || s == stateClosed
 }
 
 // Writing reports whether output is queued for the owner to send.
@@ -57,7 +67,7 @@ func (c *Conn) Finishing() bool {
 // end-of-file.
 func (c *Conn) Recv(p []byte) (int, error) {
 	for {
-		n, err := recvfrom(c.fd, p)
+		n, err := recvfrom(int(c.fd), p)
 		c.CountRead(n, err)
 		if err != errEINTR {
 			return n, err
@@ -88,9 +98,9 @@ func (c *Conn) CountWait() { c.rd.waits.Add(1) }
 // bytes an earlier OnData did not consume, and keeps what this one does
 // not consume. p is the owner's buffer, free again when Input returns.
 func (c *Conn) Input(p []byte) {
-	if c.idle.Load() > 0 {
-		c.lastRead = Now()
-	}
+	// Always, not only under an idle timeout: SetIdleTimeout may start
+	// one later, and its period counts from the last byte received.
+	c.lastRead = Now()
 	data := p
 	if len(c.held) > 0 {
 		c.held = append(c.held, p...)
@@ -104,8 +114,8 @@ func (c *Conn) Input(p []byte) {
 	rest := data[consumed:]
 	switch {
 	case c.handoff != nil:
-		c.handoff.give(append([]byte(nil), rest...))
-		c.held = nil
+		c.handoff.give(append(append([]byte(nil), rest...), c.Late...))
+		c.held, c.Late = nil, nil
 	case len(rest) == 0:
 		c.held = nil // an idle connection holds no buffer
 	case len(c.held) > 0:
@@ -137,20 +147,18 @@ func (c *Conn) Fail(op string, errno error) {
 
 // Abort closes the Conn at once, dropping its queue; OnClose gets nil if
 // it was open (Shutdown's context ended).
-func (c *Conn) Abort() {
+func (c *Conn) Abort() { c.shut(true) }
+
+// Shut is Close for Shutdown: no error if the Conn is closing already.
+func (c *Conn) Shut() { c.shut(false) }
+
+func (c *Conn) shut(abort bool) {
 	c.mu.Lock()
 	if c.state.Load() == stateOpen {
 		c.closingLocked(nil)
 	}
-	c.failLocked(nil)
-	c.mu.Unlock()
-}
-
-// Shut is Close for Shutdown: no error if the Conn is closing already.
-func (c *Conn) Shut() {
-	c.mu.Lock()
-	if c.state.Load() == stateOpen {
-		c.closingLocked(nil)
+	if abort {
+		c.failLocked(nil)
 	}
 	c.mu.Unlock()
 }
@@ -246,13 +254,13 @@ func (c *Conn) Deadline() int64 {
 	}
 	switch c.state.Load() {
 	case stateOpen:
-		earliest(c.readDL)
+		earliest(c.dl)
 		if idle := c.idle.Load(); idle > 0 {
 			earliest(c.lastRead + idle)
 		}
 	case stateClosing:
 		if c.q.len() > 0 && !c.abort {
-			earliest(c.flushDL)
+			earliest(c.dl)
 		}
 	}
 	return when
@@ -268,11 +276,11 @@ func (c *Conn) Expire(now int64) {
 	switch c.state.Load() {
 	case stateOpen:
 		idle := c.idle.Load()
-		if (c.readDL != 0 && now >= c.readDL) || (idle > 0 && now >= c.lastRead+idle) {
+		if (c.dl != 0 && now >= c.dl) || (idle > 0 && now >= c.lastRead+idle) {
 			c.closingLocked(c.timeoutError())
 		}
 	case stateClosing:
-		if c.q.len() > 0 && now >= c.flushDL {
+		if c.q.len() > 0 && now >= c.dl {
 			c.abort = true
 		}
 	}
@@ -283,7 +291,7 @@ func (c *Conn) Expire(now int64) {
 func (c *Conn) Finish() {
 	c.mu.Lock()
 	if c.fd >= 0 {
-		closeFD(c.fd)
+		closeFD(int(c.fd))
 		c.fd = -1
 	}
 	c.q.reset()
@@ -303,7 +311,7 @@ func (c *Conn) Finish() {
 func (c *Conn) Refuse() {
 	c.mu.Lock()
 	if c.fd >= 0 {
-		closeFD(c.fd)
+		closeFD(int(c.fd))
 		c.fd = -1
 	}
 	c.state.Store(stateClosed)
