@@ -102,11 +102,7 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	} else {
 		p := newProgress(std.err, *progress, len(ms)**count)
 		rs, err = measure(ctx, ms, cfg, *count, *isolate, p.phase)
-		p.done()
-		if ctx.Err() != nil {
-			return errors.New("interrupted")
-		}
-		if err != nil {
+		if err := p.finish(ctx, err); err != nil {
 			return err
 		}
 	}
@@ -440,6 +436,16 @@ func (p *progress) phase(i int, model, phase string) {
 	} else {
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// finish ends the progress line and says how the measurement ended:
+// "interrupted" when ctx did, else err.
+func (p *progress) finish(ctx context.Context, err error) error {
+	p.done()
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	return err
 }
 
 func (p *progress) done() {

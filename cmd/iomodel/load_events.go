@@ -213,11 +213,7 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, rounds))
 	}
 	runs, err := load.MeasureEvents(ctx, cfg)
-	p.done()
-	if ctx.Err() != nil {
-		return errors.New("interrupted")
-	}
-	if err != nil {
+	if err := p.finish(ctx, err); err != nil {
 		return err
 	}
 

@@ -92,11 +92,7 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 		p.phase(i, r.Server, fmt.Sprintf("round %d/%d", r.Round+1, *rounds))
 	}
 	runs, err := load.MeasureEvents(ctx, cfg)
-	p.done()
-	if ctx.Err() != nil {
-		return errors.New("interrupted")
-	}
-	if err != nil {
+	if err := p.finish(ctx, err); err != nil {
 		return err
 	}
 
