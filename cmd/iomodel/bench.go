@@ -110,6 +110,13 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		fmt.Fprintln(std.out, setup(cfg, *count))
 		fmt.Fprintln(std.out)
 	}
+	if *load == "" {
+		m := &bench.Machine{Kernel: kernelName(), CPUs: runtime.NumCPU(), CPU: cpuModel(), Go: runtime.Version(),
+			GOMAXPROCS: runtime.GOMAXPROCS(0), Commit: commit(), Date: time.Now().UTC().Format(time.RFC3339)}
+		for i := range rs {
+			rs[i].Machine = m
+		}
+	}
 	if err := report.Write(std.out, *format, rs); err != nil {
 		return err
 	}

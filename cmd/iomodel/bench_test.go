@@ -110,6 +110,10 @@ func TestBenchJSONEveryModel(t *testing.T) {
 		if !res.OK() || res.MsgsPerSec <= 0 || res.RTTP50 <= 0 {
 			t.Errorf("%s: %+v", m.Name, res)
 		}
+		// A saved result says where it was measured.
+		if mc := res.Machine; mc == nil || mc.Kernel == "" || mc.Go == "" || mc.GOMAXPROCS < 1 || mc.Commit == "" || mc.CPUs < 1 {
+			t.Errorf("%s: machine %+v", m.Name, mc)
+		}
 	}
 	// The generic decoding keeps the field names the README documents.
 	var raw []map[string]any
