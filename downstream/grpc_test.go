@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -38,14 +36,7 @@ func TestGRPC(t *testing.T) {
 		defer served()
 		defer srv.Stop()
 
-		cc, err := grpc.NewClient("passthrough:///"+l.Addr().String(),
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-				return m.dialContext(ctx, "tcp", addr)
-			}))
-		if err != nil {
-			t.Fatalf("%s: NewClient: %v", m.name, err)
-		}
+		cc := grpcClient(t, m, l.Addr().String())
 		defer cc.Close()
 		hc := healthpb.NewHealthClient(cc)
 		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)

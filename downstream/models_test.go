@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
 	"github.com/iomodel/iomodel/async"
 	"github.com/iomodel/iomodel/blocking"
 	"github.com/iomodel/iomodel/multiplex"
@@ -27,27 +30,42 @@ type model struct {
 
 func (m model) isNet() bool { return m.name == "net" }
 
-// lis and pkt turn a model's constructor, which returns its own type,
-// into one that returns net's interface (a nil *T must not become a
-// non-nil interface).
-func lis[T net.Listener](f func(network, address string) (T, error)) func(string, string) (net.Listener, error) {
-	return func(network, address string) (net.Listener, error) {
-		l, err := f(network, address)
+// as turns a model's constructor, which returns its own type, into one
+// that returns net's interface I (a nil *T must not become a non-nil
+// interface).
+func as[I any, T any](f func(network, address string) (T, error)) func(string, string) (I, error) {
+	return func(network, address string) (I, error) {
+		v, err := f(network, address)
 		if err != nil {
-			return nil, err
+			var zero I
+			return zero, err
 		}
-		return l, nil
+		return any(v).(I), nil
 	}
 }
 
+// lis and pkt are as for a Listener and a PacketConn.
+func lis[T net.Listener](f func(network, address string) (T, error)) func(string, string) (net.Listener, error) {
+	return as[net.Listener](f)
+}
+
 func pkt[T net.PacketConn](f func(network, address string) (T, error)) func(string, string) (net.PacketConn, error) {
-	return func(network, address string) (net.PacketConn, error) {
-		p, err := f(network, address)
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
+	return as[net.PacketConn](f)
+}
+
+// grpcClient is a grpc-go client of the server at address that dials
+// with m's DialContext.
+func grpcClient(t *testing.T, m model, address string) *grpc.ClientConn {
+	t.Helper()
+	cc, err := grpc.NewClient("passthrough:///"+address,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			return m.dialContext(ctx, "tcp", addr)
+		}))
+	if err != nil {
+		t.Fatalf("%s: grpc.NewClient: %v", m.name, err)
 	}
+	return cc
 }
 
 // models are package net, the control, then the five models in Stevens'

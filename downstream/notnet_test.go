@@ -11,7 +11,6 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
@@ -110,14 +109,7 @@ func TestGRPCUserTimeout(t *testing.T) {
 		served := serve(t, m, "Serve", func() error { return srv.Serve(l) }, func(err error) bool { return err == nil })
 		defer served()
 		defer srv.Stop()
-		cc, err := grpc.NewClient("passthrough:///"+l.Addr().String(),
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-				return m.dialContext(ctx, "tcp", addr)
-			}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		cc := grpcClient(t, m, l.Addr().String())
 		defer cc.Close()
 		step(t, m, "a Check call", func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), stepTimeout/2)
