@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -41,6 +42,24 @@ func testDialedDatagram(t *testing.T, s packetSide, network string) {
 		t.Fatalf("ListenPacket(%q): %v", network, err)
 	}
 	defer peer.Close()
+	// Unconnected, as net's: a net.Conn with no RemoteAddr, whose Write
+	// has nowhere to go.
+	if pc, ok := peer.(net.Conn); !ok {
+		t.Errorf("ListenPacket(%q) gave a %T, which is not a net.Conn", network, peer)
+	} else {
+		if ra := pc.RemoteAddr(); ra != nil {
+			t.Errorf("an unconnected socket's RemoteAddr() = %v, want nil", ra)
+		}
+		_, err := pc.Write([]byte("x"))
+		wantError(t, "Write on an unconnected socket", err)
+		want := syscall.EDESTADDRREQ
+		if network == "unixgram" {
+			want = syscall.ENOTCONN
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("Write on an unconnected socket: %v, want %v", err, want)
+		}
+	}
 	peer.SetDeadline(time.Now().Add(10 * time.Second))
 	c, err := s.pn.DialConn(ctx, network, peer.LocalAddr().String())
 	if err != nil {
