@@ -378,7 +378,8 @@ var (
 // unconnected one (ReadFrom reports each datagram's sender, WriteTo names
 // its destination); Dialer.DialPacket and DialContext a connected one
 // (Read and Write exchange datagrams with the peer, RemoteAddr names it,
-// and WriteTo refuses another address, net.ErrWriteToConnected, as net's).
+// and WriteTo, which names an address, fails with net.ErrWriteToConnected,
+// as net's).
 // ReadFrom returns one datagram and its sender; a datagram larger than
 // the buffer is truncated, n is what fit and the rest is discarded, as
 // net's UDPConn does; an empty datagram is 0 bytes, no error. Close
@@ -588,8 +589,9 @@ func packetOpener() iofd.Opener[*PacketConn] {
 // "unixgram") to address, as DialContext does, and returns it as a
 // *PacketConn: a net.Conn and a net.PacketConn at once, as net's
 // Dial("udp") result (a *net.UDPConn) is. Read and Write exchange
-// datagrams with the peer; ReadFrom reports it as the sender; WriteTo
-// another address fails with net.ErrWriteToConnected, as net's. Another
+// datagrams with the peer; ReadFrom reports it as the sender; WriteTo,
+// which names an address, fails with net.ErrWriteToConnected, as net's
+// does even for the peer's. Another
 // network fails with an *net.OpError around net.UnknownNetworkError.
 func (d *Dialer) DialPacket(ctx context.Context, network, address string) (*PacketConn, error) {
 	return iofd.DialPacketContext(ctx, d.config(), model, network, address, packetOpener())
