@@ -28,7 +28,8 @@ func isPacketConn(c net.Conn) bool {
 // DialContext function) is what net's Dial("udp") result is, a net.Conn
 // and a net.PacketConn at once, with no io.ReaderFrom or io.WriterTo;
 // Write reaches the peer, ReadFrom names the peer as the sender, Read
-// reads its reply, WriteTo another address is net.ErrWriteToConnected,
+// reads its reply, WriteTo any address (the peer's too) is
+// net.ErrWriteToConnected,
 // and RemoteAddr is the peer. A stream from the same function is neither a
 // net.PacketConn nor seen as one, and keeps its io.ReaderFrom.
 func testDialedDatagram(t *testing.T, s packetSide, network string) {
@@ -96,10 +97,12 @@ func testDialedDatagram(t *testing.T, s packetSide, network string) {
 		t.Fatalf("ListenPacket(%q): %v", network, err)
 	}
 	defer other.Close()
-	_, err = pc.WriteTo([]byte("x"), other.LocalAddr())
-	wantError(t, "WriteTo another address on a connected socket", err)
-	if !errors.Is(err, net.ErrWriteToConnected) {
-		t.Errorf("WriteTo another address on a connected socket: %v, want net.ErrWriteToConnected", err)
+	for _, to := range []net.Addr{other.LocalAddr(), peer.LocalAddr()} {
+		_, err = pc.WriteTo([]byte("x"), to)
+		wantError(t, "WriteTo on a connected socket", err)
+		if !errors.Is(err, net.ErrWriteToConnected) {
+			t.Errorf("WriteTo %v on a socket connected to %v: %v, want net.ErrWriteToConnected", to, peer.LocalAddr(), err)
+		}
 	}
 	if network == "unixgram" {
 		return // a dialed unixgram socket has no name to reply to
