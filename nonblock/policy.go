@@ -45,30 +45,49 @@ func (p Policy) validate() error {
 }
 
 // waiter is a Policy at work: the iofd.Waiter of a Conn or Listener.
-type waiter struct{ p Policy }
+type waiter struct {
+	p      Policy
+	poller *poller
+	// Per direction (iofd.Dir), under that Half's lock: the one call
+	// waiting in the poller, and when the call began to yield.
+	waits   [2]pollWait
+	yielded [2]time.Time
+}
 
-// Wait is one step of the back-off.
+func newWaiter(p Policy) waiter { return waiter{p: p, poller: pollerFor(p)} }
+
+// yieldFor is the longest a call yields before it waits in the poller,
+// whatever its Policy's Yields: with many goroutines runnable, each
+// runtime.Gosched waits for all of them, and yields that should have
+// covered a few hundred microseconds took seconds, spent by every waiting
+// call at once.
+const yieldFor = 500 * time.Microsecond
+
+// Wait is one step of the Policy: a retry at once, a yield, or a wait in
+// the poller.
 func (w *waiter) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	p := &w.p
-	switch {
-	case attempt < p.Spins:
-		return nil
-	case attempt-p.Spins < p.Yields: // attempt ≥ Spins: no overflow
-		// Let other goroutines run, then let other threads have the
-		// CPU: the peer that will answer is often a thread just woken
-		// on this CPU (see iofd.YieldSpins). Without the second, a
-		// round trip cost 4× net.Conn's; with it, the same.
-		runtime.Gosched()
-		iofd.YieldThread()
+	if attempt < p.Spins {
 		return nil
 	}
-	d := p.MaxSleep
-	if k := attempt - p.Spins - p.Yields; k < 30 && p.MinSleep<<k < d {
-		d = p.MinSleep << k
+	if y := attempt - p.Spins; y < p.Yields && !iofd.Crowded() { // attempt ≥ Spins: no overflow
+		now := time.Now()
+		if y == 0 {
+			w.yielded[h.Dir()] = now
+		}
+		if now.Sub(w.yielded[h.Dir()]) < yieldFor {
+			// Let other goroutines run, then let other threads have
+			// the CPU: the peer that will answer is often a thread
+			// just woken on this CPU (see iofd.YieldSpins). Without
+			// the second, a round trip cost 4× net.Conn's; with it,
+			// the same. With more calls waiting than CPUs (Crowded)
+			// the CPUs have other work, and the call goes to the
+			// poller at once.
+			runtime.Gosched()
+			iofd.YieldThread()
+			return nil
+		}
 	}
-	if d <= 0 {
-		d = time.Millisecond
-	}
-	h.Wait(d)
+	w.poller.wait(&w.waits[h.Dir()], fd.Sysfd, h)
 	return nil
 }

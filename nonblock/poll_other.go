@@ -1,0 +1,22 @@
+//go:build !linux
+
+package nonblock
+
+import (
+	"errors"
+	"time"
+)
+
+// pollFd is struct pollfd. Off Linux no Conn exists, so nothing waits.
+type pollFd struct {
+	Fd      int32
+	Events  int16
+	Revents int16
+}
+
+const (
+	pollIn  = 0x1
+	pollOut = 0x4
+)
+
+func poll([]pollFd) (int, time.Duration, error) { return 0, 0, errors.ErrUnsupported }
