@@ -11,9 +11,12 @@ import (
 
 // Policy is how a Send or Recv waits between attempts that returned
 // EAGAIN: first Spins retries at once, then Yields retries each after
-// runtime.Gosched, then sleeps that start at MinSleep and double up to
-// MaxSleep. A sleep ends early when the Conn is closed or its deadline
-// changes or passes.
+// runtime.Gosched (fewer when more calls wait than there are CPUs, or once
+// the yields have lasted half a millisecond), then a wait in the package's
+// poller, which asks about every waiting descriptor in turn and naps
+// between turns that found none ready, from MinSleep doubling up to
+// MaxSleep (see the package doc). The wait ends early when the Conn is
+// closed or its deadline changes or passes.
 type Policy struct {
 	Spins    int
 	Yields   int
@@ -22,19 +25,19 @@ type Policy struct {
 }
 
 // DefaultPolicy is the Policy of a Conn made without WithPolicy: 200
-// yields, then sleeps from 50 µs doubling to 2 ms.
+// yields, then the poller, napping from 50 µs doubling to 2 ms.
 //
 // Each yield is runtime.Gosched, a sched_yield(2) and one more try: the
 // peer that will answer is usually a thread just woken on this CPU, and
 // giving it the CPU lets it answer at once, where spinning would keep the
 // CPU from it. The yields cover a peer that answers within a few hundred
-// microseconds; the sleeps (Go's timers round short ones up to about 1 ms)
+// microseconds; the naps (Go's timers round short ones up to about 1 ms)
 // bound what an idle Recv costs. How the numbers were chosen, and what
 // they cost, is in the design note, README.md beside this file.
 var DefaultPolicy = Policy{Spins: 0, Yields: 200, MinSleep: 50 * time.Microsecond, MaxSleep: 2 * time.Millisecond}
 
 // Spin is a Policy that never sleeps: lowest latency, a whole core while
-// waiting.
+// waiting (the call never reaches the poller).
 var Spin = Policy{Spins: math.MaxInt}
 
 func (p Policy) validate() error {

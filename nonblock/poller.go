@@ -51,8 +51,11 @@ type poller struct {
 	napping bool // the goroutine naps and should be kicked for a fresh call
 	kick    chan struct{}
 
-	// The goroutine's own, used without mu: one batch's question, whom it
-	// is about and whom it found ready.
+	// The goroutine's own, used without mu (one runs at a time): its nap's
+	// timer, one batch's question, whom it is about and whom it found
+	// ready. They outlive the goroutine, so that a poller started for
+	// each wait (one Conn, waiting now and then) allocates nothing.
+	timer *time.Timer
 	pfds  []pollFd
 	whose []*pollWait
 	woken []*pollWait
@@ -203,7 +206,6 @@ func (pl *poller) drop(w *pollWait) {
 // run is the poller's goroutine: turns and naps, until no call waits.
 func (pl *poller) run() {
 	var (
-		timer  *time.Timer
 		idle   int       // turns in a row that found no fresh call ready
 		barren int       // settled rounds in a row that found none ready
 		due    time.Time // when the next settled round starts
@@ -252,15 +254,15 @@ func (pl *poller) run() {
 		}
 		pl.napping = true
 		pl.mu.Unlock()
-		if timer == nil {
-			timer = time.NewTimer(nap)
+		if pl.timer == nil {
+			pl.timer = time.NewTimer(nap)
 		} else {
-			timer.Reset(nap)
+			pl.timer.Reset(nap)
 		}
 		select {
-		case <-timer.C:
+		case <-pl.timer.C:
 		case <-pl.kick:
-			timer.Stop()
+			pl.timer.Stop()
 			idle = 0
 		}
 		pl.mu.Lock()
