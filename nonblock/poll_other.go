@@ -2,10 +2,7 @@
 
 package nonblock
 
-import (
-	"errors"
-	"time"
-)
+import "errors"
 
 // pollFd is struct pollfd. Off Linux no Conn exists, so nothing waits.
 type pollFd struct {
@@ -19,4 +16,4 @@ const (
 	pollOut = 0x4
 )
 
-func poll([]pollFd) (int, time.Duration, error) { return 0, 0, errors.ErrUnsupported }
+func poll([]pollFd) (int, error) { return 0, errors.ErrUnsupported }

@@ -28,14 +28,13 @@ import (
 // waited MaxSleep it is settled: the settled calls are asked in rounds, a
 // batch at a time with the fresh ones asked between batches, and after
 // each round the poller naps the Policy's sleep, but never less than
-// napPerRound times the CPU time the round's poll(2) calls took (the
-// thread's own clock: on a busy machine, waiting for a CPU is not asking,
-// and a wall clock made the naps, and the waits, long exactly when the
-// process was busiest). So a call waits for its answer
+// napPerRound times what the round took. So a call waits for its answer
 // about as long as the Policy's own back-off would make it, and however
-// many calls wait, asking all of them costs at most about a quarter of a
-// CPU: with thousands waiting each settled one is asked less often, and
-// the rest of the process keeps the CPUs. (Each call once asked on its own
+// many calls wait, the poller spends at most a quarter of its time
+// asking: with thousands waiting each settled one is asked less often, and
+// on a busy machine, where a round takes longer because the poller waits
+// for a CPU, less often still, so that the rest of the process keeps the
+// CPUs. (Each call once asked on its own
 // back-off, a timer and a system call per step: the machine's polling grew
 // with the number of waiting calls until nothing else ran.)
 //
@@ -85,7 +84,7 @@ const pollBatch = 256
 
 // napPerRound is the least nap after a round of the settled calls, as a
 // multiple of the time the round took: asking takes at most
-// 1/(1+napPerRound) of a CPU.
+// 1/(1+napPerRound) of the poller's time, and so of a CPU.
 const napPerRound = 3
 
 // yieldNap is the shortest nap worth a timer: a shorter one is a
@@ -213,11 +212,11 @@ func (pl *poller) run() {
 	for {
 		found := pl.askFresh(time.Now())
 		if !time.Now().Before(due) {
-			settled, fresh, cost := pl.round()
+			settled, fresh, took := pl.round()
 			found += fresh
-			// Nap at least napPerRound times what the round cost, and
+			// Nap at least napPerRound times what the round took, and
 			// the Policy's sleep if it found none ready.
-			nap := napPerRound * cost
+			nap := napPerRound * took
 			if settled == 0 {
 				nap = max(nap, pl.naps.after(barren))
 				barren++
@@ -272,17 +271,17 @@ func (pl *poller) run() {
 }
 
 // round asks every settled call once, a batch at a time, and the fresh
-// ones between batches. It reports how many of each it woke, and the CPU
-// time its questions about the settled ones took.
-func (pl *poller) round() (settled, fresh int, cost time.Duration) {
+// ones between batches. It reports how many of each it woke, and how long
+// it took.
+func (pl *poller) round() (settled, fresh int, took time.Duration) {
+	start := time.Now()
 	for next := 0; ; {
 		pl.mu.Lock()
 		if next >= len(pl.settled) {
 			pl.mu.Unlock()
-			return settled, fresh, cost
+			return settled, fresh, time.Since(start)
 		}
-		n, c := pl.ask(pl.settled, &next)
-		settled, cost = settled+n, cost+c
+		settled += pl.ask(pl.settled, &next)
 		fresh += pl.askFresh(time.Now())
 	}
 }
@@ -298,8 +297,7 @@ func (pl *poller) askFresh(now time.Time) int {
 			pl.mu.Unlock()
 			return found
 		}
-		n, _ := pl.ask(pl.fresh, &next)
-		found += n
+		found += pl.ask(pl.fresh, &next)
 	}
 }
 
@@ -321,9 +319,8 @@ func (pl *poller) settle(now time.Time) {
 
 // ask asks about the batch of set from *next on, moves *next past it and
 // wakes the calls found ready. It is called with mu held and returns with
-// it released (poll(2) runs without it). It reports how many it woke and
-// the CPU time poll(2) took.
-func (pl *poller) ask(set []*pollWait, next *int) (int, time.Duration) {
+// it released (poll(2) runs without it). It reports how many it woke.
+func (pl *poller) ask(set []*pollWait, next *int) int {
 	batch := set[*next:min(*next+pollBatch, len(set))]
 	*next += len(batch)
 	pl.pfds, pl.whose = pl.pfds[:0], pl.whose[:0]
@@ -334,10 +331,9 @@ func (pl *poller) ask(set []*pollWait, next *int) (int, time.Duration) {
 	pl.mu.Unlock()
 	defer clear(pl.whose)
 
-	n, cost, err := poll(pl.pfds)
-	if err != nil || n == 0 {
+	if n, err := poll(pl.pfds); err != nil || n == 0 {
 		// Nothing ready; or EINTR, ENOMEM: ask again next time.
-		return 0, cost
+		return 0
 	}
 	pl.woken = pl.woken[:0]
 	pl.mu.Lock()
@@ -354,5 +350,5 @@ func (pl *poller) ask(set []*pollWait, next *int) (int, time.Duration) {
 	for _, w := range pl.woken {
 		w.h.Ready()
 	}
-	return len(pl.woken), cost
+	return len(pl.woken)
 }
