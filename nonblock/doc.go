@@ -24,15 +24,15 @@
 // The poller bounds what asking costs however many calls wait: a call
 // that has just begun to wait is asked on every turn, one that has waited
 // longer than MaxSleep in rounds over all of them, and after each round
-// the poller naps at least three times the CPU time the round took, so it
-// takes at most about a quarter of a CPU. With 5000 Reads waiting on TCP
-// sockets for data that never comes it took 9–26 % of a CPU on a shared
-// 2-CPU machine, and the waiting calls themselves were never woken
-// (`go test -run AcceptWithManyWaiting -v ./nonblock` logs both); when
-// each call asked on its own back-off, they were woken 100 000 to 170 000
-// times a second and took all the CPU they were given. The price is
-// latency: with thousands waiting, a call that has waited a while is asked
-// every few milliseconds, not every MaxSleep.
+// the poller naps at least three times what the round took, so it spends
+// at most a quarter of its time, and of a CPU, asking. With 5000 Reads
+// waiting on TCP sockets for data that never comes the process took 4–26 %
+// of a CPU on a shared 2-CPU machine, and the waiting calls themselves
+// were never woken (`go test -run AcceptWithManyWaiting -v ./nonblock`
+// logs both); when each call asked on its own back-off, they were woken
+// 100 000 to 170 000 times a second and took all the CPU they were given.
+// The price is latency: with thousands waiting, a call that has waited a
+// while is asked every few milliseconds, not every MaxSleep.
 //
 // When to pick it: polling a few descriptors from a loop that has other work
 // to do (a game loop, a simulation step), or when the wait is known to be
