@@ -193,17 +193,20 @@ func (s *server) result() Result {
 }
 
 // Check fails t if ours starved the healthy clients where control did
-// not: fewer than a quarter of control's round trips in all, or a client
-// that completed fewer than a quarter of control's fewest. It logs both
-// Results.
+// not: fewer than an eighth of control's round trips in all, or a client
+// that completed fewer than an eighth of control's fewest. It logs both
+// Results. The bound is loose on purpose: on a shared 2-CPU machine, with
+// other packages' tests running beside it, a model that serves as well as
+// net's measured between a quarter of net's and more than net's, and a
+// starved client completes a few round trips or none.
 func Check(t *testing.T, ours, control Result) {
 	t.Helper()
 	t.Logf("healthy round trips during the storm: %d in all, fewest %d per client, p99 %.2f ms, %d resets (package net's: %d, %d, %.2f ms, %d)",
 		ours.RoundTrips, ours.Fewest, ours.P99, ours.Resets, control.RoundTrips, control.Fewest, control.P99, control.Resets)
-	if ours.RoundTrips*4 < control.RoundTrips {
-		t.Errorf("the healthy clients completed %d round trips during the storm; want at least a quarter of package net's %d", ours.RoundTrips, control.RoundTrips)
+	if ours.RoundTrips*8 < control.RoundTrips {
+		t.Errorf("the healthy clients completed %d round trips during the storm; want at least an eighth of package net's %d", ours.RoundTrips, control.RoundTrips)
 	}
-	if ours.Fewest*4 < control.Fewest {
-		t.Errorf("a healthy client completed only %d round trips during the storm; want at least a quarter of the fewest on package net's, %d", ours.Fewest, control.Fewest)
+	if ours.Fewest*8 < control.Fewest {
+		t.Errorf("a healthy client completed only %d round trips during the storm; want at least an eighth of the fewest on package net's, %d", ours.Fewest, control.Fewest)
 	}
 }
