@@ -210,3 +210,10 @@ func Check(t *testing.T, ours, control Result) {
 		t.Errorf("a healthy client completed only %d round trips during the storm; want at least an eighth of the fewest on package net's, %d", ours.Fewest, control.Fewest)
 	}
 }
+
+// Run is Resets with DefaultLoad, then Check.
+func Run(t *testing.T, listen func() (net.Listener, error)) {
+	t.Helper()
+	ours, control := Resets(t, listen, DefaultLoad)
+	Check(t, ours, control)
+}
