@@ -55,6 +55,10 @@ type waiter struct {
 	// waiting in the poller, and when the call began to yield.
 	waits   [2]pollWait
 	yielded [2]time.Time
+	// The call (the Half's call count) and attempt that last waited in
+	// the poller.
+	polledCall [2]uint64
+	polled     [2]int
 }
 
 func newWaiter(p Policy) waiter { return waiter{p: p, poller: pollerFor(p)} }
@@ -91,6 +95,17 @@ func (w *waiter) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 			return nil
 		}
 	}
-	w.poller.wait(&w.waits[h.Dir()], fd.Sysfd, h)
+	d, pw, call := h.Dir(), &w.waits[h.Dir()], h.Stats().Calls
+	switch {
+	case call != w.polledCall[d] || attempt <= w.polled[d]:
+		pw.quiet = 0 // a new call
+	case pw.revents != 0 && pw.revents&^pollErr == 0:
+		// poll(2) always reports POLLERR, and an error queue
+		// (IP_RECVERR) keeps it set while recv(2) finds nothing: after
+		// one such wake-up, the rest of this call waits for data.
+		pw.quiet = pollErr
+	}
+	w.polledCall[d], w.polled[d] = call, attempt
+	w.poller.wait(pw, fd.Sysfd, h)
 	return nil
 }

@@ -8,6 +8,7 @@ type pollFd = unix.PollFd
 const (
 	pollIn  = unix.POLLIN
 	pollOut = unix.POLLOUT
+	pollErr = unix.POLLERR
 )
 
 // poll asks the kernel which of pfds are ready, with a zero timeout: it

@@ -14,6 +14,7 @@ type pollFd struct {
 const (
 	pollIn  = 0x1
 	pollOut = 0x4
+	pollErr = 0x8
 )
 
 func poll([]pollFd) (int, error) { return 0, errors.ErrUnsupported }

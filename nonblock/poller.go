@@ -70,11 +70,16 @@ type pollWait struct {
 	fd     int32
 	events int16
 	h      *iofd.Half
+	// quiet are revents that do not wake this call, set by its waiter
+	// before the wait: POLLERR, once a wake-up by POLLERR alone found
+	// nothing to read (see waiter.Wait).
+	quiet int16
 
 	// Under poller.mu:
 	i       int       // index in poller.fresh or poller.settled; -1: in neither
 	settled bool      // which of the two
 	since   time.Time // when it began to wait
+	revents int16     // what woke it, if the poller did; 0 otherwise
 }
 
 // pollBatch is how many descriptors one poll(2) asks about: enough that
@@ -131,7 +136,8 @@ func (n naps) after(k int) time.Duration {
 // wait parks the calling goroutine, whose call on fd waits in h, until the
 // poller finds fd ready in h's direction, the FD is closed, or h's
 // deadline passes or moves (Half.Wait). w is the caller's own pollWait for
-// h's direction. Must be called with h's lock held.
+// h's direction; once wait returns, its revents say what the poller found
+// (0 if the poller did not wake it). Must be called with h's lock held.
 func (pl *poller) wait(w *pollWait, fd int, h *iofd.Half) {
 	w.fd, w.h = int32(fd), h
 	w.events = pollIn
@@ -146,7 +152,7 @@ func (pl *poller) wait(w *pollWait, fd int, h *iofd.Half) {
 func (pl *poller) add(w *pollWait) {
 	now := time.Now()
 	pl.mu.Lock()
-	w.since, w.settled, w.i = now, false, len(pl.fresh)
+	w.since, w.settled, w.revents, w.i = now, false, 0, len(pl.fresh)
 	pl.fresh = append(pl.fresh, w)
 	start, kick := !pl.running, pl.napping
 	pl.running, pl.napping = true, false
@@ -341,8 +347,9 @@ func (pl *poller) ask(set []*pollWait, next *int) int {
 		// A call that left meanwhile (closed, deadline) is in neither
 		// set; one that came back since is, and a spurious wake-up
 		// costs it one system call.
-		if w := pl.whose[i]; pl.pfds[i].Revents != 0 && w.i >= 0 {
+		if w, r := pl.whose[i], pl.pfds[i].Revents; r&^w.quiet != 0 && w.i >= 0 {
 			pl.drop(w)
+			w.revents = r
 			pl.woken = append(pl.woken, w)
 		}
 	}

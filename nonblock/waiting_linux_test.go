@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -233,5 +234,54 @@ func waitGroup(t *testing.T, wg *sync.WaitGroup, what string) {
 	case <-done:
 	case <-time.After(time.Minute):
 		t.Fatalf("waited a minute for %s", what)
+	}
+}
+
+// TestErrorQueueDoesNotSpin: a UDP socket with IP_RECVERR keeps an ICMP
+// error in its error queue, and poll(2) reports POLLERR for as long as it
+// is there, while recvfrom(2) has nothing to read. A ReadFrom waiting
+// there must not be woken again and again: once, to find the error
+// queue, and then only for data, its deadline or Close. (Each call asking
+// on its own back-off waited about 150 times in 300 ms; the poller, until
+// it learned to, woke the call on every turn.)
+func TestErrorQueueDoesNotSpin(t *testing.T) {
+	pc, err := nonblock.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	rc, err := pc.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1) }); err != nil || serr != nil {
+		t.Fatalf("IP_RECVERR: %v, %v", err, serr)
+	}
+	gone, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := gone.LocalAddr()
+	gone.Close()
+	if _, err := pc.WriteTo([]byte("x"), to); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	pc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, _, err := pc.ReadFrom(buf); !errors.Is(err, unix.ECONNREFUSED) {
+		t.Fatalf("ReadFrom after sending to a closed port: %v, want ECONNREFUSED", err)
+	}
+	// The ICMP error stays queued: nothing reads MSG_ERRQUEUE.
+	before := pc.Stats().Read.Waits
+	pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, _, err = pc.ReadFrom(buf)
+	waits := pc.Stats().Read.Waits - before
+	t.Logf("ReadFrom: %v, after waiting %d times", err, waits)
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("ReadFrom with only an error queue pending: %v, want its deadline", err)
+	}
+	if waits > 10 {
+		t.Errorf("a ReadFrom with only an error queue pending waited %d times in 300 ms; want a few (it was woken for POLLERR again and again)", waits)
 	}
 }
