@@ -170,6 +170,11 @@ type EngineStats struct {
 	Accepted uint64 // connections accepted
 	Open     int64  // connections open now
 	Closed   uint64 // connections closed (OnClose called) or detached
+	// Rejected is how many connections were accepted and closed at once,
+	// without OnOpen, because the process was out of descriptors (EMFILE,
+	// ENFILE): the engine keeps a spare descriptor to take them off the
+	// listen queue rather than spin on it.
+	Rejected uint64
 	// Reads and Writes are the data system calls issued, or the
 	// operations completed by the kernel in the async model; BytesRead and
 	// BytesWritten the bytes they moved.

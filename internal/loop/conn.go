@@ -1,0 +1,290 @@
+package loop
+
+import (
+	"errors"
+	"fmt"
+
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iomodel/iomodel"
+)
+
+// Owner is the goroutine that drives a Conn: a readiness loop, a ring's
+// loop, or the blocking model's goroutine for that connection. The Conn
+// calls it; the Owner calls the Conn's loop-side methods.
+type Owner interface {
+	// Kick asks the owner to look at c soon (Service it): output was
+	// queued, Close was called, a deadline or the idle timeout moved, the
+	// queue reached its high watermark. It is called from any goroutine,
+	// without c's lock, at most once until the owner calls c.Unkick.
+	Kick(c *Conn)
+	// Unwatch stops watching c's descriptor, without closing it; Watch
+	// watches it again. Detach calls them on the owner's goroutine (from
+	// within OnOpen or OnData): Unwatch before handing the descriptor to
+	// the model's Conn, Watch if that failed.
+	Unwatch(c *Conn) error
+	Watch(c *Conn) error
+}
+
+// The states of a Conn (see the package doc).
+const (
+	stateOpen int32 = iota
+	stateClosing
+	stateClosed
+	stateDetached
+)
+
+// Conn is an Engine's connection: the iomodel.EventConn its Handler sees.
+//
+// The EventConn methods are safe from any goroutine. The loop-side methods
+// (Open, Input, ReadEOF, Fail, Recv, Flush, Head, Sent, Expire, Deadline,
+// Finish, ...) are called only by the Conn's Owner, on its goroutine, and
+// they call the Handler.
+//
+// mu guards the state, the write queue, the deadlines and the socket's
+// number for writers: the owner closes the descriptor with mu held and
+// marks it -1, so a Write from another goroutine never reaches a number
+// that has been reused.
+type Conn struct {
+	eng           *Engine
+	owner         Owner
+	local, remote net.Addr
+
+	mu      sync.Mutex
+	fd      int
+	q       queue
+	err     error // for OnClose
+	abort   bool  // finish at once, dropping the queue
+	readDL  int64 // Now's clock; 0: none
+	flushDL int64 // when closing with output queued
+	value   any
+
+	// state and paused are written with mu held and read without it by
+	// the owner, which decides on them only on its own goroutine.
+	state  atomic.Int32
+	paused atomic.Bool // the queue reached HighWater; not yet below LowWater
+	idle   atomic.Int64
+	kicked atomic.Bool
+	inCB   atomic.Bool // in OnOpen or OnData: Detach may be called
+
+	// The owner's alone.
+	held     []byte // input the Handler did not consume
+	lastRead int64  // Now's clock at the last Input, or at Open
+	timer    timerSlot
+	handoff  *detached // set by Detach
+	// Tag and Watched are the owner's own bookkeeping: its name for the
+	// Conn (a table slot and generation) and what it watches the
+	// descriptor for.
+	Tag     uint64
+	Watched Interest
+	// Stalled is the owner's note that it stopped reading because of
+	// backpressure (or a read budget) and must read again when it may.
+	Stalled bool
+
+	rd, wr dirCounters
+}
+
+var _ iomodel.EventConn = (*Conn)(nil)
+
+// NewConn makes a Conn of a connected socket fd for owner. It does not
+// count it as accepted; the caller does (Counters.Accepted, Counters.Open).
+func (e *Engine) NewConn(owner Owner, fd int, local, remote net.Addr) *Conn {
+	c := &Conn{eng: e, owner: owner, fd: fd, local: local, remote: remote}
+	c.timer.index = -1
+	c.idle.Store(int64(e.Config.IdleTimeout))
+	c.lastRead = Now()
+	return c
+}
+
+// opError wraps err as net does for this connection.
+func (c *Conn) opError(op string, err error) error {
+	var network string
+	if c.local != nil {
+		network = c.local.Network()
+	}
+	return &net.OpError{Op: op, Net: network, Source: c.local, Addr: c.remote, Err: err}
+}
+
+// Write is iomodel.EventConn's: it sends what the socket takes at once
+// (MSG_DONTWAIT, from whichever goroutine calls it) when nothing is queued,
+// queues the rest and kicks the owner to flush it.
+func (c *Conn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.state.Load() != stateOpen {
+		c.mu.Unlock()
+		return 0, c.opError("write", net.ErrClosed)
+	}
+	if c.q.n >= c.eng.Config.HighWater {
+		c.mu.Unlock()
+		return 0, iomodel.ErrBackpressure
+	}
+	if len(p) == 0 {
+		c.mu.Unlock()
+		return 0, nil
+	}
+	c.wr.calls.Add(1)
+	n := 0
+	if c.q.n == 0 {
+		var err error
+		if n, err = c.send(p); err != nil {
+			err = c.opError("write", os.NewSyscallError("write", err))
+			c.failLocked(err)
+			c.mu.Unlock()
+			c.kick()
+			return 0, err
+		}
+	}
+	if n == len(p) {
+		c.mu.Unlock()
+		return n, nil
+	}
+	wasEmpty := c.q.n == 0
+	c.q.push(p[n:])
+	pause := c.q.n >= c.eng.Config.HighWater && !c.paused.Load()
+	if pause {
+		c.paused.Store(true)
+		c.eng.Counters.Paused.Add(1)
+	}
+	c.mu.Unlock()
+	if wasEmpty || pause {
+		c.kick()
+	}
+	return len(p), nil
+}
+
+// send is one write of p with MSG_DONTWAIT, counted; EAGAIN is 0, nil.
+// Called with mu held.
+func (c *Conn) send(p []byte) (int, error) {
+	if c.fd < 0 {
+		return 0, net.ErrClosed
+	}
+	for {
+		n, err := sendto(c.fd, p)
+		c.wr.syscalls.Add(1)
+		c.eng.Counters.Writes.Add(1)
+		switch err {
+		case nil:
+			c.wr.bytes.Add(uint64(n))
+			c.eng.Counters.BytesWritten.Add(uint64(n))
+			return n, nil
+		case errEINTR:
+			continue
+		case errEAGAIN:
+			c.wr.wouldBlock.Add(1)
+			return 0, nil
+		}
+		return 0, err
+	}
+}
+
+// Close is iomodel.EventConn's: reading stops, the owner flushes what is
+// queued (for at most FlushTimeout), closes and calls OnClose(c, nil).
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	if c.state.Load() != stateOpen {
+		c.mu.Unlock()
+		return c.opError("close", net.ErrClosed)
+	}
+	c.closingLocked(nil)
+	c.mu.Unlock()
+	c.kick()
+	return nil
+}
+
+// closingLocked moves an open Conn to closing with err for OnClose.
+func (c *Conn) closingLocked(err error) {
+	c.err = err
+	c.state.Store(stateClosing)
+	c.flushDL = Now() + int64(c.eng.Config.FlushTimeout)
+}
+
+// failLocked closes at once, dropping the queue: the socket failed, or
+// Shutdown's context ended. An error of a Conn that was closing already
+// does not replace the reason it was closing for.
+func (c *Conn) failLocked(err error) {
+	switch c.state.Load() {
+	case stateOpen:
+		c.err = err
+		c.state.Store(stateClosing)
+	case stateClosing:
+	default:
+		return
+	}
+	c.abort = true
+}
+
+// LocalAddr is iomodel.EventConn's.
+func (c *Conn) LocalAddr() net.Addr { return c.local }
+
+// RemoteAddr is iomodel.EventConn's.
+func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+
+// SetContext is iomodel.EventConn's.
+func (c *Conn) SetContext(v any) {
+	c.mu.Lock()
+	c.value = v
+	c.mu.Unlock()
+}
+
+// Context is iomodel.EventConn's.
+func (c *Conn) Context() any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.value
+}
+
+// SetReadDeadline is iomodel.EventConn's.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	if s := c.state.Load(); s == stateClosed || s == stateDetached {
+		c.mu.Unlock()
+		return c.opError("set", net.ErrClosed)
+	}
+	c.readDL = At(t)
+	c.mu.Unlock()
+	c.kick()
+	return nil
+}
+
+// SetIdleTimeout is iomodel.EventConn's.
+func (c *Conn) SetIdleTimeout(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("iomodel: SetIdleTimeout(%v): negative duration", d)
+	}
+	if s := c.state.Load(); s == stateClosed || s == stateDetached {
+		return c.opError("set", net.ErrClosed)
+	}
+	c.idle.Store(int64(d))
+	c.kick()
+	return nil
+}
+
+// Queued is iomodel.EventConn's.
+func (c *Conn) Queued() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.q.n
+}
+
+// Stats is iomodel.EventConn's: Read counts OnData calls, Write counts
+// Write calls, and each the system calls (or ring operations) and bytes.
+func (c *Conn) Stats() iomodel.Stats {
+	return iomodel.Stats{Read: c.rd.snapshot(), Write: c.wr.snapshot()}
+}
+
+func (c *Conn) kick() {
+	if c.kicked.CompareAndSwap(false, true) {
+		c.owner.Kick(c)
+	}
+}
+
+// ErrDetachOutsideCallback is wrapped by Detach's error when it is called
+// other than from within OnOpen or OnData.
+var ErrDetachOutsideCallback = errors.New("Detach called outside OnOpen and OnData")
+
+// timeoutError is what OnClose gets when a deadline passed.
+func (c *Conn) timeoutError() error { return c.opError("read", os.ErrDeadlineExceeded) }

@@ -1,0 +1,302 @@
+package loop
+
+import (
+	"io"
+	"os"
+)
+
+// The loop-side methods: only c's Owner calls them, on its goroutine.
+
+// Unkick clears the kick flag; the owner calls it before it services a
+// Conn it was kicked for, so a later kick is not lost.
+func (c *Conn) Unkick() { c.kicked.Store(false) }
+
+// Fd is the socket's descriptor, for the owner's mechanism.
+func (c *Conn) Fd() int { return c.fd }
+
+// Open calls OnOpen.
+func (c *Conn) Open() {
+	c.inCB.Store(true)
+	c.eng.Handler.OnOpen(c)
+	c.inCB.Store(false)
+	if c.handoff != nil {
+		c.handoff.give(nil)
+	}
+}
+
+// Reading reports whether the owner should read the socket: the Conn is
+// open and its queue is below its high watermark.
+func (c *Conn) Reading() bool {
+	return c.state.Load() == stateOpen && !c.paused.Load()
+}
+
+// Writing reports whether output is queued for the owner to send.
+func (c *Conn) Writing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.q.n > 0 && !c.abort && c.fd >= 0
+}
+
+// Detached reports whether Detach handed the Conn over: the owner forgets
+// it (Unwatch has been called already) and must not close its descriptor.
+func (c *Conn) Detached() bool { return c.handoff != nil }
+
+// Finishing reports whether the owner should finish the Conn now: it is
+// closing and its queue is empty, or it is to be dropped at once.
+func (c *Conn) Finishing() bool {
+	if c.state.Load() != stateClosing {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.abort || c.q.n == 0
+}
+
+// Recv reads the socket into p with MSG_DONTWAIT, retrying EINTR, and
+// counts it. It returns the bare errno (EAGAIN included); 0, nil is
+// end-of-file.
+func (c *Conn) Recv(p []byte) (int, error) {
+	for {
+		n, err := recvfrom(c.fd, p)
+		c.CountRead(n, err)
+		if err != errEINTR {
+			return n, err
+		}
+	}
+}
+
+// CountRead counts one read system call or completed receive of n bytes
+// (err nil) or its error; an engine that reads otherwise than by Recv
+// calls it.
+func (c *Conn) CountRead(n int, err error) {
+	c.rd.syscalls.Add(1)
+	c.eng.Counters.Reads.Add(1)
+	switch {
+	case err == errEAGAIN:
+		c.rd.wouldBlock.Add(1)
+	case err == nil && n > 0:
+		c.rd.bytes.Add(uint64(n))
+		c.eng.Counters.BytesRead.Add(uint64(n))
+	}
+}
+
+// CountWait counts one time the owner waited for the Conn's socket (the
+// blocking engine's sleep in read).
+func (c *Conn) CountWait() { c.rd.waits.Add(1) }
+
+// Input hands p, bytes just received, to OnData, in front of them the
+// bytes an earlier OnData did not consume, and keeps what this one does
+// not consume. p is the owner's buffer, free again when Input returns.
+func (c *Conn) Input(p []byte) {
+	if c.idle.Load() > 0 {
+		c.lastRead = Now()
+	}
+	data := p
+	if len(c.held) > 0 {
+		c.held = append(c.held, p...)
+		data = c.held
+	}
+	c.rd.calls.Add(1)
+	c.inCB.Store(true)
+	consumed := c.eng.Handler.OnData(c, data)
+	c.inCB.Store(false)
+	consumed = max(0, min(consumed, len(data)))
+	rest := data[consumed:]
+	switch {
+	case c.handoff != nil:
+		c.handoff.give(append([]byte(nil), rest...))
+		c.held = nil
+	case len(rest) == 0:
+		c.held = nil // an idle connection holds no buffer
+	case len(c.held) > 0:
+		c.held = c.held[:copy(c.held, rest)]
+	default:
+		c.held = append([]byte(nil), rest...)
+	}
+}
+
+// ReadEOF records that the peer shut down its side: the Conn closes once
+// its queue is flushed, and OnClose gets io.EOF.
+func (c *Conn) ReadEOF() {
+	c.mu.Lock()
+	if c.state.Load() == stateOpen {
+		c.closingLocked(io.EOF)
+	}
+	c.mu.Unlock()
+}
+
+// Fail closes the Conn at once, dropping its queue, with err for OnClose
+// (when it was open): the socket failed. op and errno are wrapped as net
+// does: *net.OpError around *os.SyscallError.
+func (c *Conn) Fail(op string, errno error) {
+	err := c.opError(op, os.NewSyscallError(op, errno))
+	c.mu.Lock()
+	c.failLocked(err)
+	c.mu.Unlock()
+}
+
+// Abort closes the Conn at once, dropping its queue; OnClose gets nil if
+// it was open (Shutdown's context ended).
+func (c *Conn) Abort() {
+	c.mu.Lock()
+	if c.state.Load() == stateOpen {
+		c.closingLocked(nil)
+	}
+	c.failLocked(nil)
+	c.mu.Unlock()
+}
+
+// Shut is Close for Shutdown: no error if the Conn is closing already.
+func (c *Conn) Shut() {
+	c.mu.Lock()
+	if c.state.Load() == stateOpen {
+		c.closingLocked(nil)
+	}
+	c.mu.Unlock()
+}
+
+// Flush sends the queue with MSG_DONTWAIT until it is empty or the socket
+// is full, and reports whether it is full (blocked: wait for Write
+// readiness). A send error fails the Conn. When the queue drains below
+// LowWater after it had reached HighWater, reading resumes and OnDrain
+// runs.
+func (c *Conn) Flush() (blocked bool) {
+	c.mu.Lock()
+	for c.q.n > 0 && !c.abort && c.fd >= 0 {
+		n, err := c.send(c.q.head())
+		if err != nil {
+			c.failLocked(c.opError("write", os.NewSyscallError("write", err)))
+			break
+		}
+		if n == 0 {
+			blocked = true
+			break
+		}
+		c.q.advance(n)
+	}
+	c.mu.Unlock()
+	c.drained()
+	return blocked
+}
+
+// Head is the next queued bytes to send, for an owner that sends them
+// itself (a ring's send): they stay where they are until Sent, however
+// many Writes come meanwhile. Nil when nothing is queued.
+func (c *Conn) Head() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.abort {
+		return nil
+	}
+	return c.q.head()
+}
+
+// Sent drops n bytes the owner sent from Head and counts the send; see
+// Flush for OnDrain.
+func (c *Conn) Sent(n int) {
+	c.mu.Lock()
+	c.q.advance(n)
+	c.wr.syscalls.Add(1)
+	c.wr.bytes.Add(uint64(n))
+	c.eng.Counters.Writes.Add(1)
+	c.eng.Counters.BytesWritten.Add(uint64(n))
+	c.mu.Unlock()
+	c.drained()
+}
+
+// drained ends a pause once the queue is below LowWater: reading resumes
+// and OnDrain runs.
+func (c *Conn) drained() {
+	if !c.paused.Load() {
+		return
+	}
+	c.mu.Lock()
+	resume := c.q.n < c.eng.Config.LowWater
+	if resume {
+		c.paused.Store(false)
+	}
+	open := c.state.Load() == stateOpen
+	c.mu.Unlock()
+	if resume && open && c.eng.Drainer != nil {
+		c.eng.Drainer.OnDrain(c)
+	}
+}
+
+// Deadline is when the owner must next look at the Conn for its
+// deadlines (Expire), on Now's clock: the read deadline, the end of the
+// idle period, or the flush timeout while closing; 0 for none.
+func (c *Conn) Deadline() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var when int64
+	earliest := func(t int64) {
+		if t != 0 && (when == 0 || t < when) {
+			when = t
+		}
+	}
+	switch c.state.Load() {
+	case stateOpen:
+		earliest(c.readDL)
+		if idle := c.idle.Load(); idle > 0 {
+			earliest(c.lastRead + idle)
+		}
+	case stateClosing:
+		if c.q.n > 0 && !c.abort {
+			earliest(c.flushDL)
+		}
+	}
+	return when
+}
+
+// Expire applies the deadlines that have passed at now: an open Conn whose
+// read deadline or idle period passed starts closing, with an error
+// wrapping os.ErrDeadlineExceeded for OnClose; a closing one whose flush
+// timeout passed is dropped. The owner then services it as after an event.
+func (c *Conn) Expire(now int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.state.Load() {
+	case stateOpen:
+		idle := c.idle.Load()
+		if (c.readDL != 0 && now >= c.readDL) || (idle > 0 && now >= c.lastRead+idle) {
+			c.closingLocked(c.timeoutError())
+		}
+	case stateClosing:
+		if c.q.n > 0 && now >= c.flushDL {
+			c.abort = true
+		}
+	}
+}
+
+// Finish closes the descriptor, which the owner no longer watches, and
+// calls OnClose; the Conn is closed. The owner then forgets it.
+func (c *Conn) Finish() {
+	c.mu.Lock()
+	if c.fd >= 0 {
+		closeFD(c.fd)
+		c.fd = -1
+	}
+	c.q.reset()
+	c.state.Store(stateClosed)
+	err := c.err
+	c.mu.Unlock()
+	c.held = nil
+	c.eng.Counters.Open.Add(-1)
+	c.eng.Counters.Closed.Add(1)
+	c.eng.Handler.OnClose(c, err)
+}
+
+// Refuse closes a Conn its owner could not take (its mechanism refused the
+// descriptor, as select does one ≥ FD_SETSIZE) before OnOpen: no callback
+// runs, and it counts as rejected rather than closed.
+func (c *Conn) Refuse() {
+	c.mu.Lock()
+	if c.fd >= 0 {
+		closeFD(c.fd)
+		c.fd = -1
+	}
+	c.state.Store(stateClosed)
+	c.mu.Unlock()
+	c.eng.Counters.Open.Add(-1)
+	c.eng.Counters.Rejected.Add(1)
+}

@@ -1,0 +1,188 @@
+package loop
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/iomodel/iomodel/internal/sock"
+	"golang.org/x/sys/unix"
+)
+
+// DupListener takes a duplicate of ln's socket for model's Engine. It
+// refuses, naming why, a listener without SyscallConn, a closed one, and a
+// socket that is not a listening stream socket.
+func DupListener(model string, ln net.Listener) (*Listener, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%s.Serve: %T on %v: %s", model, ln, addrOf(ln), fmt.Sprintf(format, args...))
+	}
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return nil, fail("has no SyscallConn, so the engine cannot accept on its socket")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("%s.Serve: %w", model, err)
+	}
+	dup, derr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) {
+		dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return nil, fmt.Errorf("%s.Serve: %w", model, err)
+	}
+	if derr != nil {
+		return nil, fmt.Errorf("%s.Serve: %w", model, os.NewSyscallError("fcntl", derr))
+	}
+	l := &Listener{fd: dup, reserve: -1, failed: make(chan struct{})}
+	ok = false
+	defer func() {
+		if !ok {
+			unix.Close(dup)
+		}
+	}()
+	typ, err := unix.GetsockoptInt(dup, unix.SOL_SOCKET, unix.SO_TYPE)
+	if err != nil {
+		return nil, fail("not a socket: %v", os.NewSyscallError("getsockopt", err))
+	}
+	if typ != unix.SOCK_STREAM {
+		return nil, fail("not a stream socket (SO_TYPE %d); an Engine serves TCP and Unix stream listeners", typ)
+	}
+	if acc, err := unix.GetsockoptInt(dup, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err != nil || acc == 0 {
+		return nil, fail("not listening")
+	}
+	flags, err := unix.FcntlInt(uintptr(dup), unix.F_GETFL, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s.Serve: %w", model, os.NewSyscallError("fcntl", err))
+	}
+	l.nonblock = flags&unix.O_NONBLOCK != 0
+	if sa, err := unix.Getsockname(dup); err == nil {
+		l.addr = sock.Addr(unix.SOCK_STREAM, sa)
+	}
+	l.reserve = openReserve()
+	ok = true
+	return l, nil
+}
+
+func addrOf(ln net.Listener) any {
+	defer func() { recover() }() // a closed or odd listener may not answer
+	return ln.Addr()
+}
+
+// openReserve opens the spare descriptor, or returns -1.
+func openReserve() int {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// Accept takes one connection off the queue without waiting: it returns
+// the connected socket (close-on-exec, in blocking mode: the readiness
+// models read and write it with MSG_DONTWAIT, and the async and blocking
+// models want it so) and its addresses; unix.EAGAIN when none is waiting.
+//
+// Out of descriptors (EMFILE, ENFILE), it does what libuv and Netty do
+// rather than let the loop spin on a listener that stays readable: it
+// closes its spare descriptor, accepts the connection into it, closes
+// that (the client sees it closed, Counters.Rejected counts it) and opens
+// the spare again; when there is no spare, it returns an error wrapping
+// ErrNoDescriptors, and the caller stops accepting for a while. Other
+// errors (wrapped as *os.SyscallError) end accepting on this listener.
+func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
+	for {
+		if !l.nonblock {
+			// accept4 would block a loop if another acceptor took the
+			// connection first: ask first.
+			pfd := []unix.PollFd{{Fd: int32(l.fd), Events: unix.POLLIN}}
+			n, err := unix.Poll(pfd, 0)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return -1, nil, nil, os.NewSyscallError("poll", err)
+			}
+			if n == 0 {
+				return -1, nil, nil, unix.EAGAIN
+			}
+		}
+		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+			var local net.Addr
+			if lsa, err := unix.Getsockname(nfd); err == nil {
+				local = sock.Addr(unix.SOCK_STREAM, lsa)
+			} else {
+				local = l.addr
+			}
+			return nfd, local, sock.Addr(unix.SOCK_STREAM, sa), nil
+		case unix.EAGAIN:
+			return -1, nil, nil, unix.EAGAIN
+		case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
+			// accept(2): the connection went before it was taken; take
+			// the next one.
+			continue
+		case unix.EMFILE, unix.ENFILE:
+			if !l.shed() {
+				return -1, nil, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, err)
+			}
+			continue
+		case unix.ENOBUFS, unix.ENOMEM:
+			return -1, nil, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, err)
+		}
+		return -1, nil, nil, os.NewSyscallError("accept4", err)
+	}
+}
+
+// shed takes one connection off the queue into the spare descriptor and
+// closes it; false if there is no spare (and none could be opened).
+func (l *Listener) shed() bool {
+	if l.reserve < 0 {
+		if l.reserve = openReserve(); l.reserve < 0 {
+			return false
+		}
+	}
+	unix.Close(l.reserve)
+	l.reserve = -1
+	nfd, _, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
+	if err == nil {
+		unix.Close(nfd)
+		if l.counters != nil {
+			l.counters.Rejected.Add(1)
+		}
+	}
+	l.reserve = openReserve()
+	return err == nil || err == unix.EINTR || err == unix.ECONNABORTED
+}
+
+// Close closes the duplicate and the spare; the caller's listener stays
+// open.
+func (l *Listener) Close() error {
+	if l.reserve >= 0 {
+		unix.Close(l.reserve)
+		l.reserve = -1
+	}
+	if l.fd < 0 {
+		return nil
+	}
+	err := unix.Close(l.fd)
+	l.fd = -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
+}
+
+// ConnAddrs reads a connected socket's addresses (getsockname(2),
+// getpeername(2)), for an engine whose accept did not return them (a
+// ring's multishot accept); an address that cannot be read is nil.
+func ConnAddrs(fd int) (local, remote net.Addr) {
+	if sa, err := unix.Getsockname(fd); err == nil {
+		local = sock.Addr(unix.SOCK_STREAM, sa)
+	}
+	if sa, err := unix.Getpeername(fd); err == nil {
+		remote = sock.Addr(unix.SOCK_STREAM, sa)
+	}
+	return local, remote
+}
