@@ -70,6 +70,7 @@ type Conn struct {
 	idle   atomic.Int64
 	kicked atomic.Bool
 	inCB   atomic.Bool // in OnOpen or OnData: Detach may be called
+	gid    uint64      // the owner's goroutine (Goroutiner), or 0
 
 	// The owner's alone.
 	held     []byte // input the Handler did not consume
@@ -95,6 +96,9 @@ var _ iomodel.EventConn = (*Conn)(nil)
 func (e *Engine) NewConn(owner Owner, fd int, local, remote net.Addr) *Conn {
 	c := &Conn{eng: e, owner: owner, fd: fd, local: local, remote: remote}
 	c.timer.index = -1
+	if g, ok := owner.(Goroutiner); ok {
+		c.gid = g.Goroutine()
+	}
 	c.idle.Store(int64(e.Config.IdleTimeout))
 	c.lastRead = Now()
 	return c

@@ -13,7 +13,7 @@ import (
 // first Read waits for that (call Read from another goroutine, not from
 // within the same OnData).
 func (c *Conn) Detach() (net.Conn, error) {
-	if !c.inCB.Load() {
+	if !c.inCB.Load() || (c.gid != 0 && GoroutineID() != c.gid) {
 		return nil, fmt.Errorf("iomodel: %s: %w", c.eng.Model, ErrDetachOutsideCallback)
 	}
 	if c.eng.detach == nil {

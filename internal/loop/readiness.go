@@ -61,8 +61,16 @@ func (r *Readiness) Start() error {
 	}
 	r.e.Counters.Loops.Store(int64(n))
 	r.live.Store(int32(n))
+	ready := make(chan struct{})
 	for _, lp := range r.loops {
-		go lp.run()
+		go func() {
+			lp.gid = GoroutineID()
+			ready <- struct{}{}
+			lp.run()
+		}()
+	}
+	for range r.loops {
+		<-ready // lp.gid is set before any Conn is made for lp
 	}
 	return nil
 }
@@ -130,6 +138,7 @@ type rloop struct {
 	r        *Readiness
 	b        Backend
 	edge     bool
+	gid      uint64 // the loop's goroutine
 	buf      []byte // the one read buffer of the loop
 	events   []Event
 	slots    []slot
@@ -180,6 +189,9 @@ func (lp *rloop) Watch(c *Conn) error { return lp.b.Add(c.Fd(), c.Watched, c.Tag
 // kickAll is the pseudo-readiness of a Conn serviced for a kick: flush,
 // look at its state and interest.
 const kickAll Interest = 1 << 7
+
+// Goroutine is Goroutiner's.
+func (lp *rloop) Goroutine() uint64 { return lp.gid }
 
 func (lp *rloop) run() {
 	lp.buf = make([]byte, lp.r.e.Config.ReadBuffer)

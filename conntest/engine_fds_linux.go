@@ -1,0 +1,92 @@
+package conntest
+
+import (
+	"errors"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+
+	"github.com/iomodel/iomodel"
+	"golang.org/x/sys/unix"
+)
+
+// testEngineOutOfDescriptors: with every descriptor of the process taken,
+// a connection that arrives is taken off the listen queue and closed
+// (EngineStats.Rejected) rather than left there for the loop to spin on;
+// once descriptors are free again, the engine accepts as before.
+func testEngineOutOfDescriptors(t *testing.T, ne NewEngine) {
+	h := newHandler().echo()
+	s := serve(t, ne, h, iomodel.EngineConfig{})
+	first := s.dial()
+	first.Write([]byte("a"))
+	readN(t, first, 1, "echo before")
+
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the table up to a limit a little above what is open, keeping
+	// one for the client's socket.
+	fds, err := openFDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	low := lim
+	low.Cur = uint64(len(fds) + 64)
+	if low.Cur > lim.Cur {
+		t.Skipf("RLIMIT_NOFILE %d is too low to lower", lim.Cur)
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	var fill []int
+	defer func() {
+		for _, fd := range fill {
+			unix.Close(fd)
+		}
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			t.Errorf("restoring RLIMIT_NOFILE: %v", err)
+		}
+	}()
+	for {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		fill = append(fill, fd)
+	}
+	unix.Close(fill[len(fill)-1])
+	fill = fill[:len(fill)-1]
+	before := s.e.Stats()
+	c, err := net.DialTimeout("tcp", s.ln.Addr().String(), step)
+	if err != nil {
+		t.Fatalf("dial with one descriptor left: %v", err)
+	}
+	defer c.Close()
+	var b [1]byte
+	if n, err := c.Read(b[:]); err == nil {
+		t.Fatalf("the connection accepted with no descriptor left answered %d bytes", n)
+	} else if err != io.EOF && !isReset(err) {
+		t.Fatalf("the connection accepted with no descriptor left: %v, want EOF or a reset", err)
+	}
+	after := s.e.Stats()
+	if after.Rejected <= before.Rejected {
+		t.Errorf("EngineStats.Rejected %d, want more than %d", after.Rejected, before.Rejected)
+	}
+	if w := after.Wakeups - before.Wakeups; w > 1000 {
+		t.Errorf("%d wake-ups while out of descriptors: the loop spins", w)
+	}
+	for _, fd := range fill {
+		unix.Close(fd)
+	}
+	fill = nil
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	again := s.dial()
+	again.Write([]byte("b"))
+	readN(t, again, 1, "echo after descriptors were freed")
+}
+
+func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
