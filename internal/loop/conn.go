@@ -56,35 +56,34 @@ type Conn struct {
 
 	mu      sync.Mutex
 	fd      int
-	q       queue
-	err     error // for OnClose
-	abort   bool  // finish at once, dropping the queue
-	readDL  int64 // Now's clock; 0: none
-	flushDL int64 // when closing with output queued
+	q       *queue // nil while nothing is queued
+	err     error  // for OnClose
+	readDL  int64  // Now's clock; 0: none
+	flushDL int64  // when closing with output queued
 	value   any
 
 	// state and paused are written with mu held and read without it by
 	// the owner, which decides on them only on its own goroutine.
 	state  atomic.Int32
 	paused atomic.Bool // the queue reached HighWater; not yet below LowWater
-	idle   atomic.Int64
 	kicked atomic.Bool
 	inCB   atomic.Bool // in OnOpen or OnData: Detach may be called
-	gid    uint64      // the owner's goroutine (Goroutiner), or 0
+	abort  bool        // finish at once, dropping the queue (mu)
+	// Watched and Stalled are the owner's: what it watches the descriptor
+	// for, and its note that it stopped reading because of backpressure
+	// (or a read budget) and must read again when it may.
+	Watched Interest
+	Stalled bool
+	idle    atomic.Int64
 
 	// The owner's alone.
 	held     []byte // input the Handler did not consume
 	lastRead int64  // Now's clock at the last Input, or at Open
 	timer    timerSlot
 	handoff  *detached // set by Detach
-	// Tag and Watched are the owner's own bookkeeping: its name for the
-	// Conn (a table slot and generation) and what it watches the
-	// descriptor for.
-	Tag     uint64
-	Watched Interest
-	// Stalled is the owner's note that it stopped reading because of
-	// backpressure (or a read budget) and must read again when it may.
-	Stalled bool
+	// Tag is the owner's own name for the Conn (a table slot and
+	// generation).
+	Tag uint64
 
 	rd, wr dirCounters
 }
@@ -96,9 +95,6 @@ var _ iomodel.EventConn = (*Conn)(nil)
 func (e *Engine) NewConn(owner Owner, fd int, local, remote net.Addr) *Conn {
 	c := &Conn{eng: e, owner: owner, fd: fd, local: local, remote: remote}
 	c.timer.index = -1
-	if g, ok := owner.(Goroutiner); ok {
-		c.gid = g.Goroutine()
-	}
 	c.idle.Store(int64(e.Config.IdleTimeout))
 	c.lastRead = Now()
 	return c
@@ -122,7 +118,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, c.opError("write", net.ErrClosed)
 	}
-	if c.q.n >= c.eng.Config.HighWater {
+	if c.q.len() >= c.eng.Config.HighWater {
 		c.mu.Unlock()
 		return 0, iomodel.ErrBackpressure
 	}
@@ -132,7 +128,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	c.wr.calls.Add(1)
 	n := 0
-	if c.q.n == 0 {
+	if c.q.len() == 0 {
 		var err error
 		if n, err = c.send(p); err != nil {
 			err = c.opError("write", os.NewSyscallError("write", err))
@@ -146,9 +142,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return n, nil
 	}
-	wasEmpty := c.q.n == 0
+	wasEmpty := c.q.len() == 0
+	if c.q == nil {
+		c.q = new(queue)
+	}
 	c.q.push(p[n:])
-	pause := c.q.n >= c.eng.Config.HighWater && !c.paused.Load()
+	pause := c.q.len() >= c.eng.Config.HighWater && !c.paused.Load()
 	if pause {
 		c.paused.Store(true)
 		c.eng.Counters.Paused.Add(1)
@@ -271,7 +270,7 @@ func (c *Conn) SetIdleTimeout(d time.Duration) error {
 func (c *Conn) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.q.n
+	return c.q.len()
 }
 
 // Stats is iomodel.EventConn's: Read counts OnData calls, Write counts

@@ -34,7 +34,7 @@ func (c *Conn) Reading() bool {
 func (c *Conn) Writing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.q.n > 0 && !c.abort && c.fd >= 0
+	return c.q.len() > 0 && !c.abort && c.fd >= 0
 }
 
 // Detached reports whether Detach handed the Conn over: the owner forgets
@@ -49,7 +49,7 @@ func (c *Conn) Finishing() bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.abort || c.q.n == 0
+	return c.abort || c.q.len() == 0
 }
 
 // Recv reads the socket into p with MSG_DONTWAIT, retrying EINTR, and
@@ -162,7 +162,7 @@ func (c *Conn) Shut() {
 // runs.
 func (c *Conn) Flush() (blocked bool) {
 	c.mu.Lock()
-	for c.q.n > 0 && !c.abort && c.fd >= 0 {
+	for c.q.len() > 0 && !c.abort && c.fd >= 0 {
 		n, err := c.send(c.q.head())
 		if err != nil {
 			c.failLocked(c.opError("write", os.NewSyscallError("write", err)))
@@ -174,6 +174,7 @@ func (c *Conn) Flush() (blocked bool) {
 		}
 		c.q.advance(n)
 	}
+	c.dropEmptyQueue()
 	c.mu.Unlock()
 	c.drained()
 	return blocked
@@ -196,12 +197,21 @@ func (c *Conn) Head() []byte {
 func (c *Conn) Sent(n int) {
 	c.mu.Lock()
 	c.q.advance(n)
+	c.dropEmptyQueue()
 	c.wr.syscalls.Add(1)
 	c.wr.bytes.Add(uint64(n))
 	c.eng.Counters.Writes.Add(1)
 	c.eng.Counters.BytesWritten.Add(uint64(n))
 	c.mu.Unlock()
 	c.drained()
+}
+
+// dropEmptyQueue lets an empty queue go, so an idle Conn holds none.
+// Called with mu held.
+func (c *Conn) dropEmptyQueue() {
+	if c.q != nil && c.q.n == 0 {
+		c.q = nil
+	}
 }
 
 // drained ends a pause once the queue is below LowWater: reading resumes
@@ -211,7 +221,7 @@ func (c *Conn) drained() {
 		return
 	}
 	c.mu.Lock()
-	resume := c.q.n < c.eng.Config.LowWater
+	resume := c.q.len() < c.eng.Config.LowWater
 	if resume {
 		c.paused.Store(false)
 	}
@@ -241,7 +251,7 @@ func (c *Conn) Deadline() int64 {
 			earliest(c.lastRead + idle)
 		}
 	case stateClosing:
-		if c.q.n > 0 && !c.abort {
+		if c.q.len() > 0 && !c.abort {
 			earliest(c.flushDL)
 		}
 	}
@@ -262,7 +272,7 @@ func (c *Conn) Expire(now int64) {
 			c.closingLocked(c.timeoutError())
 		}
 	case stateClosing:
-		if c.q.n > 0 && now >= c.flushDL {
+		if c.q.len() > 0 && now >= c.flushDL {
 			c.abort = true
 		}
 	}
@@ -277,6 +287,7 @@ func (c *Conn) Finish() {
 		c.fd = -1
 	}
 	c.q.reset()
+	c.q = nil
 	c.state.Store(stateClosed)
 	err := c.err
 	c.mu.Unlock()
