@@ -54,17 +54,18 @@ type Conn struct {
 	owner         Owner
 	local, remote net.Addr
 
-	mu      sync.Mutex
-	fd      int
-	q       *queue // nil while nothing is queued
-	err     error  // for OnClose
-	readDL  int64  // Now's clock; 0: none
-	flushDL int64  // when closing with output queued
-	value   any
+	mu    sync.Mutex
+	q     *queue // nil while nothing is queued
+	err   error  // for OnClose
+	value any
+	// dl is a deadline on Now's clock (0: none): while open, the read
+	// deadline; while closing, the flush timeout's.
+	dl int64
 
 	// state and paused are written with mu held and read without it by
 	// the owner, which decides on them only on its own goroutine.
 	state  atomic.Int32
+	fd     int32       // -1 once closed or detached (mu)
 	paused atomic.Bool // the queue reached HighWater; not yet below LowWater
 	kicked atomic.Bool
 	inCB   atomic.Bool // in OnOpen or OnData: Detach may be called
@@ -93,7 +94,7 @@ var _ iomodel.EventConn = (*Conn)(nil)
 // NewConn makes a Conn of a connected socket fd for owner. It does not
 // count it as accepted; the caller does (Counters.Accepted, Counters.Open).
 func (e *Engine) NewConn(owner Owner, fd int, local, remote net.Addr) *Conn {
-	c := &Conn{eng: e, owner: owner, fd: fd, local: local, remote: remote}
+	c := &Conn{eng: e, owner: owner, fd: int32(fd), local: local, remote: remote}
 	c.timer.index = -1
 	c.idle.Store(int64(e.Config.IdleTimeout))
 	c.lastRead = Now()
@@ -166,7 +167,7 @@ func (c *Conn) send(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	for {
-		n, err := sendto(c.fd, p)
+		n, err := sendto(int(c.fd), p)
 		c.wr.syscalls.Add(1)
 		c.eng.Counters.Writes.Add(1)
 		switch err {
@@ -202,7 +203,7 @@ func (c *Conn) Close() error {
 func (c *Conn) closingLocked(err error) {
 	c.err = err
 	c.state.Store(stateClosing)
-	c.flushDL = Now() + int64(c.eng.Config.FlushTimeout)
+	c.dl = Now() + int64(c.eng.Config.FlushTimeout)
 }
 
 // failLocked closes at once, dropping the queue: the socket failed, or
@@ -243,11 +244,13 @@ func (c *Conn) Context() any {
 // SetReadDeadline is iomodel.EventConn's.
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
-	if s := c.state.Load(); s == stateClosed || s == stateDetached {
+	switch c.state.Load() {
+	case stateClosed, stateDetached:
 		c.mu.Unlock()
 		return c.opError("set", net.ErrClosed)
+	case stateOpen: // closing, nothing is read any more
+		c.dl = At(t)
 	}
-	c.readDL = At(t)
 	c.mu.Unlock()
 	c.kick()
 	return nil

@@ -12,7 +12,7 @@ import (
 func (c *Conn) Unkick() { c.kicked.Store(false) }
 
 // Fd is the socket's descriptor, for the owner's mechanism.
-func (c *Conn) Fd() int { return c.fd }
+func (c *Conn) Fd() int { return int(c.fd) }
 
 // Open calls OnOpen.
 func (c *Conn) Open() {
@@ -57,7 +57,7 @@ func (c *Conn) Finishing() bool {
 // end-of-file.
 func (c *Conn) Recv(p []byte) (int, error) {
 	for {
-		n, err := recvfrom(c.fd, p)
+		n, err := recvfrom(int(c.fd), p)
 		c.CountRead(n, err)
 		if err != errEINTR {
 			return n, err
@@ -246,13 +246,13 @@ func (c *Conn) Deadline() int64 {
 	}
 	switch c.state.Load() {
 	case stateOpen:
-		earliest(c.readDL)
+		earliest(c.dl)
 		if idle := c.idle.Load(); idle > 0 {
 			earliest(c.lastRead + idle)
 		}
 	case stateClosing:
 		if c.q.len() > 0 && !c.abort {
-			earliest(c.flushDL)
+			earliest(c.dl)
 		}
 	}
 	return when
@@ -268,11 +268,11 @@ func (c *Conn) Expire(now int64) {
 	switch c.state.Load() {
 	case stateOpen:
 		idle := c.idle.Load()
-		if (c.readDL != 0 && now >= c.readDL) || (idle > 0 && now >= c.lastRead+idle) {
+		if (c.dl != 0 && now >= c.dl) || (idle > 0 && now >= c.lastRead+idle) {
 			c.closingLocked(c.timeoutError())
 		}
 	case stateClosing:
-		if c.q.len() > 0 && now >= c.flushDL {
+		if c.q.len() > 0 && now >= c.dl {
 			c.abort = true
 		}
 	}
@@ -283,7 +283,7 @@ func (c *Conn) Expire(now int64) {
 func (c *Conn) Finish() {
 	c.mu.Lock()
 	if c.fd >= 0 {
-		closeFD(c.fd)
+		closeFD(int(c.fd))
 		c.fd = -1
 	}
 	c.q.reset()
@@ -303,7 +303,7 @@ func (c *Conn) Finish() {
 func (c *Conn) Refuse() {
 	c.mu.Lock()
 	if c.fd >= 0 {
-		closeFD(c.fd)
+		closeFD(int(c.fd))
 		c.fd = -1
 	}
 	c.state.Store(stateClosed)

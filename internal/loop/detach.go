@@ -42,7 +42,7 @@ func (c *Conn) Detach() (net.Conn, error) {
 		undo()
 		return nil, fmt.Errorf("iomodel: %s: Detach: %w", c.eng.Model, err)
 	}
-	nc, err := c.eng.detach(c.fd)
+	nc, err := c.eng.detach(int(c.fd))
 	if err != nil {
 		if werr := c.owner.Watch(c); werr != nil {
 			// Neither the loop nor a Conn can drive it any more.
