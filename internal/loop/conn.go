@@ -85,6 +85,10 @@ type Conn struct {
 	// Tag is the owner's own name for the Conn (a table slot and
 	// generation).
 	Tag uint64
+	// Late is what an owner whose receives complete in the kernel (async)
+	// received while Unwatch cancelled them, after the bytes of the OnData
+	// that detached: Detach's Conn reads it after the unconsumed ones.
+	Late []byte
 
 	rd, wr dirCounters
 }
@@ -129,7 +133,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	c.wr.calls.Add(1)
 	n := 0
-	if c.q.len() == 0 {
+	if c.q.len() == 0 && !c.eng.QueueWrites {
 		var err error
 		if n, err = c.send(p); err != nil {
 			err = c.opError("write", os.NewSyscallError("write", err))

@@ -20,7 +20,8 @@ func (c *Conn) Open() {
 	c.eng.Handler.OnOpen(c)
 	c.inCB.Store(false)
 	if c.handoff != nil {
-		c.handoff.give(nil)
+		c.handoff.give(c.Late)
+		c.Late = nil
 	}
 }
 
@@ -28,6 +29,15 @@ func (c *Conn) Open() {
 // open and its queue is below its high watermark.
 func (c *Conn) Reading() bool {
 	return c.state.Load() == stateOpen && !c.paused.Load()
+}
+
+// Closing reports whether the Conn is closing or closed: it reads no more.
+// An owner whose receives complete in the kernel (async) drops bytes that
+// arrive after Close, where a paused Conn (Reading false too) still gets
+// them.
+func (c *Conn) Closing() bool {
+	s := c.state.Load()
+	return s == stateClosing || s == stateClosed
 }
 
 // Writing reports whether output is queued for the owner to send.
@@ -104,8 +114,8 @@ func (c *Conn) Input(p []byte) {
 	rest := data[consumed:]
 	switch {
 	case c.handoff != nil:
-		c.handoff.give(append([]byte(nil), rest...))
-		c.held = nil
+		c.handoff.give(append(append([]byte(nil), rest...), c.Late...))
+		c.held, c.Late = nil, nil
 	case len(rest) == 0:
 		c.held = nil // an idle connection holds no buffer
 	case len(c.held) > 0:

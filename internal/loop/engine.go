@@ -43,6 +43,10 @@ type Engine struct {
 	Drainer  iomodel.DrainHandler // the Handler's OnDrain, if it has one
 	Config   iomodel.EngineConfig // with the defaults filled in
 	Counters Counters
+	// QueueWrites makes Write only queue (and kick the owner), never send
+	// itself: for an owner that sends on its ring (async), where the
+	// kernel does the send and a loop submits many in one system call.
+	QueueWrites bool
 
 	detach Detacher
 	driver Driver
