@@ -147,20 +147,18 @@ func (c *Conn) Fail(op string, errno error) {
 
 // Abort closes the Conn at once, dropping its queue; OnClose gets nil if
 // it was open (Shutdown's context ended).
-func (c *Conn) Abort() {
+func (c *Conn) Abort() { c.shut(true) }
+
+// Shut is Close for Shutdown: no error if the Conn is closing already.
+func (c *Conn) Shut() { c.shut(false) }
+
+func (c *Conn) shut(abort bool) {
 	c.mu.Lock()
 	if c.state.Load() == stateOpen {
 		c.closingLocked(nil)
 	}
-	c.failLocked(nil)
-	c.mu.Unlock()
-}
-
-// Shut is Close for Shutdown: no error if the Conn is closing already.
-func (c *Conn) Shut() {
-	c.mu.Lock()
-	if c.state.Load() == stateOpen {
-		c.closingLocked(nil)
+	if abort {
+		c.failLocked(nil)
 	}
 	c.mu.Unlock()
 }
