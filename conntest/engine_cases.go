@@ -35,6 +35,7 @@ var engineCases = []struct {
 	{"CloseRace", testEngineCloseRace},
 	{"SlowReader", testEngineSlowReader},
 	{"IdleTimeout", testEngineIdleTimeout},
+	{"IdleTimeoutSetLater", testEngineIdleTimeoutSetLater},
 	{"ReadDeadline", testEngineReadDeadline},
 	{"PeerReset", testEnginePeerReset},
 	{"OutOfDescriptors", testEngineOutOfDescriptors},
@@ -543,6 +544,35 @@ func testEngineIdleTimeout(t *testing.T, ne NewEngine) {
 		t.Errorf("the busy connection was closed for idleness")
 	}
 	wantEOF(t, quiet, "idle connection")
+}
+
+// testEngineIdleTimeoutSetLater: an idle timeout set in OnData long after
+// the connection opened counts from that OnData, not from the open.
+func testEngineIdleTimeoutSetLater(t *testing.T, ne NewEngine) {
+	const idle = 300 * time.Millisecond
+	h := newHandler()
+	closed := make(chan time.Time, 1)
+	h.data = func(c iomodel.EventConn, p []byte) int {
+		if err := c.SetIdleTimeout(idle); err != nil {
+			h.fail("SetIdleTimeout: %v", err)
+		}
+		c.Write(p)
+		return len(p)
+	}
+	h.close = func(c iomodel.EventConn, err error) { closed <- time.Now() }
+	s := serve(t, ne, h, iomodel.EngineConfig{})
+	c := s.dial()
+	time.Sleep(2 * idle) // open, and quiet, for longer than the timeout to come
+	c.Write([]byte("x"))
+	readN(t, c, 1, "echo")
+	answered := time.Now()
+	r := h.waitClose(t, "the idle timeout set in OnData")
+	wantTimeoutErr(t, "idle timeout set later", r.err)
+	// The answer was read after OnData returned, so a correct close
+	// comes at least idle minus that round trip after it.
+	if at := <-closed; at.Sub(answered) < idle*2/3 {
+		t.Errorf("closed %v after the OnData that set an idle timeout of %v", at.Sub(answered), idle)
+	}
 }
 
 // testEngineReadDeadline: a read deadline closes the connection when it

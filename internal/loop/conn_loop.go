@@ -98,9 +98,9 @@ func (c *Conn) CountWait() { c.rd.waits.Add(1) }
 // bytes an earlier OnData did not consume, and keeps what this one does
 // not consume. p is the owner's buffer, free again when Input returns.
 func (c *Conn) Input(p []byte) {
-	if c.idle.Load() > 0 {
-		c.lastRead = Now()
-	}
+	// Always, not only under an idle timeout: SetIdleTimeout may start
+	// one later, and its period counts from the last byte received.
+	c.lastRead = Now()
 	data := p
 	if len(c.held) > 0 {
 		c.held = append(c.held, p...)
