@@ -19,8 +19,8 @@ func (c *Conn) Open() {
 	c.inCB.Store(true)
 	c.eng.Handler.OnOpen(c)
 	c.inCB.Store(false)
-	if c.handoff != nil {
-		c.handoff.give(c.Late)
+	if c.Detached() {
+		c.aside.handoff.give(c.Late)
 		c.Late = nil
 	}
 }
@@ -49,7 +49,7 @@ func (c *Conn) Writing() bool {
 
 // Detached reports whether Detach handed the Conn over: the owner forgets
 // it (Unwatch has been called already) and must not close its descriptor.
-func (c *Conn) Detached() bool { return c.handoff != nil }
+func (c *Conn) Detached() bool { return c.aside != nil && c.aside.handoff != nil }
 
 // Finishing reports whether the owner should finish the Conn now: it is
 // closing and its queue is empty, or it is to be dropped at once.
@@ -102,9 +102,9 @@ func (c *Conn) Input(p []byte) {
 	// one later, and its period counts from the last byte received.
 	c.lastRead = Now()
 	data := p
-	if len(c.held) > 0 {
-		c.held = append(c.held, p...)
-		data = c.held
+	if c.aside != nil && len(c.aside.held) > 0 {
+		c.aside.held = append(c.aside.held, p...)
+		data = c.aside.held
 	}
 	c.rd.calls.Add(1)
 	c.inCB.Store(true)
@@ -113,15 +113,15 @@ func (c *Conn) Input(p []byte) {
 	consumed = max(0, min(consumed, len(data)))
 	rest := data[consumed:]
 	switch {
-	case c.handoff != nil:
-		c.handoff.give(append(append([]byte(nil), rest...), c.Late...))
-		c.held, c.Late = nil, nil
+	case c.Detached():
+		c.aside.handoff.give(append(append([]byte(nil), rest...), c.Late...))
+		c.aside.held, c.Late = nil, nil
 	case len(rest) == 0:
-		c.held = nil // an idle connection holds no buffer
-	case len(c.held) > 0:
-		c.held = c.held[:copy(c.held, rest)]
+		c.aside = nil // an idle connection holds no buffer
+	case c.aside != nil && len(c.aside.held) > 0:
+		c.aside.held = c.aside.held[:copy(c.aside.held, rest)]
 	default:
-		c.held = append([]byte(nil), rest...)
+		c.aside = &aside{held: append([]byte(nil), rest...)}
 	}
 }
 
@@ -299,7 +299,7 @@ func (c *Conn) Finish() {
 	c.state.Store(stateClosed)
 	err := c.err
 	c.mu.Unlock()
-	c.held = nil
+	c.aside = nil
 	c.eng.Counters.Open.Add(-1)
 	c.eng.Counters.Closed.Add(1)
 	c.eng.Handler.OnClose(c, err)
