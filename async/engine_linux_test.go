@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -351,4 +352,17 @@ func TestEngineConformance(t *testing.T) {
 			return NewEngine(h, cfg, opts...)
 		})
 	})
+}
+
+// BenchmarkEngineEcho is conntest's 64-byte echo on the Engine, clients in
+// this process (for the server's own CPU, see README.md's runs).
+func BenchmarkEngineEcho(b *testing.B) {
+	requireRing(b)
+	for _, conns := range []int{1, 100} {
+		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
+			conntest.BenchEngineEcho(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
+				return NewEngine(h, cfg)
+			}, conns)
+		})
+	}
 }
