@@ -69,6 +69,8 @@ type ringLoop struct {
 		incoming []accepted
 		kicks    []*loop.Conn
 	}
+	now              int64 // Now's clock at the top of this turn
+	bufsUsed         int64 // the turn a provided buffer was last filled; 0: released since
 	lastSA           unix.Sockaddr // the last accepted socket's local address,
 	lastLocal        net.Addr      // and its net.Addr (addrs)
 	stopping, forced bool
@@ -118,6 +120,11 @@ const (
 func ud(kind uint64, idx, gen uint32) uint64 {
 	return kind<<56 | uint64(gen&0xffffff)<<32 | uint64(idx)
 }
+
+// releaseAfter is how long a loop's provided buffers go unfilled before
+// their pages go back to the system (BufRing.Release): a second, so a busy
+// loop never pays for it and an idle one soon holds no receive memory.
+const releaseAfter = time.Second
 
 // acceptBackoff is how long a listener rests when the process is out of
 // descriptors and no spare is left to shed the connection with.
@@ -196,11 +203,22 @@ func (l *ringLoop) loop() {
 		l.r.Woken()
 		l.take()
 		now := loop.Now()
+		l.now = now
 		for c := l.timers.Due(now); c != nil; c = l.timers.Due(now) {
 			c.Expire(now)
 			l.service(c)
 		}
 		wait := l.timers.Next(now)
+		if l.bufsUsed != 0 {
+			// Give the buffers' pages back once no data has come for
+			// releaseAfter: an idle engine holds no receive memory.
+			if idle := time.Duration(now - l.bufsUsed); idle >= releaseAfter {
+				l.br.Release()
+				l.bufsUsed = 0
+			} else if d := releaseAfter - idle; wait < 0 || d < wait {
+				wait = d
+			}
+		}
 		for _, ls := range l.lns {
 			if ls != nil && ls.retryAt != 0 {
 				if ls.retryAt <= now {
@@ -486,6 +504,7 @@ func (l *ringLoop) received(c *loop.Conn, s *slot, cq uring.Completion) {
 	if bid, ok := cq.Buffer(); ok {
 		if cq.Res > 0 {
 			l.multiOK = true
+			l.bufsUsed = l.now
 			if !c.Closing() {
 				c.CountRead(int(cq.Res), nil)
 				c.Input(l.br.Buf(bid, int(cq.Res)))
