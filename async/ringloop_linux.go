@@ -69,8 +69,8 @@ type ringLoop struct {
 		incoming []accepted
 		kicks    []*loop.Conn
 	}
-	now              int64 // Now's clock at the top of this turn
-	bufsUsed         int64 // the turn a provided buffer was last filled; 0: released since
+	now              int64         // Now's clock at the top of this turn
+	bufsUsed         int64         // the turn a provided buffer was last filled; 0: released since
 	lastSA           unix.Sockaddr // the last accepted socket's local address,
 	lastLocal        net.Addr      // and its net.Addr (addrs)
 	stopping, forced bool
