@@ -61,7 +61,9 @@ type Handler interface {
 	// keeps the rest, data[consumed:], and hands it again in front of the
 	// next bytes that arrive, so a parser can wait for a whole message.
 	// Returning len(data) keeps nothing; a connection that keeps nothing
-	// holds no read buffer while it is idle.
+	// holds no read buffer while it is idle. What is kept is not bounded
+	// by the engine: a parser waiting for a message longer than it
+	// accepts should Close the connection.
 	OnData(c EventConn, data []byte) (consumed int)
 	// OnClose is called once, last, when the connection has ended. err is
 	// nil after Close or the Engine's Shutdown; io.EOF when the peer shut
