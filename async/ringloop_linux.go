@@ -69,10 +69,8 @@ type ringLoop struct {
 		incoming []accepted
 		kicks    []*loop.Conn
 	}
-	now              int64         // Now's clock at the top of this turn
-	bufsUsed         int64         // the turn a provided buffer was last filled; 0: released since
-	lastSA           unix.Sockaddr // the last accepted socket's local address,
-	lastLocal        net.Addr      // and its net.Addr (addrs)
+	now              int64 // Now's clock at the top of this turn
+	bufsUsed         int64 // the turn a provided buffer was last filled; 0: released since
 	stopping, forced bool
 	multiOK          bool // a multishot RECV has worked: EINVAL is not "unsupported"
 }
@@ -593,7 +591,7 @@ func (l *ringLoop) accepted(cq uring.Completion, idx uint32) {
 			l.d.eng.Counters.Rejected.Add(1) // before the client can see it
 			unix.Close(int(cq.Res))
 		default:
-			local, remote := l.addrs(int(cq.Res), ls.l.Addr())
+			local, remote := ls.l.Accepted(int(cq.Res))
 			l.d.dispatch(l, int(cq.Res), local, remote)
 		}
 		if cq.More() {
