@@ -124,8 +124,8 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 			// the next one.
 			continue
 		case unix.EMFILE, unix.ENFILE:
-			if !l.shed() {
-				return -1, nil, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, err)
+			if err := l.shed(err); err != nil {
+				return -1, nil, nil, err
 			}
 			continue
 		case unix.ENOBUFS, unix.ENOMEM:
@@ -189,11 +189,13 @@ func (l *Listener) localOf(nfd int) net.Addr {
 }
 
 // shed takes one connection off the queue into the spare descriptor and
-// closes it; false if there is no spare (and none could be opened).
-func (l *Listener) shed() bool {
+// closes it. It returns nil when it did, EAGAIN when none was waiting
+// (accept4 reports EMFILE before it looks at the queue), or an error
+// wrapping ErrNoDescriptors and errno when there is no spare.
+func (l *Listener) shed(errno error) error {
 	if l.reserve < 0 {
 		if l.reserve = openReserve(); l.reserve < 0 {
-			return false
+			return fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 		}
 	}
 	unix.Close(l.reserve)
@@ -206,7 +208,13 @@ func (l *Listener) shed() bool {
 		unix.Close(nfd)
 	}
 	l.reserve = openReserve()
-	return err == nil || err == unix.EINTR || err == unix.ECONNABORTED
+	switch err {
+	case nil, unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
+		return nil
+	case unix.EAGAIN:
+		return unix.EAGAIN
+	}
+	return fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 }
 
 // Close closes the duplicate and the spare; the caller's listener stays
