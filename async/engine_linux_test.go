@@ -34,10 +34,11 @@ type echoHandler struct {
 	mu     sync.Mutex
 	closed map[iomodel.EventConn]error
 	opened chan iomodel.EventConn
+	closes chan struct{} // a token per OnClose
 }
 
 func newEchoHandler() *echoHandler {
-	return &echoHandler{closed: map[iomodel.EventConn]error{}, opened: make(chan iomodel.EventConn, 1000)}
+	return &echoHandler{closed: map[iomodel.EventConn]error{}, opened: make(chan iomodel.EventConn, 1000), closes: make(chan struct{}, 1000)}
 }
 
 func (h *echoHandler) OnOpen(c iomodel.EventConn) { h.opened <- c }
@@ -49,23 +50,27 @@ func (h *echoHandler) OnClose(c iomodel.EventConn, err error) {
 	h.mu.Lock()
 	h.closed[c] = err
 	h.mu.Unlock()
+	h.closes <- struct{}{}
 }
 
 // closedWith waits (at most 10 s) for OnClose of ec and returns its error.
 func (h *echoHandler) closedWith(t *testing.T, ec iomodel.EventConn) error {
 	t.Helper()
-	end := time.Now().Add(10 * time.Second)
-	for time.Now().Before(end) {
+	timeout := time.After(10 * time.Second)
+	for {
 		h.mu.Lock()
 		err, ok := h.closed[ec]
 		h.mu.Unlock()
 		if ok {
 			return err
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case <-h.closes:
+		case <-timeout:
+			t.Fatal("OnClose not called within 10s")
+			return nil
+		}
 	}
-	t.Fatal("OnClose not called within 10s")
-	return nil
 }
 
 // startEngine serves h on a fresh TCP listener and shuts the Engine down
