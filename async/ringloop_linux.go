@@ -254,7 +254,7 @@ func (l *ringLoop) take() {
 	l.mu.Unlock()
 
 	for _, ln := range t.lns {
-		ls := &lnState{l: ln, idx: uint32(len(l.lns))}
+		ls := &lnState{l: ln, idx: uint32(len(l.lns)), once: l.d.o.noMulti}
 		l.lns = append(l.lns, ls)
 		l.liveLns++
 		l.armAccept(ls)
