@@ -34,15 +34,16 @@ func TestEngine(t *testing.T) {
 	}
 }
 
-// BenchmarkEngineEcho: 64-byte round trips on the Engine (epoll), clients
-// in this process.
+// BenchmarkEngineEcho: 64-byte round trips on the Engine (epoll), and on
+// net's goroutine server as the control, clients in this process.
 func BenchmarkEngineEcho(b *testing.B) {
 	for _, n := range []int{1, 100} {
-		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("engine/conns=%d", n), func(b *testing.B) {
 			conntest.BenchEngineEcho(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
 				return multiplex.NewEngine(h, cfg)
 			}, n)
 		})
+		b.Run(fmt.Sprintf("net/conns=%d", n), func(b *testing.B) { conntest.BenchNetEcho(b, n) })
 	}
 }
 
