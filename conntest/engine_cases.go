@@ -666,10 +666,19 @@ func testEngineShutdownBounded(t *testing.T, ne NewEngine) {
 		}
 	}
 	s := serve(t, ne, h, iomodel.EngineConfig{FlushTimeout: time.Hour})
-	s.dial() // a client that never reads
+	// Small socket buffers on both sides (set before the connection is
+	// made, so no autotuning grows them): an engine whose Write only
+	// queues (async's, which sends on its ring) must not find room for the
+	// whole queue in the kernel once paused.
+	d := smallBuffers(t, s.ln)
+	c, err := d.Dial("tcp", s.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // a client that never reads
 	waitFor(t, "the queue full", func() bool { return s.e.Stats().Paused >= 1 })
 	start := time.Now()
-	err := s.shutdown(300 * time.Millisecond)
+	err = s.shutdown(300 * time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown with output nobody reads: %v, want context.DeadlineExceeded", err)
 	}

@@ -135,6 +135,21 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 	}
 }
 
+// Accepted readies a connection the owner accepted on l by other means
+// than Accept (the async engine's multishot ACCEPT, which reports no
+// address): net's TCP defaults, as Accept gives them, and its local and
+// remote addresses (the local one shared as Accept shares it). Only the
+// Listener's owner calls it.
+func (l *Listener) Accepted(fd int) (local, remote net.Addr) {
+	if l.tcp {
+		tcpDefaults(fd)
+	}
+	if sa, err := unix.Getpeername(fd); err == nil {
+		remote = sock.Addr(unix.SOCK_STREAM, sa)
+	}
+	return l.localOf(fd), remote
+}
+
 // tcpDefaults gives an accepted TCP connection what net gives its own
 // (net.newTCPConn, net.KeepAliveConfig's defaults): TCP_NODELAY, so a
 // small answer is not held back by Nagle's algorithm waiting for the

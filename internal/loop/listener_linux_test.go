@@ -73,6 +73,32 @@ func TestAcceptTCPDefaults(t *testing.T) {
 		if local.String() != c2.RemoteAddr().String() || remote.String() != c2.LocalAddr().String() {
 			t.Errorf("addresses %v %v, want %v %v", local, remote, c2.RemoteAddr(), c2.LocalAddr())
 		}
+		break
+	}
+	// Accepted, for a connection taken off the queue otherwise (the async
+	// engine's multishot ACCEPT), gives the same.
+	c3, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	for {
+		fd, _, err := unix.Accept4(l.Fd(), unix.SOCK_CLOEXEC)
+		if err == unix.EAGAIN && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+		local, remote := l.Accepted(fd)
+		if got := options(fd); got != want {
+			t.Errorf("Accepted: TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE: %v, net's %v", got, want)
+		}
+		if local.String() != c3.RemoteAddr().String() || remote.String() != c3.LocalAddr().String() {
+			t.Errorf("Accepted: addresses %v %v, want %v %v", local, remote, c3.RemoteAddr(), c3.LocalAddr())
+		}
 		return
 	}
 }
