@@ -10,7 +10,7 @@ import (
 )
 
 // Engine is the non-blocking model in the loop shape (see
-// iomodel.Handler): Config.Loops loops, one per CPU by default, each going
+// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default, each going
 // round its connections asking each in turn, recv(2) with MSG_DONTWAIT,
 // and calling the Handler with what it got; the kernel never says which
 // connection is ready. A round in which no connection had anything makes

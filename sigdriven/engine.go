@@ -9,7 +9,7 @@ import (
 )
 
 // Engine is the signal-driven model in the loop shape (see
-// iomodel.Handler): Config.Loops loops, one per CPU by default, each a
+// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default, each a
 // goroutine locked to its own OS thread that blocks the Engine's real-time
 // signal and SIGIO and reads them from a signalfd(2). Every connection a
 // loop owns is armed for that loop's thread (F_SETSIG, F_SETOWN_EX
