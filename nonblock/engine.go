@@ -10,9 +10,9 @@ import (
 )
 
 // Engine is the non-blocking model in the loop shape (see
-// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default, each going
-// round its connections asking each in turn, recv(2) with MSG_DONTWAIT,
-// and calling the Handler with what it got; the kernel never says which
+// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default,
+// each going round its connections asking each in turn, recv(2) with
+// MSG_DONTWAIT, and calling the Handler with what it got; the kernel never says which
 // connection is ready. A round in which no connection had anything makes
 // the loop back off under its EnginePolicy (yield, then naps that double),
 // and the first find ends the back-off. So a busy connection is asked

@@ -9,8 +9,8 @@ import (
 )
 
 // Engine is the signal-driven model in the loop shape (see
-// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default, each a
-// goroutine locked to its own OS thread that blocks the Engine's real-time
+// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default, each
+// a goroutine locked to its own OS thread that blocks the Engine's real-time
 // signal and SIGIO and reads them from a signalfd(2). Every connection a
 // loop owns is armed for that loop's thread (F_SETSIG, F_SETOWN_EX
 // F_OWNER_TID, O_ASYNC), so the kernel queues one signal per readiness
