@@ -56,6 +56,9 @@ func DupListener(model string, ln net.Listener) (*Listener, error) {
 		return nil, fmt.Errorf("%s.Serve: %w", model, os.NewSyscallError("fcntl", err))
 	}
 	l.nonblock = flags&unix.O_NONBLOCK != 0
+	if dom, err := unix.GetsockoptInt(dup, unix.SOL_SOCKET, unix.SO_DOMAIN); err == nil {
+		l.tcp = dom == unix.AF_INET || dom == unix.AF_INET6
+	}
 	if sa, err := unix.Getsockname(dup); err == nil {
 		l.addr = sock.Addr(unix.SOCK_STREAM, sa)
 	}
@@ -110,6 +113,9 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
 		switch err {
 		case nil:
+			if l.tcp {
+				tcpDefaults(nfd)
+			}
 			return nfd, l.localOf(nfd), sock.Addr(unix.SOCK_STREAM, sa), nil
 		case unix.EAGAIN:
 			return -1, nil, nil, unix.EAGAIN
@@ -127,6 +133,19 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 		}
 		return -1, nil, nil, os.NewSyscallError("accept4", err)
 	}
+}
+
+// tcpDefaults gives an accepted TCP connection what net gives its own
+// (net.newTCPConn, net.KeepAliveConfig's defaults): TCP_NODELAY, so a
+// small answer is not held back by Nagle's algorithm waiting for the
+// peer's delayed ACK, and keep-alive probes after 15 s idle, every 15 s, 9
+// of them. A failure leaves the connection as it is, as net's does.
+func tcpDefaults(fd int) {
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, 15)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 15)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 9)
 }
 
 // localOf is the local address of a connection accepted on l: the
