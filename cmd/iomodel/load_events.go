@@ -359,7 +359,11 @@ func buildPeers(ctx context.Context, dir string) (bin string, cleanup func(), er
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		cleanup()
-		return "", nil, fmt.Errorf("go build in %s: %v: %s", dir, err, out)
+		hint := ""
+		if strings.Contains(string(out), "missing go.sum entry") {
+			hint = " (the library's dependencies changed: run go mod tidy in " + dir + ")"
+		}
+		return "", nil, fmt.Errorf("go build in %s%s: %v: %s", dir, hint, err, out)
 	}
 	return bin, cleanup, nil
 }
