@@ -165,7 +165,8 @@ func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
 		}
 		if err == unix.EAGAIN {
 			var retry bool
-			if nfd, err, retry = fd.again(h, w, &f, &attempt, tried, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC}); retry {
+			h.op = Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC}
+			if nfd, err, retry = fd.again(h, w, &f, &attempt, tried); retry {
 				continue
 			}
 		}

@@ -146,11 +146,18 @@ func (h *Half) Wait(max time.Duration) {
 		}
 	}
 	parked.Add(1)
-	defer parked.Add(-1)
 	if d <= 0 {
+		// The idle call's park: a frame as small as can be, since a
+		// parked goroutine's stack is what an idle Conn costs most.
 		<-h.ready
-		return
+	} else {
+		h.sleep(d)
 	}
+	parked.Add(-1)
+}
+
+// sleep is Wait's timed park: the token or d, whichever comes first.
+func (h *Half) sleep(d time.Duration) {
 	if h.timer == nil {
 		h.timer = time.NewTimer(d)
 	} else {

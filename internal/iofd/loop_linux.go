@@ -53,7 +53,8 @@ func (fd *FD) recv(p []byte, w Waiter) (int, error) {
 			n, err = fd.sysRecv(h, p)
 		}
 		if err == unix.EAGAIN {
-			if n, err = fd.await(h, w, c, attempt, tried, Op{Kind: kind, Buf: p}); err == errAgain {
+			h.setOp(kind, p, 0)
+			if n, err = fd.await(h, w, c, attempt, tried); err == errAgain {
 				continue
 			}
 		}
@@ -116,7 +117,8 @@ func (fd *FD) send(p []byte, w Waiter) (int, error) {
 			n, err = fd.sysSend(h, chunk)
 		}
 		if err == unix.EAGAIN {
-			if n, err = fd.await(h, w, c, attempt, tried, Op{Kind: kind, Buf: chunk, Flags: unix.MSG_NOSIGNAL}); err == errAgain {
+			h.setOp(kind, chunk, unix.MSG_NOSIGNAL)
+			if n, err = fd.await(h, w, c, attempt, tried); err == errAgain {
 				continue
 			}
 		}
@@ -150,10 +152,17 @@ type tryAgain struct{}
 func (tryAgain) Error() string { return "iofd: try the system call again" }
 
 // await is what a loop does after EAGAIN: return it (w nil), wait for
-// readiness with w (errAgain: try again), or have the completer perform op.
-// tried says the EAGAIN came from a system call (not from a Completer's
-// Direct declining the attempt): only then is it a would-block.
-func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, tried bool, op Op) (int, error) {
+// readiness with w (errAgain: try again), or have the completer perform
+// h.op, which the caller set (and await clears). tried says the EAGAIN
+// came from a system call (not from a Completer's Direct declining the
+// attempt): only then is it a would-block.
+//
+// The Op lives in the Half, not on the caller's frame: a pointer handed to
+// an interface method escapes, and would cost an allocation per call, and
+// an Op passed by value would cost every loop's frame its size, on the
+// stack of every parked call.
+func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, tried bool) (int, error) {
+	defer h.clearOp()
 	if tried {
 		h.wouldBlock.Add(1)
 	}
@@ -169,13 +178,20 @@ func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, tried bool, op 
 	case err != ErrHandOver || c == nil:
 		return 0, err
 	}
-	// The Op lives in the Half, not on this frame: a pointer handed to an
-	// interface method escapes, and would cost an allocation per call.
-	h.op = op
-	n, err := c.Complete(fd, h, &h.op)
-	h.op = Op{} // let go of the caller's buffer
-	return n, err
+	return c.Complete(fd, h, &h.op)
 }
+
+// setOp describes a plain read or write for await. It is a call of its
+// own, not an Op literal in the loop, so that the loop's frame, which every
+// parked call keeps on its stack, holds no Op.
+//
+//go:noinline
+func (h *Half) setOp(kind OpKind, p []byte, flags int) {
+	h.op.Kind, h.op.Buf, h.op.Flags = kind, p, flags
+}
+
+// clearOp lets go of the caller's buffer once await is done with h.op.
+func (h *Half) clearOp() { h.op = Op{} }
 
 // fallible is the Completer of a loop whose calls a Completer may not
 // know (msgLoop, zcLoop, accept): once it answers ENOSYS for the call's
@@ -193,19 +209,21 @@ func (f *fallible) direct(fd *FD, h *Half, kind OpKind, attempt int) bool {
 	return f.c == nil || f.fallback || f.c.Direct(fd, h, kind, attempt)
 }
 
-// again is such a loop's step after EAGAIN: await with w and f's Completer,
+// again is such a loop's step after EAGAIN: await (h.op, which the caller
+// set) with w and f's Completer,
 // or, fallen back, waitReady. retry says to go round the loop again; on
 // ENOSYS it also sets attempt to -1, so that the next attempt is the
 // loop's first of its own. Otherwise n and err are the call's result.
-func (fd *FD) again(h *Half, w Waiter, f *fallible, attempt *int, tried bool, op Op) (n int, err error, retry bool) {
+func (fd *FD) again(h *Half, w Waiter, f *fallible, attempt *int, tried bool) (n int, err error, retry bool) {
 	if f.fallback {
+		h.op = Op{}
 		h.wouldBlock.Add(1)
 		if err := fd.waitReady(h, *attempt); err != nil {
 			return 0, err, false
 		}
 		return 0, nil, true
 	}
-	n, err = fd.await(h, w, f.c, *attempt, tried, op)
+	n, err = fd.await(h, w, f.c, *attempt, tried)
 	switch {
 	case err == errAgain:
 		return 0, nil, true

@@ -134,12 +134,12 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 			return 0, err
 		}
 		if err == unix.EAGAIN {
-			op := Op{Kind: kind, Flags: flags, Count: count, Msg: unsafe.Pointer(&m.hdr)}
+			h.op = Op{Kind: kind, Flags: flags, Count: count, Msg: unsafe.Pointer(&m.hdr)}
 			if kind == OpRecvMmsg || kind == OpSendMmsg {
-				op.Msg = unsafe.Pointer(&m.mm[m.mmOff])
+				h.op.Msg = unsafe.Pointer(&m.mm[m.mmOff])
 			}
 			var retry bool
-			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried, op); retry {
+			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried); retry {
 				continue
 			}
 		}

@@ -213,7 +213,8 @@ func (fd *FD) zcLoop(h *Half, kind OpKind, other, count, flags int) (int, error)
 		}
 		if err == unix.EAGAIN {
 			var retry bool
-			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried, Op{Kind: kind, Fd: other, Count: count, Flags: flags}); retry {
+			h.op = Op{Kind: kind, Fd: other, Count: count, Flags: flags}
+			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried); retry {
 				continue
 			}
 		}
