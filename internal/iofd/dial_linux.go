@@ -32,10 +32,13 @@ func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network,
 	if err != nil {
 		return l, err
 	}
-	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
+	fd.addrMu.Lock()
+	st := fd.listenLocked()
+	st.acceptIdle, st.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
 	if path != "" {
-		fd.unixPath, fd.unlink = path, true
+		st.unixPath, st.unlink = path, true
 	}
+	fd.addrMu.Unlock()
 	return l, nil
 }
 
@@ -85,7 +88,7 @@ func listen[T any](ctx context.Context, lc *ListenConfig, network, address strin
 // made, false for one made from a descriptor.
 func (fd *FD) SetUnlinkOnClose(unlink bool) {
 	fd.addrMu.Lock()
-	fd.unlink = unlink
+	fd.listenLocked().unlink = unlink
 	fd.addrMu.Unlock()
 }
 
@@ -135,7 +138,7 @@ func acceptWith[T any](l *FD, w Waiter, open Opener[T]) (T, error) {
 		return zero, l.OpError("accept", err)
 	}
 	fd.named(l.network) // as net's: an accepted conn is of its listener's network
-	if err := fd.tcpDefaults(l.acceptIdle, l.acceptKA); err != nil {
+	if err := fd.tcpDefaults(l.listenSettings()); err != nil {
 		fd.Close()
 		return zero, l.OpError("accept", err)
 	}
@@ -165,7 +168,7 @@ func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
 		}
 		if err == unix.EAGAIN {
 			var retry bool
-			h.op = Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC}
+			h.setOp(Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC})
 			if nfd, err, retry = fd.again(h, w, &f, &attempt, tried); retry {
 				continue
 			}

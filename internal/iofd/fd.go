@@ -70,7 +70,6 @@ type FD struct {
 	Read, Write Half
 
 	refs      refs
-	closing   chan struct{}
 	hooks     Hooks
 	waiter    Waiter
 	completer Completer // waiter, if it is one
@@ -80,28 +79,16 @@ type FD struct {
 
 	addrMu       sync.Mutex
 	laddr, raddr net.Addr
-	unixPath     string // a Unix listener's socket file
-	unlink       bool   // remove unixPath when the FD is destroyed
 
-	// A listener's settings for the TCP connections it accepts.
-	acceptIdle time.Duration
-	acceptKA   net.KeepAliveConfig
-
-	// The kernel structures of the message, vector and batch calls, one
-	// set per direction, made on first use and reused under that Half's
-	// lock (msg_linux.go).
-	msgs [2]*msgState
-
-	// Bytes moved by sendfile(2), by splice(2), and by the copy loops
-	// (ZeroCopyStats).
-	zcSendfile, zcSplice, zcCopied atomic.Uint64
-
-	// nonblockN counts the zero-copy calls in flight that need the socket
-	// in O_NONBLOCK (sendfile and splice have no MSG_DONTWAIT); under
-	// nonblockMu.
-	nonblockMu   sync.Mutex
-	nonblockN    int
-	nonblockKeep bool // the socket was O_NONBLOCK already: leave it so
+	// What only some descriptors use lives beside the FD, made on first
+	// use, so that a stream connection, the common case, carries none of
+	// it: a listener's (listen.go), the zero-copy calls' (zerocopy.go),
+	// and the kernel structures of the message, vector and batch calls,
+	// one set per direction, reused under that Half's lock
+	// (msg_linux.go).
+	listener *listenState // under addrMu
+	zc       atomic.Pointer[zcState]
+	msgs     [2]*msgState
 }
 
 // New takes sysfd for a model. It checks that the descriptor is open, finds
@@ -112,14 +99,16 @@ type FD struct {
 // Unsupported error.
 func New(sysfd int, cfg Config) (*FD, error) {
 	fd := &FD{
-		Sysfd:   sysfd,
-		Model:   cfg.Model,
-		Mode:    cfg.Mode,
-		closing: make(chan struct{}),
-		hooks:   cfg.Hooks,
-		waiter:  cfg.Waiter,
+		Sysfd:  sysfd,
+		Model:  cfg.Model,
+		Mode:   cfg.Mode,
+		hooks:  cfg.Hooks,
+		waiter: cfg.Waiter,
 	}
 	fd.completer, _ = cfg.Waiter.(Completer)
+	if fd.completer != nil {
+		fd.Read.op, fd.Write.op = new(Op), new(Op)
+	}
 	fd.refs.init()
 	fd.Read.init(Read)
 	fd.Write.init(Write)
@@ -138,9 +127,6 @@ func NewError(model string, sysfd int, err error) error {
 // Network is the net package's name for the descriptor's network ("tcp",
 // "unix", ...), or "pipe", "char", "file" for what is not a socket.
 func (fd *FD) Network() string { return fd.network }
-
-// Closing is closed when Close is called; waiters select on it.
-func (fd *FD) Closing() <-chan struct{} { return fd.closing }
 
 // Closed reports whether Close has been called.
 func (fd *FD) Closed() bool { return fd.refs.closed() }
@@ -193,7 +179,6 @@ func (fd *FD) Close() error {
 	if !fd.refs.markClosed() {
 		return fd.OpError("close", net.ErrClosed)
 	}
-	close(fd.closing)
 	// A token in each Half: a call parked in Wait sleeps on its token
 	// alone, and must wake to see the FD closed.
 	fd.Read.Ready()

@@ -43,19 +43,24 @@ type Half struct {
 
 	calls, syscalls, wouldBlock, waits, bytes atomic.Uint64
 
-	// A call that sleeps in the kernel (the blocking model) is reached by
-	// a signal: kernel is the thread it sleeps on (0: none), gen counts
-	// deadline changes, armed is the gen its socket timeout was armed
-	// from. interrupt, set by New in that model, interrupts it.
+	// k is the state of a call that sleeps in the kernel, made by New for
+	// a blocking socket only (kernel_linux.go); nil otherwise.
+	k *kernelHalf
+
+	// op is the call handed to a Completer (await), made by New on an FD
+	// that has one (nil otherwise); used under mu.
+	op *Op
+}
+
+// kernelHalf is what a call that sleeps in the kernel (the blocking model,
+// kernel_linux.go) needs so that a signal reaches it: the thread it sleeps
+// on (0: none), the count of deadline changes (gen) and the gen its socket
+// timeout was armed from.
+type kernelHalf struct {
 	kernel     atomic.Int32
 	gen, armed atomic.Uint32
-	interrupt  func(h *Half)
-	timeoutSet bool  // the socket timeout is the "none" one; under mu
-	entered    int64 // when the call in the kernel entered it (nanotime); under mu
-
-	op Op // the call handed to a Completer (await); under mu
-
-	_ [64]byte // keep the two Halves' hot words on separate cache lines
+	timeoutSet bool  // the socket timeout is the "none" one; under the Half's lock
+	entered    int64 // when the call in the kernel entered it (nanotime); under the Half's lock
 }
 
 // parked counts the calls parked in Wait, process-wide.
@@ -95,10 +100,12 @@ func (h *Half) Ready() {
 // system call fail with EINTR, after which it re-arms its socket timeout.
 func (h *Half) SetDeadline(t time.Time) {
 	h.deadline.Store(deadlineNanos(t))
-	h.gen.Add(1)
 	h.Ready()
-	if h.interrupt != nil && h.kernel.Load() != 0 {
-		h.interrupt(h)
+	if h.k != nil {
+		h.k.gen.Add(1)
+		if h.k.kernel.Load() != 0 {
+			interruptKernel(h)
+		}
 	}
 }
 

@@ -71,12 +71,12 @@ func (fd *FD) sleepCall(h *Half, trap, a1 uintptr, a2 unsafe.Pointer, a3, a4, a5
 // the one armed (interruptKernel stops signalling once a call has armed the
 // latest).
 func (fd *FD) armKernel(h *Half) (uint32, error) {
-	h.entered = nanotime()
-	gen := h.gen.Load()
+	h.k.entered = nanotime()
+	gen := h.k.gen.Load()
 	if err := fd.armTimeout(h); err != nil {
 		return 0, err
 	}
-	h.armed.Store(gen)
+	h.k.armed.Store(gen)
 	return gen, nil
 }
 
@@ -103,9 +103,9 @@ func (fd *FD) armKernel(h *Half) (uint32, error) {
 //go:nosplit
 func sleepSyscall6(h *Half, gen uint32, trap, a1 uintptr, a2 unsafe.Pointer, a3, a4, a5, a6 uintptr) (uintptr, unix.Errno) {
 	tid, _ := unix.RawSyscallNoError(unix.SYS_GETTID, 0, 0, 0)
-	h.kernel.Store(int32(tid))
-	if h.gen.Load() != gen {
-		h.kernel.Store(0)
+	h.k.kernel.Store(int32(tid))
+	if h.k.gen.Load() != gen {
+		h.k.kernel.Store(0)
 		return 0, unix.EINTR
 	}
 	r, _, e := unix.Syscall6(trap, a1, uintptr(a2), a3, a4, a5, a6)
@@ -135,8 +135,8 @@ func (fd *FD) enterKernel(h *Half) error {
 // found no thread to signal, nothing is recorded, and the caller works its
 // timeout out again.
 func markKernel(h *Half, gen uint32) bool {
-	h.kernel.Store(int32(unix.Gettid()))
-	if h.gen.Load() == gen {
+	h.k.kernel.Store(int32(unix.Gettid()))
+	if h.k.gen.Load() == gen {
 		return true
 	}
 	unmarkKernel(h)
@@ -147,7 +147,7 @@ func markKernel(h *Half, gen uint32) bool {
 func (fd *FD) leaveKernel(h *Half) {
 	unmarkKernel(h)
 	h.syscalls.Add(1)
-	if nanotime()-h.entered > sleptYield {
+	if nanotime()-h.k.entered > sleptYield {
 		if testHookSlept != nil {
 			testHookSlept()
 		}
@@ -177,13 +177,13 @@ func nanotime() int64 { return int64(time.Since(epoch)) }
 
 var epoch = time.Now()
 
-func unmarkKernel(h *Half) { h.kernel.Store(0) }
+func unmarkKernel(h *Half) { h.k.kernel.Store(0) }
 
 // armTimeout sets h's socket timeout from its deadline. A deadline already
 // passed is reported as such.
 func (fd *FD) armTimeout(h *Half) error {
 	dl := h.deadline.Load()
-	if dl == 0 && h.timeoutSet {
+	if dl == 0 && h.k.timeoutSet {
 		return nil
 	}
 	left := noTimeout
@@ -202,7 +202,7 @@ func (fd *FD) armTimeout(h *Half) error {
 	if err := unix.SetsockoptTimeval(fd.Sysfd, unix.SOL_SOCKET, opt, &tv); err != nil {
 		return os.NewSyscallError("setsockopt", err)
 	}
-	h.timeoutSet = dl == 0
+	h.k.timeoutSet = dl == 0
 	return nil
 }
 
@@ -218,7 +218,7 @@ func (fd *FD) timedOut(h *Half) error {
 			return fmt.Errorf("%s: fd %d returned EAGAIN in blocking mode (was O_NONBLOCK set on it from elsewhere?): %w", fd.Model, fd.Sysfd, unix.EAGAIN)
 		}
 	}
-	h.timeoutSet = false
+	h.k.timeoutSet = false
 	return errAgain
 }
 
@@ -233,12 +233,12 @@ func (fd *FD) timedOut(h *Half) error {
 // request's path. The wait grows from 50 µs to 1 ms, for at most about 50 ms
 // in all.
 func interruptKernel(h *Half) {
-	gen := h.gen.Load()
-	done := func() bool { return h.kernel.Load() == 0 || h.armed.Load() == gen }
+	gen := h.k.gen.Load()
+	done := func() bool { return h.k.kernel.Load() == 0 || h.k.armed.Load() == gen }
 	wait := 50 * time.Microsecond
 	for total := time.Duration(0); total < 50*time.Millisecond; total += wait {
-		tid := h.kernel.Load()
-		if tid == 0 || h.armed.Load() == gen {
+		tid := h.k.kernel.Load()
+		if tid == 0 || h.k.armed.Load() == gen {
 			return
 		}
 		unix.Tgkill(pid, int(tid), unix.SIGURG)

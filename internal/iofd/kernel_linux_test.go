@@ -29,7 +29,7 @@ func TestSleptCallYields(t *testing.T) {
 	}()
 	// Send only once the Recv has been in the kernel for well over
 	// sleptYield: it is asleep there, waiting for these bytes.
-	for fd.Read.kernel.Load() == 0 {
+	for fd.Read.k.kernel.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	entered := time.Now()

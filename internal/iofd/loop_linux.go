@@ -53,7 +53,7 @@ func (fd *FD) recv(p []byte, w Waiter) (int, error) {
 			n, err = fd.sysRecv(h, p)
 		}
 		if err == unix.EAGAIN {
-			h.setOp(kind, p, 0)
+			h.setBufOp(kind, p, 0)
 			if n, err = fd.await(h, w, c, attempt, tried); err == errAgain {
 				continue
 			}
@@ -117,7 +117,7 @@ func (fd *FD) send(p []byte, w Waiter) (int, error) {
 			n, err = fd.sysSend(h, chunk)
 		}
 		if err == unix.EAGAIN {
-			h.setOp(kind, chunk, unix.MSG_NOSIGNAL)
+			h.setBufOp(kind, chunk, unix.MSG_NOSIGNAL)
 			if n, err = fd.await(h, w, c, attempt, tried); err == errAgain {
 				continue
 			}
@@ -178,20 +178,34 @@ func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, tried bool) (in
 	case err != ErrHandOver || c == nil:
 		return 0, err
 	}
-	return c.Complete(fd, h, &h.op)
+	return c.Complete(fd, h, h.op)
 }
 
-// setOp describes a plain read or write for await. It is a call of its
-// own, not an Op literal in the loop, so that the loop's frame, which every
-// parked call keeps on its stack, holds no Op.
+// setBufOp describes a plain read or write for await, on an FD with a
+// Completer. It is a call of its own, not an Op literal in the loop, so
+// that the loop's frame, which every parked call keeps on its stack, holds
+// no Op.
 //
 //go:noinline
-func (h *Half) setOp(kind OpKind, p []byte, flags int) {
-	h.op.Kind, h.op.Buf, h.op.Flags = kind, p, flags
+func (h *Half) setBufOp(kind OpKind, p []byte, flags int) {
+	if h.op != nil {
+		h.op.Kind, h.op.Buf, h.op.Flags = kind, p, flags
+	}
+}
+
+// setOp describes the call for await, on an FD with a Completer.
+func (h *Half) setOp(op Op) {
+	if h.op != nil {
+		*h.op = op
+	}
 }
 
 // clearOp lets go of the caller's buffer once await is done with h.op.
-func (h *Half) clearOp() { h.op = Op{} }
+func (h *Half) clearOp() {
+	if h.op != nil {
+		*h.op = Op{}
+	}
+}
 
 // fallible is the Completer of a loop whose calls a Completer may not
 // know (msgLoop, zcLoop, accept): once it answers ENOSYS for the call's
@@ -216,7 +230,7 @@ func (f *fallible) direct(fd *FD, h *Half, kind OpKind, attempt int) bool {
 // loop's first of its own. Otherwise n and err are the call's result.
 func (fd *FD) again(h *Half, w Waiter, f *fallible, attempt *int, tried bool) (n int, err error, retry bool) {
 	if f.fallback {
-		h.op = Op{}
+		h.clearOp()
 		h.wouldBlock.Add(1)
 		if err := fd.waitReady(h, *attempt); err != nil {
 			return 0, err, false

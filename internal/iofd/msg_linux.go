@@ -134,10 +134,11 @@ func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int,
 			return 0, err
 		}
 		if err == unix.EAGAIN {
-			h.op = Op{Kind: kind, Flags: flags, Count: count, Msg: unsafe.Pointer(&m.hdr)}
+			msg := unsafe.Pointer(&m.hdr)
 			if kind == OpRecvMmsg || kind == OpSendMmsg {
-				h.op.Msg = unsafe.Pointer(&m.mm[m.mmOff])
+				msg = unsafe.Pointer(&m.mm[m.mmOff])
 			}
+			h.setOp(Op{Kind: kind, Flags: flags, Count: count, Msg: msg})
 			var retry bool
 			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried); retry {
 				continue

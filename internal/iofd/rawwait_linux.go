@@ -56,7 +56,10 @@ func (fd *FD) waitReady(h *Half, attempt int) error {
 func (fd *FD) pollKernel(h *Half, events int16) error {
 	var timeout int
 	for {
-		gen := h.gen.Load()
+		var gen uint32
+		if h.k != nil {
+			gen = h.k.gen.Load()
+		}
 		timeout = -1
 		if dl := h.deadline.Load(); dl != 0 {
 			left := dl - time.Now().UnixNano()
@@ -65,20 +68,25 @@ func (fd *FD) pollKernel(h *Half, events int16) error {
 			}
 			timeout = int((left + 999_999) / 1_000_000)
 		}
-		if h.interrupt == nil && (timeout < 0 || timeout > 10) {
+		if h.k == nil {
 			// Nothing signals this thread when the deadline moves or
 			// the FD closes (only the blocking model has
 			// interruptKernel): look again every 10 ms.
-			timeout = 10
+			if timeout < 0 || timeout > 10 {
+				timeout = 10
+			}
+			break
 		}
-		h.armed.Store(gen)
+		h.k.armed.Store(gen)
 		if markKernel(h, gen) {
 			break
 		}
 	}
 	pfd := []unix.PollFd{{Fd: int32(fd.Sysfd), Events: events}}
 	_, err := unix.Poll(pfd, timeout)
-	unmarkKernel(h)
+	if h.k != nil {
+		unmarkKernel(h)
+	}
 	h.syscalls.Add(1)
 	if err != nil && err != unix.EINTR {
 		return os.NewSyscallError("poll", err)

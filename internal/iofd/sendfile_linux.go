@@ -128,7 +128,7 @@ func (fd *FD) sendfile(src int, remain int64) (written int64, handled bool, err 
 				remain -= int64(n)
 			}
 			h.bytes.Add(uint64(n))
-			fd.zcSendfile.Add(uint64(n))
+			fd.zeroCopy().sendfile.Add(uint64(n))
 		}
 		if err != nil {
 			if written == 0 && (err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP) {
@@ -164,21 +164,22 @@ func (fd *FD) nonblockOn() error {
 	if fd.Mode == Blocking {
 		return nil
 	}
-	fd.nonblockMu.Lock()
-	defer fd.nonblockMu.Unlock()
-	if fd.nonblockN == 0 {
+	z := fd.zeroCopy()
+	z.nonblockMu.Lock()
+	defer z.nonblockMu.Unlock()
+	if z.nonblockN == 0 {
 		fl, err := unix.FcntlInt(uintptr(fd.Sysfd), unix.F_GETFL, 0)
 		if err != nil {
 			return os.NewSyscallError("fcntl", err)
 		}
-		fd.nonblockKeep = fl&unix.O_NONBLOCK != 0
-		if !fd.nonblockKeep {
+		z.nonblockKeep = fl&unix.O_NONBLOCK != 0
+		if !z.nonblockKeep {
 			if err := unix.SetNonblock(fd.Sysfd, true); err != nil {
 				return os.NewSyscallError("fcntl", err)
 			}
 		}
 	}
-	fd.nonblockN++
+	z.nonblockN++
 	return nil
 }
 
@@ -186,10 +187,11 @@ func (fd *FD) nonblockOff() {
 	if fd.Mode == Blocking {
 		return
 	}
-	fd.nonblockMu.Lock()
-	defer fd.nonblockMu.Unlock()
-	fd.nonblockN--
-	if fd.nonblockN == 0 && !fd.nonblockKeep {
+	z := fd.zeroCopy()
+	z.nonblockMu.Lock()
+	defer z.nonblockMu.Unlock()
+	z.nonblockN--
+	if z.nonblockN == 0 && !z.nonblockKeep {
 		unix.SetNonblock(fd.Sysfd, false)
 	}
 }
@@ -213,7 +215,7 @@ func (fd *FD) zcLoop(h *Half, kind OpKind, other, count, flags int) (int, error)
 		}
 		if err == unix.EAGAIN {
 			var retry bool
-			h.op = Op{Kind: kind, Fd: other, Count: count, Flags: flags}
+			h.setOp(Op{Kind: kind, Fd: other, Count: count, Flags: flags})
 			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried); retry {
 				continue
 			}

@@ -42,8 +42,7 @@ func (fd *FD) setup(remote net.Addr) error {
 		return nil
 	}
 	if fd.Mode == Blocking {
-		fd.Read.interrupt = interruptKernel
-		fd.Write.interrupt = interruptKernel
+		fd.Read.k, fd.Write.k = new(kernelHalf), new(kernelHalf)
 	}
 	fd.laddr = fd.sockname()
 	fd.raddr = remote
@@ -93,10 +92,10 @@ func (fd *FD) release() {
 	// even then, and a retry could close a number someone else just got.
 	unix.Close(fd.Sysfd)
 	fd.addrMu.Lock()
-	path, unlink := fd.unixPath, fd.unlink
+	l := fd.listener
 	fd.addrMu.Unlock()
-	if unlink && path != "" {
-		unix.Unlink(path)
+	if l != nil && l.unlink && l.unixPath != "" {
+		unix.Unlink(l.unixPath)
 	}
 }
 

@@ -21,6 +21,8 @@ func (fd *FD) setup(net.Addr) error { return platform.Unsupported(fd.Model, "New
 
 func (fd *FD) release() {}
 
+func interruptKernel(*Half) {}
+
 func (fd *FD) deadlineSupported() error { return nil }
 
 func (fd *FD) recv([]byte, Waiter) (int, error) { return 0, platform.Unsupported(fd.Model, "Read") }
