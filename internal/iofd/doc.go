@@ -13,7 +13,8 @@
 //     wake-up token that a poller, dispatcher or ring thread latches with
 //     Ready (so readiness that lands between EAGAIN and the wait is never
 //     lost), and the counters behind iomodel.Stats.
-//   - The syscall loops (loop.go): check closed and deadline before every
+//   - The syscall loops (loop_linux.go, and beside it msg_linux.go,
+//     dial_linux.go, sendfile_linux.go, rawwait_linux.go): check closed and deadline before every
 //     system call (a past deadline fails even when data is ready), retry
 //     EINTR, loop over short writes, cap one call at 1 GiB, send with
 //     MSG_NOSIGNAL, turn a 0-byte stream read into io.EOF, and on EAGAIN ask
@@ -27,7 +28,22 @@
 // against net.Conn (errors.Is, ==, type assertions) behaves the same on our
 // Conns.
 //
-// A model package is then only what is particular to its model: how it
-// waits (a Waiter), what it must undo before close(2) (Hooks), and its own
-// API beside Conn.
+// A model package is then only what is particular to its model, handed to
+// New in a Config:
+//
+//   - Mode: how the descriptor is set up and its calls made: Blocking
+//     (the call sleeps in the kernel, with a socket timeout and a signal
+//     to reach it, kernel_linux.go), Nonblocking (MSG_DONTWAIT or
+//     O_NONBLOCK) or Completion (io_uring performs the call).
+//   - Waiter: how a call waits after EAGAIN (a Poller's wake-up, a
+//     signal, a back-off policy); a Waiter that is also a Completer
+//     (waiter.go) has the kernel perform the call instead.
+//   - Hooks: what Close must do to unblock calls that sleep elsewhere than
+//     in Half.Wait (Evict) and what must be undone before close(2)
+//     (Destroy).
+//
+// What only some descriptors use is made on first use beside the FD (a
+// listener's settings, listen.go; the zero-copy counters, zerocopy.go;
+// the message headers, msg_linux.go), so that an idle stream connection
+// costs little more than package net's.
 package iofd

@@ -121,8 +121,7 @@ type Op struct {
 	Fd int
 }
 
-// errHandOver is what a Completer's Wait returns to have the loop hand the
-// call to Complete instead of trying again.
+// handOver is ErrHandOver's type.
 type handOver struct{}
 
 func (handOver) Error() string { return "iofd: hand the call to the completer" }
