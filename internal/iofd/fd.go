@@ -31,28 +31,13 @@ const (
 	Completion
 )
 
-// Hooks is what a model must do at the two moments of the end of an FD.
-type Hooks interface {
-	// Evict runs once, in Close, after the FD is marked closed and every
-	// waiter has been woken: it unblocks calls that sleep in the kernel
-	// rather than in Wait (shutdown(2) for the blocking model, a ring
-	// cancel for the async one). It may be a no-op.
-	Evict(fd *FD)
-	// Destroy runs once, when the last reference is dropped after Close,
-	// just before close(2): it deregisters the descriptor from whatever
-	// watches it (epoll, the signal dispatcher, the ring).
-	Destroy(fd *FD)
-}
-
 // Config is what a model tells New.
 type Config struct {
 	Model string // "blocking", "nonblock", ...: named in New's errors
 	Mode  Mode
-	Hooks Hooks // may be nil
-	// Waiter is how Read, Write, Accept and Connect wait when a system
-	// call would block. nil: they never wait (they return the EAGAIN).
-	// A Waiter that is also a Completer performs the call itself.
-	Waiter Waiter
+	// Driver is how the calls are made and wait. nil: each call is one
+	// system call, which never waits (it returns the EAGAIN).
+	Driver Driver
 	// Remote, if not nil, is the peer's address, already known (from
 	// accept(2)): New does not ask getpeername(2) for it.
 	Remote net.Addr
@@ -70,12 +55,13 @@ type FD struct {
 	Read, Write Half
 
 	refs      refs
-	hooks     Hooks
-	waiter    Waiter
-	completer Completer // waiter, if it is one
+	driver    Driver
 	network   string
 	recvFlags int
 	sendFlags int
+	// acceptFlags are accept4(2)'s flags beside SOCK_CLOEXEC:
+	// SOCK_NONBLOCK unless calls sleep in the kernel.
+	acceptFlags int
 
 	addrMu       sync.Mutex
 	laddr, raddr net.Addr
@@ -102,12 +88,10 @@ func New(sysfd int, cfg Config) (*FD, error) {
 		Sysfd:  sysfd,
 		Model:  cfg.Model,
 		Mode:   cfg.Mode,
-		hooks:  cfg.Hooks,
-		waiter: cfg.Waiter,
+		driver: cfg.Driver,
 	}
-	fd.completer, _ = cfg.Waiter.(Completer)
-	if fd.completer != nil {
-		fd.Read.op, fd.Write.op = new(Op), new(Op)
+	if fd.driver == nil {
+		fd.driver = noWait{}
 	}
 	fd.refs.init()
 	fd.Read.init(Read)
@@ -172,7 +156,7 @@ func (fd *FD) Unlock(h *Half) {
 }
 
 // Close marks the FD closed, wakes every waiter, lets the model unblock
-// calls sleeping in the kernel (Hooks.Evict) and drops the reference "open"
+// calls sleeping elsewhere (Driver.Evict) and drops the reference "open"
 // held; close(2) runs when the last call has returned. A second Close
 // returns an error wrapping net.ErrClosed.
 func (fd *FD) Close() error {
@@ -183,17 +167,13 @@ func (fd *FD) Close() error {
 	// alone, and must wake to see the FD closed.
 	fd.Read.Ready()
 	fd.Write.Ready()
-	if fd.hooks != nil {
-		fd.hooks.Evict(fd)
-	}
+	fd.driver.Evict(fd, nil)
 	fd.Decref()
 	return nil
 }
 
 func (fd *FD) destroy() {
-	if fd.hooks != nil {
-		fd.hooks.Destroy(fd)
-	}
+	fd.driver.Destroy(fd)
 	fd.release()
 }
 
@@ -219,13 +199,30 @@ func (fd *FD) setDeadline(t time.Time, read, write bool) error {
 		return fd.OpError("set", err)
 	}
 	if read {
-		fd.Read.SetDeadline(t)
+		fd.setHalfDeadline(&fd.Read, t)
 	}
 	if write {
-		fd.Write.SetDeadline(t)
+		fd.setHalfDeadline(&fd.Write, t)
 	}
 	return nil
 }
+
+// setHalfDeadline sets h's deadline and has the Driver evict a call that
+// waits in h elsewhere than in Half.Wait, so that it applies the new
+// deadline at once.
+func (fd *FD) setHalfDeadline(h *Half, t time.Time) {
+	h.setDeadline(t)
+	fd.driver.Evict(fd, h)
+}
+
+// noWait is the Driver of an FD made without one: each attempt is the
+// system call, which never waits, and an EAGAIN is the call's result.
+type noWait struct{}
+
+func (noWait) Try(fd *FD, h *Half, c *Call) (int, error) { return c.Sys(fd, h) }
+func (noWait) Wait(*FD, *Half, *Call) (int, error)       { return 0, errAgain }
+func (noWait) Evict(*FD, *Half)                          {}
+func (noWait) Destroy(*FD)                               {}
 
 // Stats reads the counters of both directions.
 func (fd *FD) Stats() iomodel.Stats {

@@ -43,24 +43,7 @@ type Half struct {
 
 	calls, syscalls, wouldBlock, waits, bytes atomic.Uint64
 
-	// k is the state of a call that sleeps in the kernel, made by New for
-	// a blocking socket only (kernel_linux.go); nil otherwise.
-	k *kernelHalf
-
-	// op is the call handed to a Completer (await), made by New on an FD
-	// that has one (nil otherwise); used under mu.
-	op *Op
-}
-
-// kernelHalf is what a call that sleeps in the kernel (the blocking model,
-// kernel_linux.go) needs so that a signal reaches it: the thread it sleeps
-// on (0: none), the count of deadline changes (gen) and the gen its socket
-// timeout was armed from.
-type kernelHalf struct {
-	kernel     atomic.Int32
-	gen, armed atomic.Uint32
-	timeoutSet bool  // the socket timeout is the "none" one; under the Half's lock
-	entered    int64 // when the call in the kernel entered it (nanotime); under the Half's lock
+	c *Call // the call in flight, made on first use (call); under mu
 }
 
 // parked counts the calls parked in Wait, process-wide.
@@ -72,7 +55,7 @@ func (h *Half) init(d Dir) {
 }
 
 // Busy reports whether a call holds h's lock: whether one is in flight in
-// this direction. Meant for Hooks.Evict, once no new call can start.
+// this direction. Meant for Driver.Evict, once no new call can start.
 func (h *Half) Busy() bool {
 	if h.mu.TryLock() {
 		h.mu.Unlock()
@@ -94,19 +77,12 @@ func (h *Half) Ready() {
 	}
 }
 
-// SetDeadline sets h's deadline; the zero time means none. A call waiting in
-// h is woken so that it applies the new deadline at once: one parked in
-// Wait by its token, one sleeping in the kernel by a signal that makes its
-// system call fail with EINTR, after which it re-arms its socket timeout.
-func (h *Half) SetDeadline(t time.Time) {
+// setDeadline sets h's deadline; the zero time means none. A call parked
+// in Wait is woken by its token, so that it applies the new deadline at
+// once; FD.setDeadline then has the Driver evict one that waits elsewhere.
+func (h *Half) setDeadline(t time.Time) {
 	h.deadline.Store(deadlineNanos(t))
 	h.Ready()
-	if h.k != nil {
-		h.k.gen.Add(1)
-		if h.k.kernel.Load() != 0 {
-			interruptKernel(h)
-		}
-	}
 }
 
 // Deadline reports h's deadline in Unix nanoseconds, 0 if none.

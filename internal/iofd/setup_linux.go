@@ -21,6 +21,9 @@ func (fd *FD) setup(remote net.Addr) error {
 	if kind.IsSocket() {
 		fd.sendFlags = unix.MSG_NOSIGNAL
 	}
+	if fd.Mode != Blocking {
+		fd.acceptFlags = unix.SOCK_NONBLOCK
+	}
 	switch {
 	case fd.Mode != Blocking && kind.IsSocket():
 		// Completion: the kernel's operations block (io_uring wants
@@ -40,9 +43,6 @@ func (fd *FD) setup(remote net.Addr) error {
 	}
 	if !kind.IsSocket() {
 		return nil
-	}
-	if fd.Mode == Blocking {
-		fd.Read.k, fd.Write.k = new(kernelHalf), new(kernelHalf)
 	}
 	fd.laddr = fd.sockname()
 	fd.raddr = remote
