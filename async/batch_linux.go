@@ -67,7 +67,7 @@ func (l *lifecycle) batch(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 	}
 	n := min(op.Count, l.ring.MaxChain())
 	hdrs := unsafe.Slice((*iofd.Mmsghdr)(op.Msg), n)
-	qs := l.dir[h.Dir()].batch.grow(n)
+	qs := l.dirOf(h).batch.grow(n)
 	for i, q := range qs {
 		f := flags
 		if i > 0 {

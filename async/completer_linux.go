@@ -29,8 +29,10 @@ type lifecycle struct {
 
 	// One request per direction, reused by every call (used under that
 	// Half's lock): Recv and Accept in dir[iofd.Read], Send and Connect in
-	// dir[iofd.Write].
-	dir [2]direction
+	// dir[iofd.Write]. Each is made on the direction's first request
+	// (dirOf), so that an idle Conn, whose Write Half has never waited,
+	// holds one.
+	dir [2]*direction
 
 	// recvWaited: the last Recv was served by the ring; waitedBefore is
 	// its value when this Recv began. While many calls wait, a Recv that
@@ -51,6 +53,16 @@ type direction struct {
 }
 
 var _ iofd.Driver = (*lifecycle)(nil)
+
+// dirOf is h's direction, made on first use. Call it with h's lock held.
+func (l *lifecycle) dirOf(h *iofd.Half) *direction {
+	d := l.dir[h.Dir()]
+	if d == nil {
+		d = new(direction)
+		l.dir[h.Dir()] = d
+	}
+	return d
+}
 
 // Try makes the loop's attempt at c. A socket speculates (one recv(2),
 // send(2), recvmsg(2) or sendmsg(2) with MSG_DONTWAIT on the caller's
@@ -140,7 +152,7 @@ func unixDatagram(fd *iofd.FD) bool { return fd.Kind == iofd.Datagram && fd.Fami
 // ms), then has the loop try again.
 func (l *lifecycle) ready(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) {
 	if l.supports(uring.IORING_OP_POLL_ADD) {
-		q := &l.dir[h.Dir()].q
+		q := &l.dirOf(h).q
 		q.PrepPollAdd(fd.Sysfd, uint32(h.Events()))
 		switch _, err := l.run(fd, h, q, iofd.OpPoll); err {
 		case nil, unix.ECANCELED, unix.EINTR:
@@ -174,8 +186,7 @@ func (l *lifecycle) ready(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) 
 // recvmmsg and sendmmsg, which io_uring has not, are a chain of RECVMSGs
 // or SENDMSGs in one submission (batch_linux.go).
 func (l *lifecycle) complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
-	d := &l.dir[h.Dir()]
-	q := &d.q
+	q := &l.dirOf(h).q
 	switch op.Kind {
 	case iofd.OpRecv:
 		q.PrepRecv(fd.Sysfd, op.Buf, 0)
@@ -189,13 +200,13 @@ func (l *lifecycle) complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 	case iofd.OpAccept:
 		q.PrepAccept(fd.Sysfd, op.Flags)
 	case iofd.OpConnect:
-		if len(op.Addr) == 0 {
+		if len(op.Buf) == 0 {
 			return 0, unix.EINVAL
 		}
 		// PrepConnect copies the address into q, and the ring copies it
 		// into the request's slot, pinned for the ring's lifetime, where
-		// the kernel reads it: op.Addr need not outlive this call.
-		q.PrepConnect(fd.Sysfd, unsafe.Pointer(&op.Addr[0]), uint32(len(op.Addr)))
+		// the kernel reads it: op.Buf need not outlive this call.
+		q.PrepConnect(fd.Sysfd, unsafe.Pointer(&op.Buf[0]), uint32(len(op.Buf)))
 	case iofd.OpRecvMsg:
 		// The msghdr is the FD's, in place until the call returns: the
 		// kernel reads it and writes back its lengths and flags there.
@@ -262,7 +273,7 @@ func (l *lifecycle) run(fd *iofd.FD, h *iofd.Half, q *uring.Req, kind iofd.OpKin
 		}
 		q.SetTimeout(left)
 	}
-	d := &l.dir[h.Dir()]
+	d := l.dirOf(h)
 	d.one[0] = q
 	err := l.await(fd, h, d.one[:], dl)
 	d.one[0] = nil
@@ -309,9 +320,9 @@ func (l *lifecycle) splice(fd *iofd.FD, h *iofd.Half, q *uring.Req, op *iofd.Op)
 			return 0, unix.ECANCELED // the loop's check reports the close
 		}
 		if h.Dir() == iofd.Write {
-			q.PrepSplice(op.Fd, -1, fd.Sysfd, -1, op.Count, flags)
+			q.PrepSplice(int(op.Fd), -1, fd.Sysfd, -1, op.Count, flags)
 		} else {
-			q.PrepSplice(fd.Sysfd, -1, op.Fd, -1, op.Count, flags)
+			q.PrepSplice(fd.Sysfd, -1, int(op.Fd), -1, op.Count, flags)
 		}
 		n, err := l.run(fd, h, q, iofd.OpSplice)
 		if err != unix.EAGAIN {

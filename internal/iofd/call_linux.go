@@ -42,7 +42,7 @@ func (c *Call) Sys(fd *FD, h *Half) (int, error) {
 	case OpAccept:
 		// Accept4 allocates the address it returns; each accept makes a
 		// Conn, which allocates anyway.
-		nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_CLOEXEC|fd.acceptFlags)
+		nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_CLOEXEC|int(fd.acceptFlags))
 		if err != nil {
 			return 0, err
 		}
@@ -51,15 +51,15 @@ func (c *Call) Sys(fd *FD, h *Half) (int, error) {
 		}
 		return nfd, nil
 	case OpSendfile:
-		n, err := unix.Sendfile(fd.Sysfd, c.Fd, nil, c.Count)
+		n, err := unix.Sendfile(fd.Sysfd, int(c.Fd), nil, c.Count)
 		if err != nil {
 			return 0, err
 		}
 		return n, nil
 	case OpSplice:
-		in, out := c.Fd, fd.Sysfd
+		in, out := int(c.Fd), fd.Sysfd
 		if h.dir == Read {
-			in, out = fd.Sysfd, c.Fd
+			in, out = fd.Sysfd, int(c.Fd)
 		}
 		n, err := splice(in, nil, out, nil, c.Count, c.Flags)
 		if err != nil {
@@ -90,22 +90,22 @@ func (c *Call) Raw(fd *FD) (trap, a1 uintptr, a2 unsafe.Pointer, a3, a4 uintptr,
 	case OpWrite:
 		return unix.SYS_WRITE, a1, bufPtr(c.Buf), uintptr(len(c.Buf)), 0, true
 	case OpRecvMsg:
-		return unix.SYS_RECVMSG, a1, c.Msg, uintptr(c.Flags | fd.recvFlags), 0, true
+		return unix.SYS_RECVMSG, a1, c.Msg, uintptr(c.Flags | int(fd.recvFlags)), 0, true
 	case OpSendMsg:
-		return unix.SYS_SENDMSG, a1, c.Msg, uintptr(c.Flags | fd.sendFlags), 0, true
+		return unix.SYS_SENDMSG, a1, c.Msg, uintptr(c.Flags | int(fd.sendFlags)), 0, true
 	case OpWritev:
 		return unix.SYS_WRITEV, a1, unsafe.Pointer((*unix.Msghdr)(c.Msg).Iov), uintptr(c.Count), 0, true
 	case OpRecvMmsg:
 		// MSG_WAITFORONE: wait for the first datagram only (in the
 		// blocking model), then take what is there.
-		return unix.SYS_RECVMMSG, a1, c.Msg, uintptr(c.Count), uintptr(c.Flags | fd.recvFlags | unix.MSG_WAITFORONE), true
+		return unix.SYS_RECVMMSG, a1, c.Msg, uintptr(c.Count), uintptr(c.Flags | int(fd.recvFlags) | unix.MSG_WAITFORONE), true
 	case OpSendMmsg:
-		return unix.SYS_SENDMMSG, a1, c.Msg, uintptr(c.Count), uintptr(c.Flags | fd.sendFlags), true
+		return unix.SYS_SENDMMSG, a1, c.Msg, uintptr(c.Count), uintptr(c.Flags | int(fd.sendFlags)), true
 	}
 	return 0, 0, nil, 0, 0, false
 }
 
-// connect is OpConnect's attempt. The first is connect(2) to c.Addr with
+// connect is OpConnect's attempt. The first is connect(2) to c.Buf with
 // the socket in O_NONBLOCK, so that it answers EINPROGRESS at once and
 // the Driver waits for writability its own way; then the socket goes back
 // to blocking mode, as New left it (the readiness models' sockets use
@@ -116,7 +116,7 @@ func (c *Call) connect(fd *FD) (int, error) {
 		if err := unix.SetNonblock(fd.Sysfd, true); err != nil {
 			return 0, os.NewSyscallError("fcntl", err)
 		}
-		_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd.Sysfd), uintptr(bufPtr(c.Addr)), uintptr(len(c.Addr)))
+		_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd.Sysfd), uintptr(bufPtr(c.Buf)), uintptr(len(c.Buf)))
 		if err := unix.SetNonblock(fd.Sysfd, false); err != nil && (e == 0 || e == unix.EINPROGRESS) {
 			return 0, os.NewSyscallError("fcntl", err)
 		}

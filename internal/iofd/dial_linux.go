@@ -182,7 +182,7 @@ func (fd *FD) connect(sa unix.Sockaddr) error {
 	}
 	c := h.call()
 	defer c.reset()
-	c.Kind, c.Addr = OpConnect, raw
+	c.Kind, c.Buf = OpConnect, raw
 	if _, err := fd.do(h, c, true); err != nil && err != unix.EISCONN {
 		return wrapName("connect", err)
 	}

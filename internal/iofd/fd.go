@@ -47,9 +47,9 @@ type Config struct {
 // what New learned about it. All methods are safe for concurrent use.
 type FD struct {
 	Sysfd  int
-	Kind   Kind
 	Family int // AF_INET, AF_INET6, AF_UNIX for sockets, 0 otherwise
 	Model  string
+	Kind   Kind
 	Mode   Mode
 
 	Read, Write Half
@@ -57,24 +57,38 @@ type FD struct {
 	refs      refs
 	driver    Driver
 	network   string
-	recvFlags int
-	sendFlags int
+	recvFlags int32
+	sendFlags int32
 	// acceptFlags are accept4(2)'s flags beside SOCK_CLOEXEC:
 	// SOCK_NONBLOCK unless calls sleep in the kernel.
-	acceptFlags int
+	acceptFlags int32
 
 	addrMu       sync.Mutex
 	laddr, raddr net.Addr
 
 	// What only some descriptors use lives beside the FD, made on first
-	// use, so that a stream connection, the common case, carries none of
-	// it: a listener's (listen.go), the zero-copy calls' (zerocopy.go),
-	// and the kernel structures of the message, vector and batch calls,
-	// one set per direction, reused under that Half's lock
-	// (msg_linux.go).
-	listener *listenState // under addrMu
-	zc       atomic.Pointer[zcState]
+	// use (extra), so that a stream connection, the common case, carries
+	// none of it.
+	ext atomic.Pointer[extras]
+}
+
+// extras is what only some FDs use: a listener's settings (listen.go),
+// the zero-copy calls' counters (zerocopy.go), and the kernel structures
+// of the message, vector and batch calls, one set per direction, reused
+// under that Half's lock (msg_linux.go).
+type extras struct {
+	listener *listenState // under the FD's addrMu
+	zc       zcState
 	msgs     [2]*msgState
+}
+
+// extra is fd's extras, made on first use.
+func (fd *FD) extra() *extras {
+	if x := fd.ext.Load(); x != nil {
+		return x
+	}
+	fd.ext.CompareAndSwap(nil, new(extras))
+	return fd.ext.Load()
 }
 
 // New takes sysfd for a model. It checks that the descriptor is open, finds

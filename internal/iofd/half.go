@@ -29,16 +29,23 @@ func (d Dir) String() string {
 // across their wait, so one reader and one writer run at a time), its
 // deadline, its wake-up token, and its counters.
 //
-// The token is a channel with room for one value. Ready puts a value in if
-// there is room and never blocks; Wait takes it out. A wake-up that arrives
-// while nobody waits is therefore kept for the next Wait, and several
-// wake-ups before a Wait fold into one: the same ready/wait protocol as the
-// runtime's pdReady/pdWait, with a channel in place of a parked goroutine.
+// The token is the same ready/wait protocol as the runtime's
+// pdReady/pdWait, with a channel in place of a parked goroutine: Ready sets
+// latched and, once a call has waited here, puts a value in the wake
+// channel if there is room; Wait returns at once if latched was set, and
+// otherwise sleeps on the channel. A wake-up that arrives while nobody
+// waits is therefore kept for the next Wait, several wake-ups before a
+// Wait fold into one, and one that comes between Wait's look at latched
+// and its sleep finds the channel (made before that look). The channel
+// is made by the first Wait, so a direction that never waits (the Write
+// Half of most idle connections) costs none. A spurious return is
+// allowed: the caller checks and tries again.
 type Half struct {
 	mu       sync.Mutex
 	dir      Dir
+	latched  atomic.Bool
 	deadline atomic.Int64 // Unix nanoseconds; 0 means none
-	ready    chan struct{}
+	wake     atomic.Pointer[waker]
 	timer    *time.Timer // made on the first timed wait; used under mu
 
 	calls, syscalls, wouldBlock, waits, bytes atomic.Uint64
@@ -46,12 +53,14 @@ type Half struct {
 	c *Call // the call in flight, made on first use (call); under mu
 }
 
+// waker holds a Half's wake channel, one value of room.
+type waker struct{ c chan struct{} }
+
 // parked counts the calls parked in Wait, process-wide.
 var parked atomic.Int64
 
 func (h *Half) init(d Dir) {
 	h.dir = d
-	h.ready = make(chan struct{}, 1)
 }
 
 // Busy reports whether a call holds h's lock: whether one is in flight in
@@ -71,9 +80,12 @@ func (h *Half) Dir() Dir { return h.dir }
 // to wait, returns from Wait and tries its system call again. Any goroutine
 // may call it at any time; it never blocks and never allocates.
 func (h *Half) Ready() {
-	select {
-	case h.ready <- struct{}{}:
-	default:
+	h.latched.Store(true)
+	if w := h.wake.Load(); w != nil {
+		select {
+		case w.c <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -128,37 +140,50 @@ func (h *Half) Wait(max time.Duration) {
 			d = left
 		}
 	}
+	c := h.Token()
+	if h.latched.Swap(false) {
+		return
+	}
 	parked.Add(1)
 	if d <= 0 {
 		// The idle call's park: a frame as small as can be, since a
 		// parked goroutine's stack is what an idle Conn costs most.
-		<-h.ready
+		<-c
 	} else {
-		h.sleep(d)
+		h.sleep(c, d)
 	}
 	parked.Add(-1)
+	// The wake-up is taken; one that came after it left a value in c.
+	h.latched.Store(false)
 }
 
 // sleep is Wait's timed park: the token or d, whichever comes first.
-func (h *Half) sleep(d time.Duration) {
+func (h *Half) sleep(c chan struct{}, d time.Duration) {
 	if h.timer == nil {
 		h.timer = time.NewTimer(d)
 	} else {
 		h.timer.Reset(d)
 	}
 	select {
-	case <-h.ready:
+	case <-c:
 	case <-h.timer.C:
 	}
 	// Since Go 1.23 Stop guarantees no stale value is left in timer.C.
 	h.timer.Stop()
 }
 
-// Token is h's wake-up token channel, for a model that signals its own
-// completions there with a non-blocking send, as Ready does (the async
-// model: the ring signals a request's completion on its caller's token),
-// and waits for them with Wait.
-func (h *Half) Token() chan struct{} { return h.ready }
+// Token is h's wake channel, made on first use, for a model that signals
+// its own completions there with a non-blocking send, as Ready does (the
+// async model: the ring signals a request's completion on its caller's
+// token), and waits for them with Wait. Call it with h's lock held.
+func (h *Half) Token() chan struct{} {
+	if w := h.wake.Load(); w != nil {
+		return w.c
+	}
+	w := &waker{c: make(chan struct{}, 1)}
+	h.wake.Store(w)
+	return w.c
+}
 
 // Stats reads h's counters.
 func (h *Half) Stats() iomodel.DirStats {

@@ -21,10 +21,20 @@ type listenState struct {
 // listenLocked is fd's listenState, made on first use. Call it with
 // fd.addrMu held.
 func (fd *FD) listenLocked() *listenState {
-	if fd.listener == nil {
-		fd.listener = new(listenState)
+	x := fd.extra()
+	if x.listener == nil {
+		x.listener = new(listenState)
 	}
-	return fd.listener
+	return x.listener
+}
+
+// listenerLocked is fd's listenState, nil if it has none. Call it with
+// fd.addrMu held.
+func (fd *FD) listenerLocked() *listenState {
+	if x := fd.ext.Load(); x != nil {
+		return x.listener
+	}
+	return nil
 }
 
 // listenSettings is what a listener's Accept gives the TCP connections it
@@ -32,7 +42,7 @@ func (fd *FD) listenLocked() *listenState {
 func (fd *FD) listenSettings() (idle time.Duration, ka net.KeepAliveConfig) {
 	fd.addrMu.Lock()
 	defer fd.addrMu.Unlock()
-	if l := fd.listener; l != nil {
+	if l := fd.listenerLocked(); l != nil {
 		return l.acceptIdle, l.acceptKA
 	}
 	return 0, net.KeepAliveConfig{}

@@ -35,8 +35,8 @@ func (fd *FD) do(h *Half, c *Call, wait bool) (int, error) {
 		if err := fd.check(h); err != nil {
 			return 0, err
 		}
-		if c.m != nil {
-			c.m.rearm(c)
+		if c.Kind.messages() {
+			fd.ext.Load().msgs[h.dir].rearm(c)
 		}
 		c.skipped = false
 		n, err := fd.driver.Try(fd, h, c)
@@ -72,6 +72,17 @@ func (fd *FD) do(h *Half, c *Call, wait bool) (int, error) {
 		}
 		return n, err
 	}
+}
+
+// messages reports whether k is one of the message, vector and batch
+// calls, whose headers (the Half's msgState) are rearmed before each
+// attempt.
+func (k OpKind) messages() bool {
+	switch k {
+	case OpRecvMsg, OpSendMsg, OpWritev, OpRecvMmsg, OpSendMmsg:
+		return true
+	}
+	return false
 }
 
 // readsData reports whether c moves data in from the descriptor, where 0

@@ -58,7 +58,6 @@ type Call struct {
 	Attempt int
 
 	skipped bool                  // this attempt made no system call (Skip)
-	m       *msgState             // the message kinds' headers, rearmed before each attempt
 	raw     func(fd uintptr) bool // OpPoll's attempt: the RawConn's function
 	peer    net.Addr              // OpAccept's result: the address accept4(2) reported
 }
@@ -146,12 +145,15 @@ const (
 
 // Op is one system call, described for a Driver that performs it itself.
 type Op struct {
-	Kind  OpKind
-	Buf   []byte // what to read into or write from (OpRecv ... OpWrite)
-	Flags int    // recv and send flags (MSG_*), accept4 flags (SOCK_*)
-	// Addr is the address to connect to, laid out as the kernel reads a
-	// struct sockaddr (OpConnect).
-	Addr []byte
+	Kind OpKind
+	// Fd is the other descriptor of OpSendfile (the file) and OpSplice
+	// (the pipe).
+	Fd int32
+	// Buf is what to read into or write from (OpRecv ... OpWrite), and
+	// for OpConnect the address to connect to, laid out as the kernel
+	// reads a struct sockaddr.
+	Buf   []byte
+	Flags int // recv and send flags (MSG_*), accept4 flags (SOCK_*)
 	// Msg is the kernel-layout struct msghdr (OpRecvMsg, OpSendMsg,
 	// OpWritev) or the first of Count struct mmsghdr (OpRecvMmsg,
 	// OpSendMmsg), and everything it points at, owned by the FD and kept
@@ -161,7 +163,4 @@ type Op struct {
 	// Count is the number of messages (OpRecvMmsg, OpSendMmsg) or the
 	// most bytes to move (OpSendfile, OpSplice).
 	Count int
-	// Fd is the other descriptor of OpSendfile (the file) and OpSplice
-	// (the pipe).
-	Fd int
 }

@@ -15,7 +15,7 @@ import (
 // msgState is one direction's kernel structures for the message calls: a
 // msghdr with one iovec and a sockaddr buffer for ReadFrom, WriteTo and
 // their kin, and the growing arrays of Writev and the batches. It lives in
-// the FD (FD.msgs), so that the kernel and a Driver can be handed
+// the FD's extras (FD.extra), so that the kernel and a Driver can be handed
 // pointers into it without an allocation per call, and is used only under
 // its Half's lock.
 type msgState struct {
@@ -55,10 +55,11 @@ type Mmsghdr struct {
 
 // msgFor is h's msgState, made on first use. Call it under h's lock.
 func (fd *FD) msgFor(h *Half) *msgState {
-	m := fd.msgs[h.dir]
+	x := fd.extra()
+	m := x.msgs[h.dir]
 	if m == nil {
 		m = new(msgState)
-		fd.msgs[h.dir] = m
+		x.msgs[h.dir] = m
 	}
 	return m
 }
@@ -116,7 +117,7 @@ func (m *msgState) release() {
 func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int, error) {
 	c := h.call()
 	defer c.reset()
-	c.Kind, c.Flags, c.Count, c.m = kind, flags, count, m
+	c.Kind, c.Flags, c.Count = kind, flags, count // m is msgFor(h), rearmed by do
 	c.Msg = unsafe.Pointer(&m.hdr)
 	if kind == OpRecvMmsg || kind == OpSendMmsg {
 		c.Msg = unsafe.Pointer(&m.mm[m.mmOff])

@@ -201,6 +201,6 @@ func (fd *FD) nonblockOff() {
 func (fd *FD) zcLoop(h *Half, kind OpKind, other, count, flags int) (int, error) {
 	c := h.call()
 	defer c.reset()
-	c.Kind, c.Fd, c.Count, c.Flags = kind, other, count, flags
+	c.Kind, c.Fd, c.Count, c.Flags = kind, int32(other), count, flags
 	return fd.do(h, c, true)
 }

@@ -92,7 +92,7 @@ func (fd *FD) release() {
 	// even then, and a retry could close a number someone else just got.
 	unix.Close(fd.Sysfd)
 	fd.addrMu.Lock()
-	l := fd.listener
+	l := fd.listenerLocked()
 	fd.addrMu.Unlock()
 	if l != nil && l.unlink && l.unixPath != "" {
 		unix.Unlink(l.unixPath)

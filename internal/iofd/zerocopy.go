@@ -11,7 +11,8 @@ import (
 // zcState is what only a Conn that io.Copy has used carries: the bytes
 // its io.ReaderFrom and io.WriterTo moved (ZeroCopyStats) and the count of
 // zero-copy calls in flight that need the socket in O_NONBLOCK (sendfile
-// and splice have no MSG_DONTWAIT). FD.zeroCopy makes it on first use.
+// and splice have no MSG_DONTWAIT). It lives in the FD's extras, made on
+// first use (FD.zeroCopy).
 type zcState struct {
 	sendfile, splice, copied atomic.Uint64
 
@@ -21,13 +22,7 @@ type zcState struct {
 }
 
 // zeroCopy is fd's zcState, made on first use.
-func (fd *FD) zeroCopy() *zcState {
-	if z := fd.zc.Load(); z != nil {
-		return z
-	}
-	fd.zc.CompareAndSwap(nil, new(zcState))
-	return fd.zc.Load()
-}
+func (fd *FD) zeroCopy() *zcState { return &fd.extra().zc }
 
 // copyBufSize is the copy loops' buffer, as io.Copy's.
 const copyBufSize = 32 << 10
@@ -85,9 +80,9 @@ func (r fdReader) Read(p []byte) (int, error) {
 // moved each way: by sendfile(2), by splice(2), and copied through user
 // space by ReadFromGeneric and WriteToGeneric.
 func (fd *FD) ZeroCopyStats() (sendfile, splice, copied uint64) {
-	z := fd.zc.Load()
-	if z == nil {
+	x := fd.ext.Load()
+	if x == nil {
 		return 0, 0, 0
 	}
-	return z.sendfile.Load(), z.splice.Load(), z.copied.Load()
+	return x.zc.sendfile.Load(), x.zc.splice.Load(), x.zc.copied.Load()
 }
