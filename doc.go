@@ -18,6 +18,35 @@
 //	async      async      io_uring: the kernel does     "done", by completion  a ring per process; batched            many operations in flight from one
 //	                      the copy                                             submissions, pinned buffers            goroutine; fewer syscalls per message
 //
+// # Two shapes
+//
+// Each model comes in two shapes. The Conn shape (New, Dial, Listen,
+// ListenPacket) is a goroutine per connection whose Recv and Send wait by
+// the model; it is a net.Conn, for code written against package net. The
+// loop shape is the model as Stevens draws it: an Engine (NewEngine,
+// Serve, Shutdown) runs a few loops that the kernel wakes, and each calls a
+// Handler back with the bytes that arrived (see Handler and EventConn).
+// In every model but blocking, an idle connection then holds no goroutine
+// and no read buffer, only the engine's few hundred bytes of state.
+//
+//	model      the Engine's loops wait by                                 pick the loop shape for
+//	---------  ---------------------------------------------------------  ------------------------------------------------
+//	blocking   nothing shared: a goroutine per connection asleep in       comparing: it keeps a thread per connection
+//	           recv(2), calling the handler
+//	nonblock   asking every connection in turn (MSG_DONTWAIT), napping    a few connections; it spends CPU while idle
+//	           when a whole round found nothing
+//	multiplex  epoll_wait (or poll, select), one loop per CPU             many connections, small messages
+//	sigdriven  the loop thread's real-time signal queue, si_fd naming     seeing the model; it costs about what epoll does
+//	           the socket; a rescan when the queue overflows
+//	async      io_uring, one ring per loop: multishot accept, multishot   many connections; the kernel does the copies
+//	           receive into provided buffers, sends on the ring
+//
+// Pick the Conn shape for work that blocks (crypto/tls, net/http, a
+// database call) or needs net's types; the loop shape for many connections
+// and small messages, with a handler that never blocks. EventConn.Detach
+// hands a connection from the loop to the model's Conn, with the bytes
+// already read.
+//
 // Stevens tells it as five people fishing. The blocking fisher holds the
 // rod and waits. The non-blocking one checks the line, walks off, and comes
 // back to check again. The multiplexing one watches a dozen rods with bells
@@ -25,10 +54,11 @@
 // phone when there is a bite. The asynchronous one hires someone who lands
 // the fish, cleans it, and delivers it to the door.
 //
-// The contract every Conn keeps is on the Conn type. The conntest package
-// checks it and can check any other implementation. The command
-// cmd/iomodel measures the five models side by side against package net on
-// the machine it runs on.
+// The contract every Conn keeps is on the Conn type, the loop shape's on
+// Handler and EventConn. The conntest package checks both (Run, RunEngine)
+// and can check any other implementation. The command cmd/iomodel measures
+// the five models in both shapes side by side against package net (and,
+// for the loop shape, Redis, gnet and nbio) on the machine it runs on.
 //
 // # Where a model is not net
 //

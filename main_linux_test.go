@@ -12,6 +12,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if model := os.Getenv(idleEnv); model != "" {
+		os.Exit(idleChild(model)) // BenchmarkIdleConn's child
+	}
 	// Examples cannot skip. Where io_uring is absent or forbidden, run the
 	// tests only (unless -run says otherwise) and say why.
 	if r, err := async.NewRing(0); err != nil {

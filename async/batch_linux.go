@@ -53,19 +53,13 @@ func (c *chain) grow(n int) []*uring.Req {
 // datagram that failed and reports its error.
 //
 // The chain has no linked timeout (await: the caller's timer and the
-// cancel bound it). An AF_UNIX datagram send takes the loop's fallback, as
-// a lone one does (Complete); so does a kernel without RECVMSG or SENDMSG.
+// cancel bound it). An AF_UNIX datagram send is not performed here, as a
+// lone one is not (performs); nor on a kernel without RECVMSG or SENDMSG.
 func (l *lifecycle) batch(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 	recv := op.Kind == iofd.OpRecvMmsg
-	opcode, flags := uint8(uring.IORING_OP_RECVMSG), op.Flags
+	flags := op.Flags
 	if !recv {
-		opcode, flags = uring.IORING_OP_SENDMSG, flags|unix.MSG_NOSIGNAL
-		if fd.Kind == iofd.Datagram && fd.Family == unix.AF_UNIX {
-			return 0, unix.ENOSYS
-		}
-	}
-	if !l.supports(opcode) || op.Msg == nil || op.Count <= 0 {
-		return 0, unix.ENOSYS
+		flags |= unix.MSG_NOSIGNAL
 	}
 	dl := h.Deadline()
 	if dl != 0 && dl <= time.Now().UnixNano() {
@@ -73,7 +67,7 @@ func (l *lifecycle) batch(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
 	}
 	n := min(op.Count, l.ring.MaxChain())
 	hdrs := unsafe.Slice((*iofd.Mmsghdr)(op.Msg), n)
-	qs := l.dir[h.Dir()].batch.grow(n)
+	qs := l.dirOf(h).batch.grow(n)
 	for i, q := range qs {
 		f := flags
 		if i > 0 {

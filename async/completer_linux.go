@@ -15,10 +15,11 @@ import (
 	"github.com/iomodel/iomodel/internal/uring"
 )
 
-// lifecycle is the ring's part in one descriptor's life. It is the FD's
-// iofd.Completer, the model's hook into the loop every model shares (Direct:
-// try the system call first?; Wait: after EAGAIN, yield or hand over;
-// Complete: the request on the ring), and its iofd.Hooks (Evict, Destroy).
+// lifecycle is the ring's part in one descriptor's life: the FD's
+// iofd.Driver, the model's hook into the loop every model shares (Try: the
+// system call first, or straight to the ring; Wait: after EAGAIN, yield,
+// or the request on the ring; Evict and Destroy: its cancels and its
+// release).
 type lifecycle struct {
 	ring *uring.Ring
 	ops  uring.Tracker // SendAsync/RecvAsync requests and Close's cancel by fd, until the ring has reaped them
@@ -28,8 +29,10 @@ type lifecycle struct {
 
 	// One request per direction, reused by every call (used under that
 	// Half's lock): Recv and Accept in dir[iofd.Read], Send and Connect in
-	// dir[iofd.Write].
-	dir [2]direction
+	// dir[iofd.Write]. Each is made on the direction's first request
+	// (dirOf), so that an idle Conn, whose Write Half has never waited,
+	// holds one.
+	dir [2]*direction
 
 	// recvWaited: the last Recv was served by the ring; waitedBefore is
 	// its value when this Recv began. While many calls wait, a Recv that
@@ -46,48 +49,131 @@ type lifecycle struct {
 type direction struct {
 	q     uring.Req
 	one   [1]*uring.Req // q, as the chain of one that await submits
-	tried bool          // the loop's current attempt is its own system call
 	batch chain         // ReadBatch's or WriteBatch's requests (batch_linux.go)
 }
 
-var _ iofd.Completer = (*lifecycle)(nil)
+var _ iofd.Driver = (*lifecycle)(nil)
 
-// Direct: a socket speculates (one recv(2), send(2), recvmsg(2) or
-// sendmsg(2) with MSG_DONTWAIT on the caller's thread, accept4(2) on a
-// Listener's) unless WithRingOnly; what is not a socket and the zero-copy
-// calls go to the ring at once. While more calls wait than there are Ps,
-// a Recv whose previous Recv also waited skips the attempt: it most likely
-// waits as well, and a doomed attempt at submission would run on the ring's
-// thread, the busiest one.
-func (l *lifecycle) Direct(fd *iofd.FD, h *iofd.Half, op iofd.OpKind, attempt int) bool {
-	d := l.speculate && speculative(op)
-	if op == iofd.OpRecv {
-		if attempt == 0 {
+// dirOf is h's direction, made on first use. Call it with h's lock held.
+func (l *lifecycle) dirOf(h *iofd.Half) *direction {
+	d := l.dir[h.Dir()]
+	if d == nil {
+		d = new(direction)
+		l.dir[h.Dir()] = d
+	}
+	return d
+}
+
+// Try makes the loop's attempt at c. A socket speculates (one recv(2),
+// send(2), recvmsg(2) or sendmsg(2) with MSG_DONTWAIT on the caller's
+// thread, accept4(2) on a Listener's) unless WithRingOnly; what is not a
+// socket and the zero-copy calls go to the ring at once (Skip). While more
+// calls wait than there are Ps, a Recv whose previous Recv also waited
+// skips the attempt: it most likely waits as well, and a doomed attempt at
+// submission would run on the ring's thread, the busiest one. What the
+// ring cannot perform (performs) is always tried here.
+func (l *lifecycle) Try(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) {
+	if !l.performs(fd, c) || c.Flags&unix.MSG_DONTWAIT != 0 && c.Kind != iofd.OpAccept {
+		// A batch's own MSG_DONTWAIT: one attempt, and its EAGAIN.
+		return c.Sys(fd, h)
+	}
+	d := l.speculate && speculative(c.Kind)
+	if c.Kind == iofd.OpRecv {
+		if c.Attempt == 0 {
 			l.waitedBefore, l.recvWaited = l.recvWaited, false
 		}
 		d = d && !(l.waitedBefore && iofd.Crowded())
 	}
-	l.dir[h.Dir()].tried = d
-	return d
+	if !d {
+		return c.Skip()
+	}
+	return c.Sys(fd, h)
 }
 
-// Wait, after the loop's own attempt found EAGAIN, gives the CPU away for a
+// Wait, after the loop's attempt found EAGAIN, gives the CPU away for a
 // moment while few calls wait (the answer is often a moment away: see
 // iofd.ShouldYield) and has the loop try again; otherwise, and when no
-// attempt was made, it hands the call to Complete.
-func (l *lifecycle) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
-	if l.dir[h.Dir()].tried && iofd.ShouldYield(attempt) {
-		iofd.YieldThread()
-		return nil
+// attempt was made, it performs the call on the ring (complete). A call the
+// ring cannot perform waits for readiness with IORING_OP_POLL_ADD
+// (ready), and the loop makes the system call again.
+func (l *lifecycle) Wait(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) {
+	if !l.performs(fd, c) {
+		return l.ready(fd, h, c)
 	}
-	return iofd.ErrHandOver
+	if c.Tried() && iofd.ShouldYield(c.Attempt) {
+		iofd.YieldThread()
+		return c.Woken()
+	}
+	return l.complete(fd, h, &c.Op)
 }
 
-// Complete performs op as one request on the ring: IORING_OP_RECV, READ,
+// performs reports whether the ring performs c (complete); the rest the
+// loop does itself, waiting for readiness between attempts (ready):
+// sendfile (io_uring has none), RawConn's function, an accept on a
+// speculating Listener (whose socket is O_NONBLOCK, where an ACCEPT would
+// complete at once with EAGAIN: openListener), an AF_UNIX datagram send
+// (complete says why), and an opcode this kernel's IORING_REGISTER_PROBE
+// did not report.
+func (l *lifecycle) performs(fd *iofd.FD, c *iofd.Call) bool {
+	switch c.Kind {
+	case iofd.OpRecv, iofd.OpRead, iofd.OpSend, iofd.OpWrite, iofd.OpConnect:
+		return true
+	case iofd.OpAccept:
+		return !l.speculate
+	case iofd.OpRecvMsg:
+		return c.Msg != nil && l.supports(uring.IORING_OP_RECVMSG)
+	case iofd.OpSendMsg:
+		return c.Msg != nil && !unixDatagram(fd) && l.supports(uring.IORING_OP_SENDMSG)
+	case iofd.OpWritev:
+		if fd.Kind.IsSocket() {
+			return c.Msg != nil && l.supports(uring.IORING_OP_SENDMSG)
+		}
+		return c.Msg != nil && l.supports(uring.IORING_OP_WRITEV)
+	case iofd.OpRecvMmsg:
+		return c.Msg != nil && c.Count > 0 && l.supports(uring.IORING_OP_RECVMSG)
+	case iofd.OpSendMmsg:
+		return c.Msg != nil && c.Count > 0 && !unixDatagram(fd) && l.supports(uring.IORING_OP_SENDMSG)
+	case iofd.OpSplice:
+		return l.supports(uring.IORING_OP_SPLICE) && l.supports(uring.IORING_OP_POLL_ADD)
+	}
+	return false // OpSendfile, OpPoll
+}
+
+// unixDatagram reports whether fd is an AF_UNIX datagram socket, whose
+// sends the ring does not perform: such a send fails with EAGAIN when the
+// receiver's queue is full, while poll(2) says the sender is writable (its
+// own buffer has room): a SENDMSG the ring parks on its poll was seen to
+// wait for ever in about half of conntest's concurrent runs. The loop
+// sends itself and asks the ring for writability between tries.
+func unixDatagram(fd *iofd.FD) bool { return fd.Kind == iofd.Datagram && fd.Family == unix.AF_UNIX }
+
+// ready waits until fd is ready in h's direction with a one-shot
+// IORING_OP_POLL_ADD (or, on a ring without it, poll(2) for at most 10
+// ms), then has the loop try again.
+func (l *lifecycle) ready(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) {
+	if l.supports(uring.IORING_OP_POLL_ADD) {
+		q := &l.dirOf(h).q
+		q.PrepPollAdd(fd.Sysfd, uint32(h.Events()))
+		switch _, err := l.run(fd, h, q, iofd.OpPoll); err {
+		case nil, unix.ECANCELED, unix.EINTR:
+			return c.Woken()
+		default:
+			return 0, err
+		}
+	}
+	if err := fd.PollReady(h); err != nil {
+		return 0, err
+	}
+	return c.Woken()
+}
+
+// complete performs op as one request on the ring: IORING_OP_RECV, READ,
 // SEND (with op's MSG_NOSIGNAL), WRITE, ACCEPT, CONNECT, RECVMSG, SENDMSG
 // (with MSG_NOSIGNAL), WRITEV or SPLICE, bounded by a linked timeout for
 // the time left before the deadline, and returns when the kernel is done
-// with it. A request that follows an EAGAIN of the loop's is marked
+// with it: its result as the system call would have returned it (n ≥ 0,
+// or the errno; ECANCELED when withdrawn, for the loop's check to say
+// why). A request that follows an EAGAIN of the loop's is marked
 // IORING_RECVSEND_POLL_FIRST: the kernel arms its poll without trying once
 // more.
 //
@@ -99,14 +185,8 @@ func (l *lifecycle) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 //
 // recvmmsg and sendmmsg, which io_uring has not, are a chain of RECVMSGs
 // or SENDMSGs in one submission (batch_linux.go).
-//
-// What the ring cannot do is answered ENOSYS, and the loop then makes the
-// system call itself, waiting for readiness (OpPoll) between attempts:
-// sendfile (io_uring has none), an AF_UNIX datagram send (below), and an
-// opcode this kernel's IORING_REGISTER_PROBE did not report.
-func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
-	d := &l.dir[h.Dir()]
-	q := &d.q
+func (l *lifecycle) complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error) {
+	q := &l.dirOf(h).q
 	switch op.Kind {
 	case iofd.OpRecv:
 		q.PrepRecv(fd.Sysfd, op.Buf, 0)
@@ -118,62 +198,29 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 	case iofd.OpWrite:
 		q.PrepWrite(fd.Sysfd, op.Buf)
 	case iofd.OpAccept:
-		if l.speculate {
-			// A speculating Listener's socket is O_NONBLOCK, where an
-			// ACCEPT would complete at once with EAGAIN: the loop
-			// accepts itself and waits with POLL_ADD (openListener).
-			return 0, unix.ENOSYS
-		}
 		q.PrepAccept(fd.Sysfd, op.Flags)
 	case iofd.OpConnect:
-		if len(op.Addr) == 0 {
+		if len(op.Buf) == 0 {
 			return 0, unix.EINVAL
 		}
 		// PrepConnect copies the address into q, and the ring copies it
 		// into the request's slot, pinned for the ring's lifetime, where
-		// the kernel reads it: op.Addr need not outlive this call.
-		q.PrepConnect(fd.Sysfd, unsafe.Pointer(&op.Addr[0]), uint32(len(op.Addr)))
-	case iofd.OpPoll:
-		// RawConn's wait for readiness: IORING_OP_POLL_ADD, one shot.
-		q.PrepPollAdd(fd.Sysfd, uint32(op.Flags))
+		// the kernel reads it: op.Buf need not outlive this call.
+		q.PrepConnect(fd.Sysfd, unsafe.Pointer(&op.Buf[0]), uint32(len(op.Buf)))
 	case iofd.OpRecvMsg:
-		// The msghdr is the FD's, in place until Complete returns: the
+		// The msghdr is the FD's, in place until the call returns: the
 		// kernel reads it and writes back its lengths and flags there.
 		// The ring pins it and what it points at while it is submitted.
-		if !l.supports(uring.IORING_OP_RECVMSG) || op.Msg == nil {
-			return 0, unix.ENOSYS
-		}
 		q.PrepRecvMsg(fd.Sysfd, op.Msg, op.Flags)
 	case iofd.OpSendMsg:
-		if !l.supports(uring.IORING_OP_SENDMSG) || op.Msg == nil {
-			return 0, unix.ENOSYS
-		}
-		if fd.Kind == iofd.Datagram && fd.Family == unix.AF_UNIX {
-			// An AF_UNIX datagram send fails with EAGAIN when the
-			// receiver's queue is full, while poll(2) says the sender
-			// is writable (its own buffer has room): a SENDMSG the ring
-			// parks on its poll was seen to wait for ever in about half
-			// of conntest's concurrent runs. The loop's fallback sends
-			// itself and asks the ring for writability between tries.
-			return 0, unix.ENOSYS
-		}
 		q.PrepSendMsg(fd.Sysfd, op.Msg, op.Flags|unix.MSG_NOSIGNAL)
 	case iofd.OpWritev:
-		if op.Msg == nil {
-			return 0, unix.ENOSYS
-		}
 		m := (*unix.Msghdr)(op.Msg)
 		if fd.Kind.IsSocket() {
 			// Writev on a socket is SENDMSG (iofd hands it over as
 			// OpSendMsg; this is for a caller that does not).
-			if !l.supports(uring.IORING_OP_SENDMSG) {
-				return 0, unix.ENOSYS
-			}
 			q.PrepSendMsg(fd.Sysfd, op.Msg, unix.MSG_NOSIGNAL)
 		} else {
-			if !l.supports(uring.IORING_OP_WRITEV) {
-				return 0, unix.ENOSYS
-			}
 			q.PrepWritev(fd.Sysfd, unsafe.Pointer(m.Iov), int(m.Iovlen))
 		}
 	case iofd.OpSplice:
@@ -181,8 +228,7 @@ func (l *lifecycle) Complete(fd *iofd.FD, h *iofd.Half, op *iofd.Op) (int, error
 	case iofd.OpRecvMmsg, iofd.OpSendMmsg:
 		return l.batch(fd, h, op)
 	default:
-		// OpSendfile: see the doc above.
-		return 0, unix.ENOSYS
+		return 0, unix.ENOSYS // performs says no
 	}
 	if l.speculate && speculative(op.Kind) {
 		// The loop just saw EAGAIN, or skipped its attempt because the
@@ -217,7 +263,7 @@ var testSupports func(op uint8, probed bool) bool
 
 // run submits the request q describes, bounded by a linked timeout for the
 // time left before h's deadline, waits for it (await) and returns its
-// result as Complete does.
+// result as complete does.
 func (l *lifecycle) run(fd *iofd.FD, h *iofd.Half, q *uring.Req, kind iofd.OpKind) (int, error) {
 	dl := h.Deadline()
 	if dl != 0 {
@@ -227,7 +273,7 @@ func (l *lifecycle) run(fd *iofd.FD, h *iofd.Half, q *uring.Req, kind iofd.OpKin
 		}
 		q.SetTimeout(left)
 	}
-	d := &l.dir[h.Dir()]
+	d := l.dirOf(h)
 	d.one[0] = q
 	err := l.await(fd, h, d.one[:], dl)
 	d.one[0] = nil
@@ -274,9 +320,9 @@ func (l *lifecycle) splice(fd *iofd.FD, h *iofd.Half, q *uring.Req, op *iofd.Op)
 			return 0, unix.ECANCELED // the loop's check reports the close
 		}
 		if h.Dir() == iofd.Write {
-			q.PrepSplice(op.Fd, -1, fd.Sysfd, -1, op.Count, flags)
+			q.PrepSplice(int(op.Fd), -1, fd.Sysfd, -1, op.Count, flags)
 		} else {
-			q.PrepSplice(fd.Sysfd, -1, op.Fd, -1, op.Count, flags)
+			q.PrepSplice(fd.Sysfd, -1, int(op.Fd), -1, op.Count, flags)
 		}
 		n, err := l.run(fd, h, q, iofd.OpSplice)
 		if err != unix.EAGAIN {
@@ -361,8 +407,11 @@ var testHookSubmit func(*lifecycle)
 // among 5000 waiting connections compared 5000 requests, on the ring's one
 // thread (with Connection: close under wrk, a third of that thread's time).
 // An Op started after Close marked the FD closed cancels itself (start).
-func (l *lifecycle) Evict(fd *iofd.FD) {
-	if l.ops.Busy() {
+//
+// A moved deadline (h not nil) needs nothing either: the call's await
+// wakes on its token and cancels its request itself.
+func (l *lifecycle) Evict(fd *iofd.FD, h *iofd.Half) {
+	if h == nil && l.ops.Busy() {
 		l.ring.CancelFD(fd.Sysfd, &l.ops)
 	}
 }

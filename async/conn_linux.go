@@ -16,7 +16,7 @@ import (
 // closed sysfd and make it look open.
 func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
-	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Hooks: &c.life, Waiter: &c.life, Remote: remote})
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Driver: &c.life, Remote: remote})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -33,7 +33,7 @@ func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 // the Conns it accepts get o too, with the same ring.
 func openListener(sysfd int, o options) (*Listener, *iofd.FD, error) {
 	l := new(Listener)
-	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Hooks: &l.life, Waiter: &l.life})
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Completion, Driver: &l.life})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -41,7 +41,7 @@ func openListener(sysfd int, o options) (*Listener, *iofd.FD, error) {
 		// Accept speculates: its accept4(2) must not sleep (iofd.New
 		// made the socket blocking, for the ring's operations). When
 		// nothing waits in the backlog, the loop waits with POLL_ADD on
-		// the ring: Complete answers ENOSYS for OpAccept. With 5000
+		// the ring: performs is false for OpAccept. With 5000
 		// clients connecting at once, an IORING_OP_ACCEPT per Accept left
 		// the last accepted seconds late (README.md, "Accept").
 		if err := unix.SetNonblock(sysfd, true); err != nil {

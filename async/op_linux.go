@@ -50,7 +50,7 @@ func (c *Conn) start(recv bool, p []byte) *Op {
 	case recv:
 		q.PrepRead(c.fd.Sysfd, p)
 	case c.fd.Kind.IsSocket():
-		q.PrepSend(c.fd.Sysfd, p, unix.MSG_NOSIGNAL) // see Complete: no MSG_WAITALL
+		q.PrepSend(c.fd.Sysfd, p, unix.MSG_NOSIGNAL) // see complete: no MSG_WAITALL
 	default:
 		q.PrepWrite(c.fd.Sysfd, p)
 	}

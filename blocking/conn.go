@@ -13,6 +13,7 @@ const model = "blocking"
 // sockets. All methods are safe for concurrent use.
 type Conn struct {
 	fd *iofd.FD
+	k  sleeper
 }
 
 // New makes a Conn of fd and puts fd in blocking mode. On success the Conn
@@ -25,22 +26,16 @@ func New(fd int) (*Conn, error) {
 }
 
 func openConn(sysfd int, remote net.Addr) (*Conn, *iofd.FD, error) {
-	f, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Blocking, Hooks: evictor{}, Remote: remote})
+	c := new(Conn)
+	f, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Blocking, Driver: &c.k, Remote: remote})
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Conn{fd: f}, f, nil
+	c.fd = f
+	return c, f, nil
 }
 
 // dialOpener is how Dialer makes a Conn of a fresh socket; the connect
 // sleeps in the kernel (in poll(2), for writability), where a deadline or
 // Close reaches it.
 func dialOpener() iofd.Opener[*Conn] { return openConn }
-
-// evictor wakes calls sleeping on a socket when the Conn is closed:
-// shutdown(2) makes a blocked recv return 0, a blocked send EPIPE and a
-// blocked accept EINVAL, and the loops then see the Conn is closed.
-type evictor struct{}
-
-func (evictor) Evict(fd *iofd.FD) { fd.ShutdownBusy() }
-func (evictor) Destroy(*iofd.FD)  {}

@@ -67,8 +67,7 @@ func releaseDefault() {
 }
 
 // pollFD is what a Conn and a Listener share: the descriptor's lifecycle
-// (iofd.FD) and its place in a Poller. It is the model's iofd.Waiter and
-// iofd.Hooks.
+// (iofd.FD) and its place in a Poller. It is the model's iofd.Driver.
 type pollFD struct {
 	fd     *iofd.FD
 	p      *Poller
@@ -105,7 +104,7 @@ func (pd *pollFD) open(sysfd int, remote net.Addr, o options) error {
 		return iofd.NewError(model, sysfd, err)
 	}
 	pd.h = h
-	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: pd, Waiter: pd, Remote: remote})
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Driver: pd, Remote: remote})
 	if err != nil {
 		pd.sh.unregister(h)
 		pd.done()
@@ -123,29 +122,32 @@ func (pd *pollFD) done() {
 	}
 }
 
-// Wait is iofd.Waiter: after EAGAIN, have the poller watch this direction
+// Try is iofd.Driver: the system call, with MSG_DONTWAIT.
+func (pd *pollFD) Try(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) { return c.Sys(fd, h) }
+
+// Wait is iofd.Driver: after EAGAIN, have the poller watch this direction
 // (a no-op with epoll, where the fd is always watched) and sleep until the
 // poller latches readiness, the deadline passes or Close is called.
-func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
-	if iofd.ShouldYield(attempt) {
+func (pd *pollFD) Wait(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) {
+	if iofd.ShouldYield(c.Attempt) {
 		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
-		return nil
+		return c.Woken()
 	}
 	if err := pd.sh.want(pd.h, h.Dir()); err != nil {
-		return err
+		return 0, err
 	}
 	if pd.sh.edge {
 		pd.sh.pollNow()
 	}
 	h.Wait(0)
-	return nil
+	return c.Woken()
 }
 
-// Evict is iofd.Hooks: nothing sleeps in the kernel, and iofd has woken
+// Evict is iofd.Driver: nothing sleeps in the kernel, and iofd has woken
 // every waiter already.
-func (pd *pollFD) Evict(*iofd.FD) {}
+func (pd *pollFD) Evict(*iofd.FD, *iofd.Half) {}
 
-// Destroy is iofd.Hooks: it runs after the last call has returned, just
+// Destroy is iofd.Driver: it runs after the last call has returned, just
 // before close(2), and removes the fd from the poller (EPOLL_CTL_DEL).
 // Removing it first matters: epoll watches the open file description, not
 // the number (epoll(7), Q6), and after close(2) the number may be someone
@@ -180,7 +182,8 @@ func New(fd int, opts ...Option) (*Conn, error) {
 	return newWithOptions(fd, opts)
 }
 
-// open makes sysfd a Conn; remote is the peer's address if already known.
+// openConn makes sysfd a Conn; remote is the peer's address if already
+// known.
 func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
 	if err := c.pd.open(sysfd, remote, o); err != nil {

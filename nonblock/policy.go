@@ -47,7 +47,7 @@ func (p Policy) validate() error {
 	return nil
 }
 
-// waiter is a Policy at work: the iofd.Waiter of a Conn or Listener.
+// waiter is a Policy at work: the iofd.Driver of a Conn or Listener.
 type waiter struct {
 	p      Policy
 	poller *poller
@@ -70,12 +70,23 @@ func newWaiter(p Policy) waiter { return waiter{p: p, poller: pollerFor(p)} }
 // call at once.
 const yieldFor = 500 * time.Microsecond
 
-// Wait is one step of the Policy: a retry at once, a yield, or a wait in
-// the poller.
-func (w *waiter) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+// Try is iofd.Driver: the system call, with MSG_DONTWAIT (or on an
+// O_NONBLOCK descriptor).
+func (w *waiter) Try(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) { return c.Sys(fd, h) }
+
+// Evict is iofd.Driver: nothing waits elsewhere than in Half.Wait.
+func (w *waiter) Evict(*iofd.FD, *iofd.Half) {}
+
+// Destroy is iofd.Driver: nothing to undo.
+func (w *waiter) Destroy(*iofd.FD) {}
+
+// Wait is iofd.Driver: one step of the Policy: a retry at once, a yield,
+// or a wait in the poller.
+func (w *waiter) Wait(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) {
 	p := &w.p
+	attempt := c.Attempt
 	if attempt < p.Spins {
-		return nil
+		return c.Woken()
 	}
 	if y := attempt - p.Spins; y < p.Yields && !iofd.Crowded() { // attempt ≥ Spins: no overflow
 		now := time.Now()
@@ -92,7 +103,7 @@ func (w *waiter) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 			// poller at once.
 			runtime.Gosched()
 			iofd.YieldThread()
-			return nil
+			return c.Woken()
 		}
 	}
 	d, pw, call := h.Dir(), &w.waits[h.Dir()], h.Stats().Calls
@@ -107,5 +118,5 @@ func (w *waiter) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	}
 	w.polledCall[d], w.polled[d] = call, attempt
 	w.poller.wait(pw, fd.Sysfd, h)
-	return nil
+	return c.Woken()
 }

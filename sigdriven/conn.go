@@ -98,7 +98,8 @@ func New(fd int, opts ...Option) (*Conn, error) {
 	return newWithOptions(fd, opts)
 }
 
-// open makes sysfd a Conn; remote is the peer's address if already known.
+// openConn makes sysfd a Conn; remote is the peer's address if already
+// known.
 func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
 	c := new(Conn)
 	if err := c.s.open(sysfd, o, remote); err != nil {

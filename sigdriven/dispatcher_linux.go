@@ -363,7 +363,7 @@ func register(fd, sig int, r, w readier) (*registration, error) {
 }
 
 // unregister disarms the descriptor and forgets it. It must run before the
-// descriptor is closed (iofd's Hooks.Destroy).
+// descriptor is closed (iofd's Driver.Destroy).
 func (reg *registration) unregister() {
 	disarm(reg.fd)
 	if reg.b != nil {

@@ -11,7 +11,7 @@ import (
 
 // sigFD is what a Conn and a Listener share: the descriptor's lifecycle
 // (iofd.FD) and its registration for signals. It is the model's
-// iofd.Waiter and iofd.Hooks.
+// iofd.Driver.
 type sigFD struct {
 	fd     *iofd.FD
 	reg    *registration
@@ -37,7 +37,7 @@ func (s *sigFD) open(sysfd int, o options, remote net.Addr) error {
 	if o.broadcast {
 		sig = 0
 	}
-	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Hooks: s, Waiter: s, Remote: remote})
+	fd, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Driver: s, Remote: remote})
 	if err != nil {
 		return err
 	}
@@ -50,12 +50,16 @@ func (s *sigFD) open(sysfd int, o options, remote net.Addr) error {
 	return nil
 }
 
-// Wait is iofd.Waiter: after EAGAIN, wait until the dispatcher (or the
+// Try is iofd.Driver: the system call, with MSG_DONTWAIT.
+func (s *sigFD) Try(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) { return c.Sys(fd, h) }
+
+// Wait is iofd.Driver: after EAGAIN, wait until the dispatcher (or the
 // broadcaster) latches a wake-up for this direction, the deadline passes or
 // moves, or Close is called: a few yields (iofd.ShouldYield), then sleep
 // (see latch). A wake-up after which the call still found nothing to do is
 // counted as spurious.
-func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
+func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, c *iofd.Call) (int, error) {
+	attempt := c.Attempt
 	l := &s.rl
 	if h.Dir() == iofd.Write {
 		l = &s.wl
@@ -71,7 +75,7 @@ func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 	}
 	if iofd.ShouldYield(attempt) {
 		iofd.YieldThread() // see iofd.YieldSpins: often the answer is a moment away
-		return nil
+		return c.Woken()
 	}
 	if h.Dir() == iofd.Write && fd.Kind == iofd.Datagram && fd.Family == unix.AF_UNIX {
 		// An AF_UNIX datagram send fails with EAGAIN when the receiver's
@@ -80,18 +84,18 @@ func (s *sigFD) Wait(fd *iofd.FD, h *iofd.Half, attempt int) error {
 		// which had room all along. Look again after a pause that grows
 		// from 1 to 8 ms; Close and deadlines still end it at once.
 		h.Wait(time.Millisecond << min(attempt, 3))
-		return nil
+		return c.Woken()
 	}
 	l.wait()
 	l.woke = true
-	return nil
+	return c.Woken()
 }
 
-// Evict is iofd.Hooks: nothing sleeps in the kernel, and iofd has woken
+// Evict is iofd.Driver: nothing sleeps in the kernel, and iofd has woken
 // every waiter already.
-func (s *sigFD) Evict(*iofd.FD) {}
+func (s *sigFD) Evict(*iofd.FD, *iofd.Half) {}
 
-// Destroy is iofd.Hooks: after the last call, before close(2), the
+// Destroy is iofd.Driver: after the last call, before close(2), the
 // descriptor is disarmed (O_ASYNC off, no signal, no owner) and retired
 // from the dispatcher, so that its number, once reused, is not mistaken
 // for it.

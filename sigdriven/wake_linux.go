@@ -7,7 +7,7 @@ import (
 )
 
 // A latch is one direction's wake-up point, in front of its iofd.Half: the
-// dispatcher calls Ready, the waiting call (Waiter.Wait) parks in the Half.
+// dispatcher calls Ready, the waiting call (Driver.Wait) parks in the Half.
 // The state word tells Ready whether a goroutine sleeps there, so that the
 // dispatcher knows when it has woken one (and must let the scheduler run
 // it, see dispatcher.run); and a wake-up that comes while nobody waits is

@@ -184,8 +184,9 @@ func TestGSO(t *testing.T) {
 }
 
 // TestReadBatchClose: Close ends a ReadBatch waiting for its first
-// datagram, with net.ErrClosed, in every mode; the Completer that knows no
-// batch was asked, and the loop did the call itself.
+// datagram, with net.ErrClosed, in every mode; the Driver that skips its
+// attempts was asked to wait for the batch, and the loop did the call
+// itself.
 func TestReadBatchClose(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -212,9 +213,9 @@ func TestReadBatchClose(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("Close did not end ReadBatch")
 			}
-			if c, ok := cfg.Waiter.(*enosysCompleter); ok {
-				if _, asked := c.completes.Load(OpRecvMmsg); !asked {
-					t.Error("the Completer was not asked for OpRecvMmsg")
+			if d, ok := cfg.Driver.(*skipDriver); ok {
+				if _, asked := d.waits.Load(OpRecvMmsg); !asked {
+					t.Error("the Driver was not asked to wait for OpRecvMmsg")
 				}
 			}
 		})

@@ -32,10 +32,13 @@ func ListenContext[T any](ctx context.Context, lc *ListenConfig, model, network,
 	if err != nil {
 		return l, err
 	}
-	fd.acceptIdle, fd.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
+	fd.addrMu.Lock()
+	st := fd.listenLocked()
+	st.acceptIdle, st.acceptKA = lc.KeepAlive, lc.KeepAliveConfig
 	if path != "" {
-		fd.unixPath, fd.unlink = path, true
+		st.unixPath, st.unlink = path, true
 	}
+	fd.addrMu.Unlock()
 	return l, nil
 }
 
@@ -85,7 +88,7 @@ func listen[T any](ctx context.Context, lc *ListenConfig, network, address strin
 // made, false for one made from a descriptor.
 func (fd *FD) SetUnlinkOnClose(unlink bool) {
 	fd.addrMu.Lock()
-	fd.unlink = unlink
+	fd.listenLocked().unlink = unlink
 	fd.addrMu.Unlock()
 }
 
@@ -112,22 +115,18 @@ func (s sysRawConn) Write(f func(fd uintptr) bool) error {
 // Accept is every model's Accept: take a connection from the listening l
 // (waiting l's way), make it the model's with open, with the peer's address
 // accept(2) returned. Errors are *net.OpError with Op "accept".
-func Accept[T any](l *FD, open Opener[T]) (T, error) { return acceptWith(l, l.waiter, open) }
+func Accept[T any](l *FD, open Opener[T]) (T, error) { return acceptWith(l, true, open) }
 
 // TryAccept is one attempt at Accept that never waits: it fails with an
 // error wrapping EAGAIN if no connection is waiting (the non-blocking
 // model's TryAccept).
-func TryAccept[T any](l *FD, open Opener[T]) (T, error) { return acceptWith(l, nil, open) }
+func TryAccept[T any](l *FD, open Opener[T]) (T, error) { return acceptWith(l, false, open) }
 
-func acceptWith[T any](l *FD, w Waiter, open Opener[T]) (T, error) {
+func acceptWith[T any](l *FD, wait bool, open Opener[T]) (T, error) {
 	var zero T
-	nfd, sa, err := l.accept(w)
+	nfd, raddr, err := l.accept(wait)
 	if err != nil {
 		return zero, l.OpError("accept", err)
-	}
-	var raddr net.Addr
-	if sa != nil {
-		raddr = sock.Addr(l.sotype(), sa)
 	}
 	c, fd, err := open(nfd, raddr)
 	if err != nil {
@@ -135,161 +134,59 @@ func acceptWith[T any](l *FD, w Waiter, open Opener[T]) (T, error) {
 		return zero, l.OpError("accept", err)
 	}
 	fd.named(l.network) // as net's: an accepted conn is of its listener's network
-	if err := fd.tcpDefaults(l.acceptIdle, l.acceptKA); err != nil {
+	if err := fd.tcpDefaults(l.listenSettings()); err != nil {
 		fd.Close()
 		return zero, l.OpError("accept", err)
 	}
 	return c, nil
 }
 
-// accept is the accept loop: check, accept4(2) (close-on-exec; sockets are
-// made in the mode of the listener's model by its New), and on EAGAIN wait
-// w's way or hand the call to the Completer, whose result has no address.
-// A Completer that answers ENOSYS leaves the accept4 to the loop, which
-// then waits for readiness between tries (waitReady), as msgLoop does.
-func (fd *FD) accept(w Waiter) (int, unix.Sockaddr, error) {
+// accept is accept4(2) through the loop (close-on-exec; sockets are made
+// in the mode of the listener's model by its New), and the peer's address
+// it reported: nil when the Driver performed the accept itself and had
+// none to report.
+func (fd *FD) accept(wait bool) (int, net.Addr, error) {
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
 		return -1, nil, err
 	}
 	defer fd.Unlock(h)
-	f := fallible{c: fd.completerFor(w)}
-	for attempt := 0; ; attempt++ {
-		if err := fd.check(h); err != nil {
-			return -1, nil, err
-		}
-		nfd, sa, err := -1, unix.Sockaddr(nil), error(unix.EAGAIN)
-		tried := f.direct(fd, h, OpAccept, attempt)
-		if tried {
-			nfd, sa, err = fd.sysAccept(h)
-		}
-		if err == unix.EAGAIN {
-			var retry bool
-			if nfd, err, retry = fd.again(h, w, &f, &attempt, tried, Op{Kind: OpAccept, Flags: unix.SOCK_CLOEXEC}); retry {
-				continue
-			}
-		}
-		switch {
-		case err == nil:
-			h.calls.Add(1)
-			return nfd, sa, nil
-		case err == unix.EINTR || err == unix.ECONNABORTED || err == unix.ECANCELED:
-			// accept(2): a connection reset before it was taken is not
-			// the listener's failure; take the next one.
-		case fd.refs.closed():
-			return -1, nil, net.ErrClosed
-		case isErrno(err):
-			return -1, nil, os.NewSyscallError("accept4", err)
-		default:
-			return -1, nil, err
-		}
+	c := h.call()
+	defer c.reset()
+	c.Kind, c.Flags = OpAccept, unix.SOCK_CLOEXEC
+	nfd, err := fd.do(h, c, wait)
+	if err != nil {
+		return -1, nil, wrapName("accept4", err)
 	}
+	h.calls.Add(1)
+	return nfd, c.peer, nil
 }
 
-func (fd *FD) sysAccept(h *Half) (int, unix.Sockaddr, error) {
-	// Accept4 allocates the address it returns; each accept makes a Conn,
-	// which allocates anyway.
-	if fd.Mode == Blocking {
-		if err := fd.enterKernel(h); err != nil {
-			return -1, nil, err
-		}
-		nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_CLOEXEC)
-		fd.leaveKernel(h)
-		return nfd, sa, err
-	}
-	nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
-	h.syscalls.Add(1)
-	return nfd, sa, err
-}
-
-// connect connects the socket to sa. The socket was made non-blocking, so
-// connect(2) answers EINPROGRESS at once; the call then waits for
-// writability the model's way (the blocking model in poll(2), where a
-// signal reaches it as it reaches its other calls) and reads the result
-// with SO_ERROR, as connect(2) describes. A Completer performs the connect
-// itself. The error is the bare cause (an *os.SyscallError, net.ErrClosed,
-// os.ErrDeadlineExceeded): the caller wraps it as its "dial" error.
+// connect connects the socket to sa through the loop (OpConnect): the
+// socket was made non-blocking, so connect(2) answers EINPROGRESS at once;
+// the call then waits for writability the model's way (the blocking model
+// in poll(2), where a signal reaches it as it reaches its other calls) and
+// reads the result with SO_ERROR, as connect(2) describes, unless the
+// Driver performs the connect itself. The error is the bare cause (an
+// *os.SyscallError, net.ErrClosed, os.ErrDeadlineExceeded): the caller
+// wraps it as its "dial" error.
 func (fd *FD) connect(sa unix.Sockaddr) error {
 	h := &fd.Write
 	if err := fd.Lock(h); err != nil {
 		return err
 	}
 	defer fd.Unlock(h)
-	if fd.completer != nil {
-		return fd.completeConnect(h, sa)
-	}
-	if err := unix.SetNonblock(fd.Sysfd, true); err != nil {
-		return os.NewSyscallError("fcntl", err)
-	}
-	err := fd.connectNonblock(h, sa)
-	// Back to blocking, as the model's New left it: the readiness
-	// models' sockets use MSG_DONTWAIT, not O_NONBLOCK.
-	if e := unix.SetNonblock(fd.Sysfd, false); e != nil && err == nil {
-		err = os.NewSyscallError("fcntl", e)
-	}
-	return err
-}
-
-func (fd *FD) connectNonblock(h *Half, sa unix.Sockaddr) error {
-	switch err := unix.Connect(fd.Sysfd, sa); err {
-	case nil, unix.EISCONN:
-		return nil
-	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
-	default:
-		return os.NewSyscallError("connect", err)
-	}
-	for attempt := 0; ; attempt++ {
-		if err := fd.check(h); err != nil {
-			return err
-		}
-		if err := fd.waitReady(h, attempt); err != nil {
-			return err
-		}
-		if err := fd.check(h); err != nil {
-			return err
-		}
-		soerr, err := unix.GetsockoptInt(fd.Sysfd, unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil {
-			return os.NewSyscallError("getsockopt", err)
-		}
-		switch e := unix.Errno(soerr); e {
-		case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
-			continue
-		case 0, unix.EISCONN:
-			// SO_ERROR is 0 both while connecting and once connected:
-			// only getpeername(2) tells them apart.
-			if _, err := unix.Getpeername(fd.Sysfd); err == nil {
-				return nil
-			}
-		default:
-			return os.NewSyscallError("connect", e)
-		}
-	}
-}
-
-func (fd *FD) completeConnect(h *Half, sa unix.Sockaddr) error {
 	raw, err := sock.Raw(sa)
 	if err != nil {
 		return os.NewSyscallError("connect", err)
 	}
-	for {
-		if err := fd.check(h); err != nil {
-			return err
-		}
-		_, err := fd.completer.Complete(fd, h, &Op{Kind: OpConnect, Addr: raw})
-		switch err {
-		case nil, unix.EISCONN:
-			return nil
-		case unix.ECANCELED, unix.EINTR, unix.EALREADY:
-			// Closed or deadline: check decides. An interrupted connect(2)
-			// goes on in the background; asking again reports its end.
-		default:
-			if isErrno(err) {
-				return os.NewSyscallError("connect", err)
-			}
-			return err
-		}
+	c := h.call()
+	defer c.reset()
+	c.Kind, c.Buf = OpConnect, raw
+	if _, err := fd.do(h, c, true); err != nil && err != unix.EISCONN {
+		return wrapName("connect", err)
 	}
+	return nil
 }
 
 // CloseWrite shuts down the sending side of a socket (shutdown(2)
@@ -315,7 +212,7 @@ func (fd *FD) shutdown(how int) error {
 	return nil
 }
 
-// ShutdownBusy is the blocking model's Hooks.Evict: it wakes the calls
+// ShutdownBusy is the blocking model's Evict on Close: it wakes the calls
 // sleeping on a socket by shutting down the directions that have one
 // (shutdown(2)): a blocked recv returns 0, a blocked send EPIPE, a blocked
 // accept EINVAL, and the loops then see the FD is closed.

@@ -219,8 +219,8 @@ func dialOne[T any](ctx context.Context, d *DialConfig, network string, t sock.T
 			return fail(fd, err)
 		}
 	}
-	fd.Write.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { fd.Write.SetDeadline(aLongTimeAgo) })
+	fd.setHalfDeadline(&fd.Write, deadline)
+	stop := context.AfterFunc(ctx, func() { fd.setHalfDeadline(&fd.Write, aLongTimeAgo) })
 	err = fd.connect(t.Addr)
 	if !stop() && ctx.Err() == context.Canceled {
 		// Cancelled: whatever connect saw (the deadline moved to the
@@ -228,7 +228,7 @@ func dialOne[T any](ctx context.Context, d *DialConfig, network string, t sock.T
 		// reported as net reports it, as os.ErrDeadlineExceeded.
 		err = errCanceled
 	}
-	fd.Write.SetDeadline(time.Time{})
+	fd.setHalfDeadline(&fd.Write, time.Time{})
 	if err != nil {
 		return fail(fd, err)
 	}

@@ -31,28 +31,13 @@ const (
 	Completion
 )
 
-// Hooks is what a model must do at the two moments of the end of an FD.
-type Hooks interface {
-	// Evict runs once, in Close, after the FD is marked closed and every
-	// waiter has been woken: it unblocks calls that sleep in the kernel
-	// rather than in Wait (shutdown(2) for the blocking model, a ring
-	// cancel for the async one). It may be a no-op.
-	Evict(fd *FD)
-	// Destroy runs once, when the last reference is dropped after Close,
-	// just before close(2): it deregisters the descriptor from whatever
-	// watches it (epoll, the signal dispatcher, the ring).
-	Destroy(fd *FD)
-}
-
 // Config is what a model tells New.
 type Config struct {
 	Model string // "blocking", "nonblock", ...: named in New's errors
 	Mode  Mode
-	Hooks Hooks // may be nil
-	// Waiter is how Read, Write, Accept and Connect wait when a system
-	// call would block. nil: they never wait (they return the EAGAIN).
-	// A Waiter that is also a Completer performs the call itself.
-	Waiter Waiter
+	// Driver is how the calls are made and wait. nil: each call is one
+	// system call, which never waits (it returns the EAGAIN).
+	Driver Driver
 	// Remote, if not nil, is the peer's address, already known (from
 	// accept(2)): New does not ask getpeername(2) for it.
 	Remote net.Addr
@@ -62,46 +47,48 @@ type Config struct {
 // what New learned about it. All methods are safe for concurrent use.
 type FD struct {
 	Sysfd  int
-	Kind   Kind
 	Family int // AF_INET, AF_INET6, AF_UNIX for sockets, 0 otherwise
 	Model  string
+	Kind   Kind
 	Mode   Mode
 
 	Read, Write Half
 
 	refs      refs
-	closing   chan struct{}
-	hooks     Hooks
-	waiter    Waiter
-	completer Completer // waiter, if it is one
+	driver    Driver
 	network   string
-	recvFlags int
-	sendFlags int
+	recvFlags int32
+	sendFlags int32
+	// acceptFlags are accept4(2)'s flags beside SOCK_CLOEXEC:
+	// SOCK_NONBLOCK unless calls sleep in the kernel.
+	acceptFlags int32
 
 	addrMu       sync.Mutex
 	laddr, raddr net.Addr
-	unixPath     string // a Unix listener's socket file
-	unlink       bool   // remove unixPath when the FD is destroyed
 
-	// A listener's settings for the TCP connections it accepts.
-	acceptIdle time.Duration
-	acceptKA   net.KeepAliveConfig
+	// What only some descriptors use lives beside the FD, made on first
+	// use (extra), so that a stream connection, the common case, carries
+	// none of it.
+	ext atomic.Pointer[extras]
+}
 
-	// The kernel structures of the message, vector and batch calls, one
-	// set per direction, made on first use and reused under that Half's
-	// lock (msg_linux.go).
-	msgs [2]*msgState
+// extras is what only some FDs use: a listener's settings (listen.go),
+// the zero-copy calls' counters (zerocopy.go), and the kernel structures
+// of the message, vector and batch calls, one set per direction, reused
+// under that Half's lock (msg_linux.go).
+type extras struct {
+	listener *listenState // under the FD's addrMu
+	zc       zcState
+	msgs     [2]*msgState
+}
 
-	// Bytes moved by sendfile(2), by splice(2), and by the copy loops
-	// (ZeroCopyStats).
-	zcSendfile, zcSplice, zcCopied atomic.Uint64
-
-	// nonblockN counts the zero-copy calls in flight that need the socket
-	// in O_NONBLOCK (sendfile and splice have no MSG_DONTWAIT); under
-	// nonblockMu.
-	nonblockMu   sync.Mutex
-	nonblockN    int
-	nonblockKeep bool // the socket was O_NONBLOCK already: leave it so
+// extra is fd's extras, made on first use.
+func (fd *FD) extra() *extras {
+	if x := fd.ext.Load(); x != nil {
+		return x
+	}
+	fd.ext.CompareAndSwap(nil, new(extras))
+	return fd.ext.Load()
 }
 
 // New takes sysfd for a model. It checks that the descriptor is open, finds
@@ -112,14 +99,14 @@ type FD struct {
 // Unsupported error.
 func New(sysfd int, cfg Config) (*FD, error) {
 	fd := &FD{
-		Sysfd:   sysfd,
-		Model:   cfg.Model,
-		Mode:    cfg.Mode,
-		closing: make(chan struct{}),
-		hooks:   cfg.Hooks,
-		waiter:  cfg.Waiter,
+		Sysfd:  sysfd,
+		Model:  cfg.Model,
+		Mode:   cfg.Mode,
+		driver: cfg.Driver,
 	}
-	fd.completer, _ = cfg.Waiter.(Completer)
+	if fd.driver == nil {
+		fd.driver = noWait{}
+	}
 	fd.refs.init()
 	fd.Read.init(Read)
 	fd.Write.init(Write)
@@ -138,9 +125,6 @@ func NewError(model string, sysfd int, err error) error {
 // Network is the net package's name for the descriptor's network ("tcp",
 // "unix", ...), or "pipe", "char", "file" for what is not a socket.
 func (fd *FD) Network() string { return fd.network }
-
-// Closing is closed when Close is called; waiters select on it.
-func (fd *FD) Closing() <-chan struct{} { return fd.closing }
 
 // Closed reports whether Close has been called.
 func (fd *FD) Closed() bool { return fd.refs.closed() }
@@ -186,29 +170,24 @@ func (fd *FD) Unlock(h *Half) {
 }
 
 // Close marks the FD closed, wakes every waiter, lets the model unblock
-// calls sleeping in the kernel (Hooks.Evict) and drops the reference "open"
+// calls sleeping elsewhere (Driver.Evict) and drops the reference "open"
 // held; close(2) runs when the last call has returned. A second Close
 // returns an error wrapping net.ErrClosed.
 func (fd *FD) Close() error {
 	if !fd.refs.markClosed() {
 		return fd.OpError("close", net.ErrClosed)
 	}
-	close(fd.closing)
 	// A token in each Half: a call parked in Wait sleeps on its token
 	// alone, and must wake to see the FD closed.
 	fd.Read.Ready()
 	fd.Write.Ready()
-	if fd.hooks != nil {
-		fd.hooks.Evict(fd)
-	}
+	fd.driver.Evict(fd, nil)
 	fd.Decref()
 	return nil
 }
 
 func (fd *FD) destroy() {
-	if fd.hooks != nil {
-		fd.hooks.Destroy(fd)
-	}
+	fd.driver.Destroy(fd)
 	fd.release()
 }
 
@@ -234,13 +213,30 @@ func (fd *FD) setDeadline(t time.Time, read, write bool) error {
 		return fd.OpError("set", err)
 	}
 	if read {
-		fd.Read.SetDeadline(t)
+		fd.setHalfDeadline(&fd.Read, t)
 	}
 	if write {
-		fd.Write.SetDeadline(t)
+		fd.setHalfDeadline(&fd.Write, t)
 	}
 	return nil
 }
+
+// setHalfDeadline sets h's deadline and has the Driver evict a call that
+// waits in h elsewhere than in Half.Wait, so that it applies the new
+// deadline at once.
+func (fd *FD) setHalfDeadline(h *Half, t time.Time) {
+	h.setDeadline(t)
+	fd.driver.Evict(fd, h)
+}
+
+// noWait is the Driver of an FD made without one: each attempt is the
+// system call, which never waits, and an EAGAIN is the call's result.
+type noWait struct{}
+
+func (noWait) Try(fd *FD, h *Half, c *Call) (int, error) { return c.Sys(fd, h) }
+func (noWait) Wait(*FD, *Half, *Call) (int, error)       { return 0, errAgain }
+func (noWait) Evict(*FD, *Half)                          {}
+func (noWait) Destroy(*FD)                               {}
 
 // Stats reads the counters of both directions.
 func (fd *FD) Stats() iomodel.Stats {

@@ -29,45 +29,42 @@ func (d Dir) String() string {
 // across their wait, so one reader and one writer run at a time), its
 // deadline, its wake-up token, and its counters.
 //
-// The token is a channel with room for one value. Ready puts a value in if
-// there is room and never blocks; Wait takes it out. A wake-up that arrives
-// while nobody waits is therefore kept for the next Wait, and several
-// wake-ups before a Wait fold into one: the same ready/wait protocol as the
-// runtime's pdReady/pdWait, with a channel in place of a parked goroutine.
+// The token is the same ready/wait protocol as the runtime's
+// pdReady/pdWait, with a channel in place of a parked goroutine: Ready sets
+// latched and, once a call has waited here, puts a value in the wake
+// channel if there is room; Wait returns at once if latched was set, and
+// otherwise sleeps on the channel. A wake-up that arrives while nobody
+// waits is therefore kept for the next Wait, several wake-ups before a
+// Wait fold into one, and one that comes between Wait's look at latched
+// and its sleep finds the channel (made before that look). The channel
+// is made by the first Wait, so a direction that never waits (the Write
+// Half of most idle connections) costs none. A spurious return is
+// allowed: the caller checks and tries again.
 type Half struct {
 	mu       sync.Mutex
 	dir      Dir
+	latched  atomic.Bool
 	deadline atomic.Int64 // Unix nanoseconds; 0 means none
-	ready    chan struct{}
+	wake     atomic.Pointer[waker]
 	timer    *time.Timer // made on the first timed wait; used under mu
 
 	calls, syscalls, wouldBlock, waits, bytes atomic.Uint64
 
-	// A call that sleeps in the kernel (the blocking model) is reached by
-	// a signal: kernel is the thread it sleeps on (0: none), gen counts
-	// deadline changes, armed is the gen its socket timeout was armed
-	// from. interrupt, set by New in that model, interrupts it.
-	kernel     atomic.Int32
-	gen, armed atomic.Uint32
-	interrupt  func(h *Half)
-	timeoutSet bool  // the socket timeout is the "none" one; under mu
-	entered    int64 // when the call in the kernel entered it (nanotime); under mu
-
-	op Op // the call handed to a Completer (await); under mu
-
-	_ [64]byte // keep the two Halves' hot words on separate cache lines
+	c *Call // the call in flight, made on first use (call); under mu
 }
+
+// waker holds a Half's wake channel, one value of room.
+type waker struct{ c chan struct{} }
 
 // parked counts the calls parked in Wait, process-wide.
 var parked atomic.Int64
 
 func (h *Half) init(d Dir) {
 	h.dir = d
-	h.ready = make(chan struct{}, 1)
 }
 
 // Busy reports whether a call holds h's lock: whether one is in flight in
-// this direction. Meant for Hooks.Evict, once no new call can start.
+// this direction. Meant for Driver.Evict, once no new call can start.
 func (h *Half) Busy() bool {
 	if h.mu.TryLock() {
 		h.mu.Unlock()
@@ -83,23 +80,21 @@ func (h *Half) Dir() Dir { return h.dir }
 // to wait, returns from Wait and tries its system call again. Any goroutine
 // may call it at any time; it never blocks and never allocates.
 func (h *Half) Ready() {
-	select {
-	case h.ready <- struct{}{}:
-	default:
+	h.latched.Store(true)
+	if w := h.wake.Load(); w != nil {
+		select {
+		case w.c <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// SetDeadline sets h's deadline; the zero time means none. A call waiting in
-// h is woken so that it applies the new deadline at once: one parked in
-// Wait by its token, one sleeping in the kernel by a signal that makes its
-// system call fail with EINTR, after which it re-arms its socket timeout.
-func (h *Half) SetDeadline(t time.Time) {
+// setDeadline sets h's deadline; the zero time means none. A call parked
+// in Wait is woken by its token, so that it applies the new deadline at
+// once; FD.setDeadline then has the Driver evict one that waits elsewhere.
+func (h *Half) setDeadline(t time.Time) {
 	h.deadline.Store(deadlineNanos(t))
-	h.gen.Add(1)
 	h.Ready()
-	if h.interrupt != nil && h.kernel.Load() != 0 {
-		h.interrupt(h)
-	}
 }
 
 // Deadline reports h's deadline in Unix nanoseconds, 0 if none.
@@ -145,30 +140,50 @@ func (h *Half) Wait(max time.Duration) {
 			d = left
 		}
 	}
-	parked.Add(1)
-	defer parked.Add(-1)
-	if d <= 0 {
-		<-h.ready
+	c := h.Token()
+	if h.latched.Swap(false) {
 		return
 	}
+	parked.Add(1)
+	if d <= 0 {
+		// The idle call's park: a frame as small as can be, since a
+		// parked goroutine's stack is what an idle Conn costs most.
+		<-c
+	} else {
+		h.sleep(c, d)
+	}
+	parked.Add(-1)
+	// The wake-up is taken; one that came after it left a value in c.
+	h.latched.Store(false)
+}
+
+// sleep is Wait's timed park: the token or d, whichever comes first.
+func (h *Half) sleep(c chan struct{}, d time.Duration) {
 	if h.timer == nil {
 		h.timer = time.NewTimer(d)
 	} else {
 		h.timer.Reset(d)
 	}
 	select {
-	case <-h.ready:
+	case <-c:
 	case <-h.timer.C:
 	}
 	// Since Go 1.23 Stop guarantees no stale value is left in timer.C.
 	h.timer.Stop()
 }
 
-// Token is h's wake-up token channel, for a model that signals its own
-// completions there with a non-blocking send, as Ready does (the async
-// model: the ring signals a request's completion on its caller's token),
-// and waits for them with Wait.
-func (h *Half) Token() chan struct{} { return h.ready }
+// Token is h's wake channel, made on first use, for a model that signals
+// its own completions there with a non-blocking send, as Ready does (the
+// async model: the ring signals a request's completion on its caller's
+// token), and waits for them with Wait. Call it with h's lock held.
+func (h *Half) Token() chan struct{} {
+	if w := h.wake.Load(); w != nil {
+		return w.c
+	}
+	w := &waker{c: make(chan struct{}, 1)}
+	h.wake.Store(w)
+	return w.c
+}
 
 // Stats reads h's counters.
 func (h *Half) Stats() iomodel.DirStats {

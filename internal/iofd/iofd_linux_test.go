@@ -16,9 +16,18 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type countingHooks struct{ evicts, destroys atomic.Int32 }
+// countingHooks counts the Evicts of a Close and the Destroys; its calls
+// never wait.
+type countingHooks struct {
+	noWait
+	evicts, destroys atomic.Int32
+}
 
-func (h *countingHooks) Evict(*FD)   { h.evicts.Add(1) }
+func (h *countingHooks) Evict(_ *FD, half *Half) {
+	if half == nil {
+		h.evicts.Add(1)
+	}
+}
 func (h *countingHooks) Destroy(*FD) { h.destroys.Add(1) }
 
 func socketpair(t *testing.T, sotype int) (int, int) {
@@ -41,7 +50,7 @@ func TestCloseWaitsForLastReference(t *testing.T) {
 	a, b := socketpair(t, unix.SOCK_STREAM)
 	defer unix.Close(b)
 	hooks := &countingHooks{}
-	fd, err := New(a, Config{Model: "test", Mode: Nonblocking, Hooks: hooks})
+	fd, err := New(a, Config{Model: "test", Mode: Nonblocking, Driver: hooks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +119,7 @@ func TestWaitWakesOnCloseAndDeadline(t *testing.T) {
 		fd.Read.Wait(0)
 		close(done)
 	}()
-	fd.Read.SetDeadline(time.Now().Add(10 * time.Millisecond)) // wakes it, or it sees it
+	fd.SetReadDeadline(time.Now().Add(10 * time.Millisecond)) // wakes it, or it sees it
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

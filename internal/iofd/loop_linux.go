@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// check is what every loop does before every system call: a closed FD or a
+// check is what the loop does before every attempt: a closed FD or a
 // passed deadline ends the call, even when data is ready.
 func (fd *FD) check(h *Half) error {
 	if fd.refs.closed() {
@@ -20,12 +20,87 @@ func (fd *FD) check(h *Half) error {
 	return nil
 }
 
-// recv is the one read loop: check, attempt, and on EAGAIN wait with w (or
-// hand the call to fd's Completer); with w nil the EAGAIN is returned (the
-// non-blocking model's TryRecv). It returns at least one byte, io.EOF at the
-// end of a stream (0 bytes and an empty datagram are 0, nil), or an error
-// from OpError.
-func (fd *FD) recv(p []byte, w Waiter) (int, error) {
+// do is the one loop every operation goes through (Recv, Send, the
+// message, vector and batch calls, Accept, connect, sendfile, splice and
+// RawConn's waits), with h locked and c describing the operation: check
+// closed and deadline before each attempt, the attempt (Driver.Try), and
+// on EAGAIN the Driver's Wait, which waits for readiness or has the kernel
+// perform the call; EINTR and ECANCELED (a signal, a moved deadline, a
+// withdrawn request) go round again. With wait false an EAGAIN is the
+// result (TryRecv, TrySend, a batch's own MSG_DONTWAIT). It returns the
+// system call's result, or the bare error (an errno, net.ErrClosed,
+// os.ErrDeadlineExceeded, a Driver's) for the caller to wrap.
+func (fd *FD) do(h *Half, c *Call, wait bool) (int, error) {
+	for c.Attempt = 0; ; c.Attempt++ {
+		if err := fd.check(h); err != nil {
+			return 0, err
+		}
+		if c.Kind.messages() {
+			fd.ext.Load().msgs[h.dir].rearm(c)
+		}
+		c.skipped = false
+		n, err := fd.driver.Try(fd, h, c)
+		if err == unix.EAGAIN {
+			if !c.skipped && c.Kind != OpConnect && c.Kind != OpPoll {
+				h.wouldBlock.Add(1)
+			}
+			if !wait {
+				return 0, err
+			}
+			n, err = fd.driver.Wait(fd, h, c)
+		}
+		if (err != nil || n == 0 && c.readsData(h)) && fd.refs.closed() {
+			// Close woke this call (shutdown(2) in the blocking model,
+			// a cancel on the ring): what it saw is the closing.
+			return 0, net.ErrClosed
+		}
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EINTR, unix.ECANCELED:
+			// A signal (the deadline moved), a wake-up, or a request
+			// withdrawn: check decides.
+			continue
+		case unix.ECONNABORTED:
+			if c.Kind == OpAccept {
+				continue // accept(2): a connection reset before it was taken; take the next one
+			}
+		case unix.EALREADY:
+			if c.Kind == OpConnect {
+				continue // an interrupted connect(2) goes on; asking again reports its end
+			}
+		}
+		return n, err
+	}
+}
+
+// messages reports whether k is one of the message, vector and batch
+// calls, whose headers (the Half's msgState) are rearmed before each
+// attempt.
+func (k OpKind) messages() bool {
+	switch k {
+	case OpRecvMsg, OpSendMsg, OpWritev, OpRecvMmsg, OpSendMmsg:
+		return true
+	}
+	return false
+}
+
+// readsData reports whether c moves data in from the descriptor, where 0
+// bytes is the end of the stream (or an empty datagram).
+func (c *Call) readsData(h *Half) bool {
+	switch c.Kind {
+	case OpRecv, OpRead, OpRecvMsg, OpRecvMmsg:
+		return true
+	case OpSplice:
+		return h.dir == Read
+	}
+	return false
+}
+
+// recv is Recv: at least one byte, io.EOF at the end of a stream (0 bytes
+// and an empty datagram are 0, nil), or an error from OpError. With wait
+// false an EAGAIN is returned (the non-blocking model's TryRecv).
+func (fd *FD) recv(p []byte, wait bool) (int, error) {
 	h := &fd.Read
 	if err := fd.Lock(h); err != nil {
 		return 0, fd.OpError("read", err)
@@ -38,55 +113,31 @@ func (fd *FD) recv(p []byte, w Waiter) (int, error) {
 	if len(p) > maxIO {
 		p = p[:maxIO]
 	}
-	kind := OpRead
+	c := h.call()
+	c.Kind, c.Buf = OpRead, p
 	if fd.Kind.IsSocket() {
-		kind = OpRecv
+		c.Kind = OpRecv
 	}
-	c := fd.completerFor(w)
-	for attempt := 0; ; attempt++ {
-		if err := fd.check(h); err != nil {
-			return 0, fd.OpError("read", err)
-		}
-		n, err := 0, error(unix.EAGAIN)
-		tried := c == nil || c.Direct(fd, h, kind, attempt)
-		if tried {
-			n, err = fd.sysRecv(h, p)
-		}
-		if err == unix.EAGAIN {
-			if n, err = fd.await(h, w, c, attempt, tried, Op{Kind: kind, Buf: p}); err == errAgain {
-				continue
-			}
-		}
-		if (n == 0 || err != nil) && fd.refs.closed() {
-			// Close woke this call (shutdown(2) in the blocking model,
-			// a cancel on the ring): what it saw is the closing.
-			return 0, fd.OpError("read", net.ErrClosed)
-		}
-		switch {
-		case err == nil && n == 0 && fd.Kind != Datagram:
-			return 0, io.EOF
-		case err == nil:
-			h.bytes.Add(uint64(n))
-			return n, nil
-		case err == unix.EINTR || err == unix.ECANCELED:
-			// A signal (the deadline moved), or the completer withdrew
-			// the call: check decides.
-		case isErrno(err):
-			return 0, fd.OpError("read", os.NewSyscallError(fd.recvName(), err))
-		default:
-			return 0, fd.OpError("read", err)
-		}
+	n, err := fd.do(h, c, wait)
+	c.reset() // let go of the caller's buffer
+	switch {
+	case err == nil && n == 0 && fd.Kind != Datagram:
+		return 0, io.EOF
+	case err == nil:
+		h.bytes.Add(uint64(n))
+		return n, nil
 	}
+	return 0, fd.OpError("read", wrapName(fd.recvName(), err))
 }
 
-// send is the one write loop: all of p on a stream (looping over short
-// writes), one message on a datagram or seqpacket socket. An empty p is an
-// empty datagram on a datagram socket, as package net sends; on a stream or
+// send is Send: all of p on a stream (looping over short writes), one
+// message on a datagram or seqpacket socket. An empty p is an empty
+// datagram on a datagram socket, as package net sends; on a stream or
 // seqpacket socket it sends nothing (net would send an empty seqpacket
-// record, which the peer cannot tell from the end of the connection). On EAGAIN it waits with w; with w nil
-// it returns what was written and the EAGAIN (the non-blocking model's
-// TrySend).
-func (fd *FD) send(p []byte, w Waiter) (int, error) {
+// record, which the peer cannot tell from the end of the connection).
+// With wait false it returns what was written and the EAGAIN (the
+// non-blocking model's TrySend).
+func (fd *FD) send(p []byte, wait bool) (int, error) {
 	h := &fd.Write
 	if err := fd.Lock(h); err != nil {
 		return 0, fd.OpError("write", err)
@@ -96,165 +147,40 @@ func (fd *FD) send(p []byte, w Waiter) (int, error) {
 	if len(p) == 0 && fd.Kind != Datagram {
 		return 0, nil
 	}
-	kind := OpWrite
+	c := h.call()
+	c.Kind, c.Flags = OpWrite, unix.MSG_NOSIGNAL
 	if fd.Kind.IsSocket() {
-		kind = OpSend
+		c.Kind = OpSend
 	}
-	c := fd.completerFor(w)
+	defer c.reset()
 	nn := 0
-	for attempt := 0; ; attempt++ {
-		if err := fd.check(h); err != nil {
-			return nn, fd.OpError("write", err)
+	for {
+		c.Buf = p[nn:]
+		if len(c.Buf) > maxIO && !fd.Kind.Messages() {
+			c.Buf = c.Buf[:maxIO]
 		}
-		chunk := p[nn:]
-		if len(chunk) > maxIO && !fd.Kind.Messages() {
-			chunk = chunk[:maxIO]
-		}
-		n, err := 0, error(unix.EAGAIN)
-		tried := c == nil || c.Direct(fd, h, kind, attempt)
-		if tried {
-			n, err = fd.sysSend(h, chunk)
-		}
-		if err == unix.EAGAIN {
-			if n, err = fd.await(h, w, c, attempt, tried, Op{Kind: kind, Buf: chunk, Flags: unix.MSG_NOSIGNAL}); err == errAgain {
-				continue
-			}
-		}
-		if err != nil && fd.refs.closed() {
-			return nn, fd.OpError("write", net.ErrClosed)
-		}
+		n, err := fd.do(h, c, wait)
 		if n > 0 {
 			nn += n
 			h.bytes.Add(uint64(n))
 		}
 		switch {
-		case err == nil && (nn == len(p) || fd.Kind.Messages()):
+		case err != nil:
+			return nn, fd.OpError("write", wrapName(fd.sendName(), err))
+		case nn == len(p) || fd.Kind.Messages():
 			return nn, nil
-		case err == nil:
-			attempt = -1 // a short write: the rest goes at once
-		case err == unix.EINTR || err == unix.ECANCELED:
-		case isErrno(err):
-			return nn, fd.OpError("write", os.NewSyscallError(fd.sendName(), err))
-		default:
-			return nn, fd.OpError("write", err)
 		}
+		// A short write: the rest goes at once.
 	}
 }
 
-// errAgain is await's "try the system call again": a type of its own, so
-// that it never compares equal to ErrHandOver.
-var errAgain error = tryAgain{}
-
-type tryAgain struct{}
-
-func (tryAgain) Error() string { return "iofd: try the system call again" }
-
-// await is what a loop does after EAGAIN: return it (w nil), wait for
-// readiness with w (errAgain: try again), or have the completer perform op.
-// tried says the EAGAIN came from a system call (not from a Completer's
-// Direct declining the attempt): only then is it a would-block.
-func (fd *FD) await(h *Half, w Waiter, c Completer, attempt int, tried bool, op Op) (int, error) {
-	if tried {
-		h.wouldBlock.Add(1)
-	}
-	if fd.Mode == Blocking {
-		return 0, fd.timedOut(h)
-	}
-	if w == nil {
-		return 0, unix.EAGAIN
-	}
-	switch err := w.Wait(fd, h, attempt); {
-	case err == nil:
-		return 0, errAgain
-	case err != ErrHandOver || c == nil:
-		return 0, err
-	}
-	// The Op lives in the Half, not on this frame: a pointer handed to an
-	// interface method escapes, and would cost an allocation per call.
-	h.op = op
-	n, err := c.Complete(fd, h, &h.op)
-	h.op = Op{} // let go of the caller's buffer
-	return n, err
-}
-
-// fallible is the Completer of a loop whose calls a Completer may not
-// know (msgLoop, zcLoop, accept): once it answers ENOSYS for the call's
-// kind, it is not asked again in that call; the loop makes the system call
-// itself and waits for readiness between attempts (waitReady: OpPoll on a
-// ring, or poll(2)).
-type fallible struct {
-	c        Completer
-	fallback bool
-}
-
-// direct reports whether the loop makes this attempt's system call itself
-// (Completer.Direct, or always without one or once fallen back).
-func (f *fallible) direct(fd *FD, h *Half, kind OpKind, attempt int) bool {
-	return f.c == nil || f.fallback || f.c.Direct(fd, h, kind, attempt)
-}
-
-// again is such a loop's step after EAGAIN: await with w and f's Completer,
-// or, fallen back, waitReady. retry says to go round the loop again; on
-// ENOSYS it also sets attempt to -1, so that the next attempt is the
-// loop's first of its own. Otherwise n and err are the call's result.
-func (fd *FD) again(h *Half, w Waiter, f *fallible, attempt *int, tried bool, op Op) (n int, err error, retry bool) {
-	if f.fallback {
-		h.wouldBlock.Add(1)
-		if err := fd.waitReady(h, *attempt); err != nil {
-			return 0, err, false
-		}
-		return 0, nil, true
-	}
-	n, err = fd.await(h, w, f.c, *attempt, tried, op)
-	switch {
-	case err == errAgain:
-		return 0, nil, true
-	case err == unix.ENOSYS && f.c != nil:
-		f.fallback, *attempt = true, -1
-		return 0, nil, true
-	}
-	return n, err, false
-}
-
-// completerFor is fd's Completer when w is its Waiter, nil otherwise.
-func (fd *FD) completerFor(w Waiter) Completer {
-	if w != nil && w == fd.waiter {
-		return fd.completer
-	}
-	return nil
-}
+// reset lets go of what c points at (the caller's buffers) once its call
+// is done.
+func (c *Call) reset() { *c = Call{} }
 
 func isErrno(err error) bool {
 	_, ok := err.(unix.Errno)
 	return ok
-}
-
-// sysRecv and sysSend are one attempt's system call; in the blocking model
-// it sleeps in the kernel, where a signal can reach it (kernelCall).
-func (fd *FD) sysRecv(h *Half, p []byte) (n int, err error) {
-	if fd.Mode == Blocking && fd.Kind.IsSocket() {
-		return fd.kernelCall(h, OpRecv, p)
-	}
-	if fd.Kind.IsSocket() {
-		n, err = recvfrom(fd.Sysfd, p, fd.recvFlags)
-	} else {
-		n, err = read(fd.Sysfd, p)
-	}
-	h.syscalls.Add(1)
-	return n, err
-}
-
-func (fd *FD) sysSend(h *Half, p []byte) (n int, err error) {
-	if fd.Mode == Blocking && fd.Kind.IsSocket() {
-		return fd.kernelCall(h, OpSend, p)
-	}
-	if fd.Kind.IsSocket() {
-		n, err = sendto(fd.Sysfd, p, fd.sendFlags)
-	} else {
-		n, err = write(fd.Sysfd, p)
-	}
-	h.syscalls.Add(1)
-	return n, err
 }
 
 func (fd *FD) recvName() string {

@@ -15,7 +15,7 @@ import (
 // msgState is one direction's kernel structures for the message calls: a
 // msghdr with one iovec and a sockaddr buffer for ReadFrom, WriteTo and
 // their kin, and the growing arrays of Writev and the batches. It lives in
-// the FD (FD.msgs), so that the kernel and a Completer can be handed
+// the FD's extras (FD.extra), so that the kernel and a Driver can be handed
 // pointers into it without an allocation per call, and is used only under
 // its Half's lock.
 type msgState struct {
@@ -55,10 +55,11 @@ type Mmsghdr struct {
 
 // msgFor is h's msgState, made on first use. Call it under h's lock.
 func (fd *FD) msgFor(h *Half) *msgState {
-	m := fd.msgs[h.dir]
+	x := fd.extra()
+	m := x.msgs[h.dir]
 	if m == nil {
 		m = new(msgState)
-		fd.msgs[h.dir] = m
+		x.msgs[h.dir] = m
 	}
 	return m
 }
@@ -88,11 +89,14 @@ func (m *msgState) set(p, oob []byte, namelen uint32) {
 	}
 }
 
-// rearm restores what the kernel rewrote in the last attempt.
-func (m *msgState) rearm() {
+// rearm restores what the kernel rewrote in the last attempt of c.
+func (m *msgState) rearm(c *Call) {
 	m.hdr.Namelen = m.namelen
 	m.hdr.SetControllen(m.controllen)
 	m.hdr.Flags = 0
+	if c.Kind == OpRecvMmsg || c.Kind == OpSendMmsg {
+		m.rearmBatch(c.Count)
+	}
 }
 
 // release lets go of the caller's buffers.
@@ -101,102 +105,30 @@ func (m *msgState) release() {
 	m.iov[0] = unix.Iovec{}
 }
 
-// msgLoop is the one loop for the message, vector and batch calls, as
-// recv and send are for the plain ones: check closed and deadline before
-// each attempt, the system call (sysMsg), on EAGAIN wait the FD's way or
-// hand the call to the Completer, retry EINTR and ECANCELED. A Completer
-// that answers ENOSYS for kind is not asked again in this call: the loop
-// makes the system call itself and waits for readiness between attempts
-// (waitReady: OpPoll, or poll(2)). flags are the call's own (MSG_*); sysMsg
-// adds the FD's MSG_DONTWAIT and MSG_NOSIGNAL. A MSG_DONTWAIT in flags is
-// the caller's: the loop does not wait, and returns the EAGAIN. It returns the system
-// call's result, or the bare error (an errno, net.ErrClosed,
-// os.ErrDeadlineExceeded, a Waiter's), for the caller to wrap.
+// msgLoop is the loop (do) for the message, vector and batch calls on m:
+// kind's system call of m's msghdr (OpRecvMsg, OpSendMsg, OpWritev) or
+// of count mmsghdrs from m.mmOff on (OpRecvMmsg, OpSendMmsg), m rearmed
+// before each attempt. flags are the call's own (MSG_*); the attempt adds
+// the FD's MSG_DONTWAIT and MSG_NOSIGNAL. A MSG_DONTWAIT in flags is the
+// caller's: the loop does not wait, and returns the EAGAIN, as x/net's
+// ReadBatch and WriteBatch do. It returns the system call's result, or
+// the bare error (an errno, net.ErrClosed, os.ErrDeadlineExceeded, a
+// Driver's), for the caller to wrap.
 func (fd *FD) msgLoop(h *Half, kind OpKind, m *msgState, flags, count int) (int, error) {
-	f := fallible{c: fd.completerFor(fd.waiter)}
-	for attempt := 0; ; attempt++ {
-		if err := fd.check(h); err != nil {
-			return 0, err
-		}
-		m.rearm()
-		if kind == OpRecvMmsg || kind == OpSendMmsg {
-			m.rearmBatch(count)
-		}
-		n, err := 0, error(unix.EAGAIN)
-		tried := f.direct(fd, h, kind, attempt)
-		if tried {
-			n, err = fd.sysMsg(h, kind, m, flags, count)
-		}
-		if err == unix.EAGAIN && tried && flags&unix.MSG_DONTWAIT != 0 {
-			// The caller's own MSG_DONTWAIT (a batch's flags): one
-			// attempt, and its EAGAIN, as x/net's ReadBatch and
-			// WriteBatch return it.
-			return 0, err
-		}
-		if err == unix.EAGAIN {
-			op := Op{Kind: kind, Flags: flags, Count: count, Msg: unsafe.Pointer(&m.hdr)}
-			if kind == OpRecvMmsg || kind == OpSendMmsg {
-				op.Msg = unsafe.Pointer(&m.mm[m.mmOff])
-			}
-			var retry bool
-			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried, op); retry {
-				continue
-			}
-		}
-		read := h.dir == Read
-		if kind == OpRecvMmsg && n == 1 && m.mm[m.mmOff].Len == 0 && m.mm[m.mmOff].Hdr.Namelen == 0 {
-			n = 0 // the empty "datagram" of shutdown(2), or a real one: closed decides
-			if !fd.refs.closed() {
-				n = 1
-			}
-		}
-		if (err != nil || read && n == 0) && fd.refs.closed() {
-			// Close woke this call (shutdown(2), a cancel on the ring).
-			return 0, net.ErrClosed
-		}
-		switch err {
-		case nil:
-			return n, nil
-		case unix.EINTR, unix.ECANCELED:
-			// A signal (the deadline moved), or the completer withdrew
-			// the call: check decides.
-		default:
-			return n, err
-		}
+	c := h.call()
+	defer c.reset()
+	c.Kind, c.Flags, c.Count = kind, flags, count // m is msgFor(h), rearmed by do
+	c.Msg = unsafe.Pointer(&m.hdr)
+	if kind == OpRecvMmsg || kind == OpSendMmsg {
+		c.Msg = unsafe.Pointer(&m.mm[m.mmOff])
 	}
-}
-
-// sysMsg is one attempt's system call: recvmsg, sendmsg, writev, recvmmsg
-// or sendmmsg on m. In the blocking model a socket call sleeps in the
-// kernel, where a signal reaches it (sleepCall).
-func (fd *FD) sysMsg(h *Half, kind OpKind, m *msgState, flags, count int) (int, error) {
-	s := uintptr(fd.Sysfd)
-	var trap, a3, a4 uintptr
-	var a2 unsafe.Pointer // converted to uintptr only in the call, so that m stays put and alive
-	switch kind {
-	case OpRecvMsg:
-		trap, a2, a3 = unix.SYS_RECVMSG, unsafe.Pointer(&m.hdr), uintptr(flags|fd.recvFlags)
-	case OpSendMsg:
-		trap, a2, a3 = unix.SYS_SENDMSG, unsafe.Pointer(&m.hdr), uintptr(flags|fd.sendFlags)
-	case OpWritev:
-		trap, a2, a3 = unix.SYS_WRITEV, unsafe.Pointer(m.hdr.Iov), uintptr(count)
-	case OpRecvMmsg:
-		// MSG_WAITFORONE: wait for the first datagram only (in the
-		// blocking model), then take what is there.
-		trap, a2, a3, a4 = unix.SYS_RECVMMSG, unsafe.Pointer(&m.mm[m.mmOff]), uintptr(count), uintptr(flags|fd.recvFlags|unix.MSG_WAITFORONE)
-	case OpSendMmsg:
-		trap, a2, a3, a4 = unix.SYS_SENDMMSG, unsafe.Pointer(&m.mm[m.mmOff]), uintptr(count), uintptr(flags|fd.sendFlags)
+	n, err := fd.do(h, c, flags&unix.MSG_DONTWAIT == 0)
+	if err == nil && kind == OpRecvMmsg && n == 1 && m.mm[m.mmOff].Len == 0 && m.mm[m.mmOff].Hdr.Namelen == 0 && fd.refs.closed() {
+		// The empty "datagram" of shutdown(2) that Close made, or a
+		// real one: closed decides.
+		return 0, net.ErrClosed
 	}
-	if fd.Mode == Blocking && fd.Kind.IsSocket() {
-		r, err := fd.sleepCall(h, trap, s, a2, a3, a4, 0, 0)
-		return int(r), err
-	}
-	r, _, e := unix.Syscall6(trap, s, uintptr(a2), a3, a4, 0, 0)
-	h.syscalls.Add(1)
-	if e != 0 {
-		return 0, e
-	}
-	return int(r), nil
+	return n, err
 }
 
 // msgSysName names kind's system call in errors.

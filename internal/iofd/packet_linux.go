@@ -32,7 +32,7 @@ func ListenPacketContext[T any](ctx context.Context, lc *ListenConfig, model, ne
 	}
 	if path != "" {
 		fd.addrMu.Lock()
-		fd.unixPath = path // for SetUnlinkOnClose(true); not removed by default
+		fd.listenLocked().unixPath = path // for SetUnlinkOnClose(true); not removed by default
 		fd.addrMu.Unlock()
 	}
 	return c, nil

@@ -18,38 +18,87 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pollWaiter is the simplest Waiter there is: poll(2) on the descriptor for
-// the Half's direction, for at most 10 ms, so that Close and deadlines are
-// seen soon after.
-type pollWaiter struct{}
+// pollDriver is the simplest readiness Driver there is: the system call,
+// and between attempts poll(2) on the descriptor for the Half's direction,
+// for at most 10 ms, so that Close and deadlines are seen soon after.
+type pollDriver struct{}
 
-func (pollWaiter) Wait(fd *FD, h *Half, attempt int) error {
-	ev := int16(unix.POLLIN)
-	if h.Dir() == Write {
-		ev = unix.POLLOUT
+func (pollDriver) Try(fd *FD, h *Half, c *Call) (int, error) { return c.Sys(fd, h) }
+func (pollDriver) Wait(fd *FD, h *Half, c *Call) (int, error) {
+	if err := fd.PollReady(h); err != nil {
+		return 0, err
 	}
-	unix.Poll([]unix.PollFd{{Fd: int32(fd.Sysfd), Events: ev}}, 10)
-	return nil
+	return c.Woken()
 }
+func (pollDriver) Evict(*FD, *Half) {}
+func (pollDriver) Destroy(*FD)      {}
 
-// enosysCompleter is a Completer that knows no operation: every call goes
-// to Complete, which answers ENOSYS, so the loop must fall back to its own
-// system calls and poll(2).
-type enosysCompleter struct{ completes sync.Map }
+// skipDriver is a Driver that would have the kernel perform every call and
+// can perform none: each call's first attempt is skipped (Call.Skip), and
+// its Wait, which notes the kind it was asked for, waits for readiness and
+// has the loop make the system call itself.
+type skipDriver struct{ waits sync.Map }
 
-func (c *enosysCompleter) Wait(*FD, *Half, int) error          { return ErrHandOver }
-func (c *enosysCompleter) Direct(*FD, *Half, OpKind, int) bool { return false }
-func (c *enosysCompleter) Complete(fd *FD, h *Half, op *Op) (int, error) {
-	c.completes.Store(op.Kind, true)
-	return 0, unix.ENOSYS
+func (d *skipDriver) Try(fd *FD, h *Half, c *Call) (int, error) {
+	if c.Attempt == 0 {
+		return c.Skip()
+	}
+	return c.Sys(fd, h)
 }
+func (d *skipDriver) Wait(fd *FD, h *Half, c *Call) (int, error) {
+	d.waits.Store(c.Kind, true)
+	if c.Tried() {
+		if err := fd.PollReady(h); err != nil {
+			return 0, err
+		}
+	}
+	return c.Woken()
+}
+func (d *skipDriver) Evict(*FD, *Half) {}
+func (d *skipDriver) Destroy(*FD)      {}
 
-// shutdownHooks is the blocking model's Evict: wake calls sleeping in the
-// kernel.
-type shutdownHooks struct{}
+// sleepDriver is the blocking model at its simplest: the descriptor is in
+// blocking mode and each attempt sleeps in the kernel, a socket's with a
+// timeout (SO_RCVTIMEO, SO_SNDTIMEO) of the time left before the deadline
+// and at most 50 ms, so that a deadline moved meanwhile is seen soon after;
+// connect and RawConn wait in poll(2). Close shuts down the busy
+// directions, which wakes their calls (ShutdownBusy).
+type sleepDriver struct{}
 
-func (shutdownHooks) Evict(fd *FD) { fd.ShutdownBusy() }
-func (shutdownHooks) Destroy(*FD)  {}
+func (sleepDriver) Try(fd *FD, h *Half, c *Call) (int, error) {
+	if fd.Kind.IsSocket() && c.Kind != OpConnect && c.Kind != OpPoll {
+		left := 50 * time.Millisecond
+		if dl := h.Deadline(); dl != 0 {
+			left = min(left, time.Until(time.Unix(0, dl)))
+		}
+		if left <= 0 {
+			return c.Woken() // the loop's check reports the deadline
+		}
+		opt := unix.SO_RCVTIMEO
+		if h.Dir() == Write {
+			opt = unix.SO_SNDTIMEO
+		}
+		tv := unix.NsecToTimeval(int64(left + time.Microsecond - 1))
+		if err := unix.SetsockoptTimeval(fd.Sysfd, unix.SOL_SOCKET, opt, &tv); err != nil {
+			return 0, err
+		}
+	}
+	return c.Sys(fd, h)
+}
+func (sleepDriver) Wait(fd *FD, h *Half, c *Call) (int, error) {
+	if c.Kind == OpConnect || c.Kind == OpPoll {
+		if err := fd.PollReady(h); err != nil {
+			return 0, err
+		}
+	}
+	return c.Woken() // a timeout ran out: the loop's check decides
+}
+func (sleepDriver) Evict(fd *FD, h *Half) {
+	if h == nil {
+		fd.ShutdownBusy()
+	}
+}
+func (sleepDriver) Destroy(*FD) {}
 
 type mode struct {
 	name string
@@ -57,9 +106,9 @@ type mode struct {
 }
 
 var modes = []mode{
-	{"nonblocking", func() Config { return Config{Model: "test", Mode: Nonblocking, Waiter: pollWaiter{}} }},
-	{"blocking", func() Config { return Config{Model: "test", Mode: Blocking, Hooks: shutdownHooks{}} }},
-	{"completion-enosys", func() Config { return Config{Model: "test", Mode: Completion, Waiter: &enosysCompleter{}} }},
+	{"nonblocking", func() Config { return Config{Model: "test", Mode: Nonblocking, Driver: pollDriver{}} }},
+	{"blocking", func() Config { return Config{Model: "test", Mode: Blocking, Driver: sleepDriver{}} }},
+	{"completion-skip", func() Config { return Config{Model: "test", Mode: Completion, Driver: &skipDriver{}} }},
 }
 
 func opener(cfg Config) Opener[*FD] {

@@ -7,78 +7,44 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// rawLoop is RawConn's Read and Write: the loop, with f as each attempt
+// (OpPoll) and the Driver's wait for readiness between attempts.
 func (fd *FD) rawLoop(h *Half, f func(fd uintptr) bool) error {
 	if err := fd.Lock(h); err != nil {
 		return err
 	}
 	defer fd.Unlock(h)
-	for attempt := 0; ; attempt++ {
-		if err := fd.check(h); err != nil {
-			return err
-		}
-		if f(uintptr(fd.Sysfd)) {
-			return nil
-		}
-		if err := fd.waitReady(h, attempt); err != nil {
-			return err
-		}
-	}
+	c := h.call()
+	defer c.reset()
+	c.Kind, c.Flags, c.raw = OpPoll, int(h.Events()), f
+	_, err := fd.do(h, c, true)
+	return err
 }
 
-// waitReady waits until h's direction is ready, the deadline passes or the
-// FD is closed, the model's way: its Waiter for the readiness models, an
-// OpPoll for a Completer that has one, and poll(2) in the kernel for the
-// blocking model (where SetDeadline and Close reach it as they reach its
-// other calls).
-func (fd *FD) waitReady(h *Half, attempt int) error {
-	events := int16(unix.POLLIN)
+// Events is the poll(2) event of h's direction: POLLIN or POLLOUT.
+func (h *Half) Events() int16 {
 	if h.dir == Write {
-		events = unix.POLLOUT
+		return unix.POLLOUT
 	}
-	switch {
-	case fd.completer != nil:
-		_, err := fd.completer.Complete(fd, h, &Op{Kind: OpPoll, Flags: int(events)})
-		switch err {
-		case nil, unix.ECANCELED, unix.EINTR:
-			return nil
-		case unix.ENOSYS:
-		default:
-			return err
-		}
-	case fd.Mode != Blocking && fd.waiter != nil:
-		return fd.waiter.Wait(fd, h, attempt)
-	}
-	return fd.pollKernel(h, events)
+	return unix.POLLIN
 }
 
-// pollKernel sleeps in poll(2) until fd is ready for events or h's deadline,
-// where a moved deadline's signal reaches it.
-func (fd *FD) pollKernel(h *Half, events int16) error {
-	var timeout int
-	for {
-		gen := h.gen.Load()
-		timeout = -1
-		if dl := h.deadline.Load(); dl != 0 {
-			left := dl - time.Now().UnixNano()
-			if left <= 0 {
-				return nil // check reports it
-			}
-			timeout = int((left + 999_999) / 1_000_000)
+// PollReady sleeps in poll(2) until the descriptor is ready in h's
+// direction, for at most 10 ms or until h's deadline: a Driver's wait for
+// readiness where it has no better one (nothing wakes poll(2) when the
+// deadline moves or the FD closes, hence the bound). It returns nil to
+// have the loop try again, or poll's error.
+func (fd *FD) PollReady(h *Half) error {
+	timeout := 10
+	if dl := h.deadline.Load(); dl != 0 {
+		left := dl - time.Now().UnixNano()
+		if left <= 0 {
+			return nil // check reports it
 		}
-		if h.interrupt == nil && (timeout < 0 || timeout > 10) {
-			// Nothing signals this thread when the deadline moves or
-			// the FD closes (only the blocking model has
-			// interruptKernel): look again every 10 ms.
-			timeout = 10
-		}
-		h.armed.Store(gen)
-		if markKernel(h, gen) {
-			break
-		}
+		timeout = min(timeout, int((left+999_999)/1_000_000))
 	}
-	pfd := []unix.PollFd{{Fd: int32(fd.Sysfd), Events: events}}
+	pfd := []unix.PollFd{{Fd: int32(fd.Sysfd), Events: h.Events()}}
 	_, err := unix.Poll(pfd, timeout)
-	unmarkKernel(h)
 	h.syscalls.Add(1)
 	if err != nil && err != unix.EINTR {
 		return os.NewSyscallError("poll", err)

@@ -2,7 +2,6 @@ package iofd
 
 import (
 	"io"
-	"net"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -128,7 +127,7 @@ func (fd *FD) sendfile(src int, remain int64) (written int64, handled bool, err 
 				remain -= int64(n)
 			}
 			h.bytes.Add(uint64(n))
-			fd.zcSendfile.Add(uint64(n))
+			fd.zeroCopy().sendfile.Add(uint64(n))
 		}
 		if err != nil {
 			if written == 0 && (err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP) {
@@ -164,21 +163,22 @@ func (fd *FD) nonblockOn() error {
 	if fd.Mode == Blocking {
 		return nil
 	}
-	fd.nonblockMu.Lock()
-	defer fd.nonblockMu.Unlock()
-	if fd.nonblockN == 0 {
+	z := fd.zeroCopy()
+	z.nonblockMu.Lock()
+	defer z.nonblockMu.Unlock()
+	if z.nonblockN == 0 {
 		fl, err := unix.FcntlInt(uintptr(fd.Sysfd), unix.F_GETFL, 0)
 		if err != nil {
 			return os.NewSyscallError("fcntl", err)
 		}
-		fd.nonblockKeep = fl&unix.O_NONBLOCK != 0
-		if !fd.nonblockKeep {
+		z.nonblockKeep = fl&unix.O_NONBLOCK != 0
+		if !z.nonblockKeep {
 			if err := unix.SetNonblock(fd.Sysfd, true); err != nil {
 				return os.NewSyscallError("fcntl", err)
 			}
 		}
 	}
-	fd.nonblockN++
+	z.nonblockN++
 	return nil
 }
 
@@ -186,78 +186,21 @@ func (fd *FD) nonblockOff() {
 	if fd.Mode == Blocking {
 		return
 	}
-	fd.nonblockMu.Lock()
-	defer fd.nonblockMu.Unlock()
-	fd.nonblockN--
-	if fd.nonblockN == 0 && !fd.nonblockKeep {
+	z := fd.zeroCopy()
+	z.nonblockMu.Lock()
+	defer z.nonblockMu.Unlock()
+	z.nonblockN--
+	if z.nonblockN == 0 && !z.nonblockKeep {
 		unix.SetNonblock(fd.Sysfd, false)
 	}
 }
 
-// zcLoop is the one loop for sendfile(2) and splice(2) on the FD's socket
-// (the other end is other: the file, or a pipe), as recv and send are for
-// theirs: check, attempt, on EAGAIN wait the FD's way or hand the call to
-// the Completer (OpSendfile, OpSplice), which may answer ENOSYS (the loop
-// then makes the call itself and waits with waitReady), retry EINTR and
-// ECANCELED. The caller holds h's lock. The error is bare.
+// zcLoop is the loop (do) for sendfile(2) and splice(2) on the FD's
+// socket, the other end being other (the file, or a pipe), count bytes at
+// most. The caller holds h's lock. The error is bare.
 func (fd *FD) zcLoop(h *Half, kind OpKind, other, count, flags int) (int, error) {
-	f := fallible{c: fd.completerFor(fd.waiter)}
-	for attempt := 0; ; attempt++ {
-		if err := fd.check(h); err != nil {
-			return 0, err
-		}
-		n, err := 0, error(unix.EAGAIN)
-		tried := f.direct(fd, h, kind, attempt)
-		if tried {
-			n, err = fd.sysZC(h, kind, other, count, flags)
-		}
-		if err == unix.EAGAIN {
-			var retry bool
-			if n, err, retry = fd.again(h, fd.waiter, &f, &attempt, tried, Op{Kind: kind, Fd: other, Count: count, Flags: flags}); retry {
-				continue
-			}
-		}
-		if (err != nil || n == 0 && h.dir == Read) && fd.refs.closed() {
-			return 0, net.ErrClosed
-		}
-		switch err {
-		case nil:
-			return n, nil
-		case unix.EINTR, unix.ECANCELED:
-		default:
-			return n, err
-		}
-	}
-}
-
-// sysZC is one attempt: sendfile(2) from other, or splice(2) between the
-// socket and the pipe other, in h's direction.
-func (fd *FD) sysZC(h *Half, kind OpKind, other, count, flags int) (n int, err error) {
-	kernel := fd.Mode == Blocking
-	if kernel {
-		if err := fd.enterKernel(h); err != nil {
-			return 0, err
-		}
-	}
-	switch {
-	case kind == OpSendfile:
-		n, err = unix.Sendfile(fd.Sysfd, other, nil, count)
-	case h.dir == Write:
-		var m int64
-		m, err = splice(other, nil, fd.Sysfd, nil, count, flags)
-		n = int(m)
-	default:
-		var m int64
-		m, err = splice(fd.Sysfd, nil, other, nil, count, flags)
-		n = int(m)
-	}
-	if kernel {
-		fd.leaveKernel(h)
-	} else {
-		h.syscalls.Add(1)
-	}
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
+	c := h.call()
+	defer c.reset()
+	c.Kind, c.Fd, c.Count, c.Flags = kind, int32(other), count, flags
+	return fd.do(h, c, true)
 }

@@ -21,6 +21,9 @@ func (fd *FD) setup(remote net.Addr) error {
 	if kind.IsSocket() {
 		fd.sendFlags = unix.MSG_NOSIGNAL
 	}
+	if fd.Mode != Blocking {
+		fd.acceptFlags = unix.SOCK_NONBLOCK
+	}
 	switch {
 	case fd.Mode != Blocking && kind.IsSocket():
 		// Completion: the kernel's operations block (io_uring wants
@@ -40,10 +43,6 @@ func (fd *FD) setup(remote net.Addr) error {
 	}
 	if !kind.IsSocket() {
 		return nil
-	}
-	if fd.Mode == Blocking {
-		fd.Read.interrupt = interruptKernel
-		fd.Write.interrupt = interruptKernel
 	}
 	fd.laddr = fd.sockname()
 	fd.raddr = remote
@@ -93,10 +92,10 @@ func (fd *FD) release() {
 	// even then, and a retry could close a number someone else just got.
 	unix.Close(fd.Sysfd)
 	fd.addrMu.Lock()
-	path, unlink := fd.unixPath, fd.unlink
+	l := fd.listenerLocked()
 	fd.addrMu.Unlock()
-	if unlink && path != "" {
-		unix.Unlink(path)
+	if l != nil && l.unlink && l.unixPath != "" {
+		unix.Unlink(l.unixPath)
 	}
 }
 

@@ -153,7 +153,7 @@ func (fd *FD) spliceFrom(rc syscall.RawConn, src srcInfo, remain int64) (written
 					remain -= int64(n)
 				}
 				h.bytes.Add(uint64(n))
-				fd.zcSplice.Add(uint64(n))
+				fd.zeroCopy().splice.Add(uint64(n))
 			}
 			if err != nil {
 				return written, true, zcSysError(OpSplice, err)
@@ -228,7 +228,7 @@ func (fd *FD) spliceTo(rc syscall.RawConn, dst srcInfo) (written int64, handled 
 			}
 			in -= out
 			written += int64(out)
-			fd.zcSplice.Add(uint64(out))
+			fd.zeroCopy().splice.Add(uint64(out))
 		}
 	}
 }

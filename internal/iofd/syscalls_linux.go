@@ -6,6 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// errAgain and errWoken are the errnos of Call.Skip and Call.Woken.
+var errAgain, errWoken error = unix.EAGAIN, unix.EINTR
+
 // maxIO caps one read or write at 1 GiB, as internal/poll does: larger
 // counts are slower on some kernels and file systems, and a Send loops over
 // the rest anyway.

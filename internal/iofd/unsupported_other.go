@@ -4,6 +4,7 @@ package iofd
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -21,11 +22,13 @@ func (fd *FD) setup(net.Addr) error { return platform.Unsupported(fd.Model, "New
 
 func (fd *FD) release() {}
 
+var errAgain, errWoken = errors.New("resource temporarily unavailable"), errors.New("interrupted")
+
 func (fd *FD) deadlineSupported() error { return nil }
 
-func (fd *FD) recv([]byte, Waiter) (int, error) { return 0, platform.Unsupported(fd.Model, "Read") }
+func (fd *FD) recv([]byte, bool) (int, error) { return 0, platform.Unsupported(fd.Model, "Read") }
 
-func (fd *FD) send([]byte, Waiter) (int, error) { return 0, platform.Unsupported(fd.Model, "Write") }
+func (fd *FD) send([]byte, bool) (int, error) { return 0, platform.Unsupported(fd.Model, "Write") }
 
 // CheckOpen fails: no descriptor can be taken here.
 func CheckOpen(model string, sysfd int) error { return platform.Unsupported(model, "New") }
@@ -170,3 +173,5 @@ func (fd *FD) SpliceTo(io.Writer) (int64, bool, error) { return 0, false, nil }
 
 func (fd *FD) SetGSO(int) error  { return platform.Unsupported(fd.Model, "SetGSO") }
 func (fd *FD) SetGRO(bool) error { return platform.Unsupported(fd.Model, "SetGRO") }
+
+func (c *Call) Sys(*FD, *Half) (int, error) { return 0, errAgain }

@@ -104,3 +104,8 @@ func yielded(t0, t int64) {
 		slowYields.Store(0)
 	}
 }
+
+// nanotime is monotonic time in nanoseconds.
+func nanotime() int64 { return int64(time.Since(epoch)) }
+
+var epoch = time.Now()

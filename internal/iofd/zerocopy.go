@@ -4,7 +4,25 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
+	"sync/atomic"
 )
+
+// zcState is what only a Conn that io.Copy has used carries: the bytes
+// its io.ReaderFrom and io.WriterTo moved (ZeroCopyStats) and the count of
+// zero-copy calls in flight that need the socket in O_NONBLOCK (sendfile
+// and splice have no MSG_DONTWAIT). It lives in the FD's extras, made on
+// first use (FD.zeroCopy).
+type zcState struct {
+	sendfile, splice, copied atomic.Uint64
+
+	nonblockMu   sync.Mutex
+	nonblockN    int  // under nonblockMu
+	nonblockKeep bool // the socket was O_NONBLOCK already: leave it so
+}
+
+// zeroCopy is fd's zcState, made on first use.
+func (fd *FD) zeroCopy() *zcState { return &fd.extra().zc }
 
 // copyBufSize is the copy loops' buffer, as io.Copy's.
 const copyBufSize = 32 << 10
@@ -46,7 +64,7 @@ type fdWriter struct{ fd *FD }
 
 func (w fdWriter) Write(p []byte) (int, error) {
 	n, err := w.fd.Send(p)
-	w.fd.zcCopied.Add(uint64(n))
+	w.fd.zeroCopy().copied.Add(uint64(n))
 	return n, err
 }
 
@@ -54,7 +72,7 @@ type fdReader struct{ fd *FD }
 
 func (r fdReader) Read(p []byte) (int, error) {
 	n, err := r.fd.Recv(p)
-	r.fd.zcCopied.Add(uint64(n))
+	r.fd.zeroCopy().copied.Add(uint64(n))
 	return n, err
 }
 
@@ -62,5 +80,9 @@ func (r fdReader) Read(p []byte) (int, error) {
 // moved each way: by sendfile(2), by splice(2), and copied through user
 // space by ReadFromGeneric and WriteToGeneric.
 func (fd *FD) ZeroCopyStats() (sendfile, splice, copied uint64) {
-	return fd.zcSendfile.Load(), fd.zcSplice.Load(), fd.zcCopied.Load()
+	x := fd.ext.Load()
+	if x == nil {
+		return 0, 0, 0
+	}
+	return x.zc.sendfile.Load(), x.zc.splice.Load(), x.zc.copied.Load()
 }
