@@ -115,7 +115,9 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 			return runEchoClient(ctx, self, addr, n, d, nil)
 		},
 	}
+	fmt.Fprintln(std.err, httpPlan(cfg))
 	p := newProgress(std.err, *progress, 0)
+	p.eta = true
 	cfg.Progress = func(i, n int, r load.Run) {
 		p.n = n
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, *rounds))

@@ -37,10 +37,10 @@ type eventFlags struct {
 func addEventFlags(fs *flag.FlagSet) eventFlags {
 	return eventFlags{
 		clients:     fs.String("clients", "50", "resp: redis-benchmark's clients (-c), comma-separated"),
-		pipelines:   fs.String("pipeline", "1,16", "resp: redis-benchmark's pipeline depths (-P), comma-separated"),
+		pipelines:   fs.String("pipeline", "1", "resp: redis-benchmark's pipeline depths (-P), comma-separated"),
 		requests:    fs.Int("requests", 0, "resp: redis-benchmark's requests per test (-n); 0 sizes them to take about -d: at 25k req/s (150k pipelined) in the first round, at the server's own rate from the previous round after"),
 		echoConns:   fs.String("echo-conns", "100,1000", "tcp-echo: connection counts, comma-separated"),
-		idleConns:   fs.String("idle", "10000", "idle: connection counts, comma-separated (each needs as many descriptors in the server and in the client process: counts past RLIMIT_NOFILE are left out, saying so)"),
+		idleConns:   fs.String("idle", "5000", "idle: connection counts, comma-separated (each needs as many descriptors in the server and in the client process: counts past RLIMIT_NOFILE are left out, saying so)"),
 		peers:       fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
 		redis:       fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
 		settle:      fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
@@ -165,6 +165,7 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 			notes = append(notes, "Redis left out: redis-server is not installed (Debian: apt-get install redis-server)")
 		}
 	}
+	var build func() error
 	peersDir := *ev.peers
 	if peersDir == "" {
 		peersDir = findPeers()
@@ -172,13 +173,17 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if peersDir == "" {
 		notes = append(notes, "gnet and nbio left out: the peers module (cmd/iomodel/peers) is not above the working directory; run from the repository or pass -peers DIR")
 	} else {
-		fmt.Fprintf(std.err, "iomodel load: building the peers (gnet, nbio) in %s\n", peersDir)
-		bin, cleanup, err := buildPeers(ctx, peersDir)
+		tmp, err := os.MkdirTemp("", "iomodel-peers-")
 		if err != nil {
-			return fmt.Errorf("building the peers: %w", err)
+			return err
 		}
-		defer cleanup()
+		defer os.RemoveAll(tmp)
+		bin := filepath.Join(tmp, "peers")
 		targets = append(targets, peerTarget(bin, "gnet"), peerTarget(bin, "nbio"))
+		build = func() error { // once the plan is printed
+			fmt.Fprintf(std.err, "iomodel load: building the peers (gnet, nbio) in %s\n", peersDir)
+			return buildPeers(ctx, peersDir, bin)
+		}
 	}
 	for _, m := range ms {
 		if m.Family == "net" {
@@ -210,7 +215,12 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		},
 	}
 	total := cfg.EventRuns()
-	fmt.Fprintf(std.err, "iomodel load: %d event runs (%d servers, %d round(s)), about %v planned\n", total, len(targets), rounds, cfg.Planned().Round(time.Second))
+	fmt.Fprintln(std.err, eventPlan(cfg, build != nil))
+	if build != nil {
+		if err := build(); err != nil {
+			return fmt.Errorf("building the peers: %w", err)
+		}
+	}
 	p := newProgress(std.err, progress, total)
 	p.eta = true
 	cfg.Progress = func(i, n int, r load.EventRun) {
@@ -356,21 +366,14 @@ func findPeers() string {
 	}
 }
 
-// buildPeers builds the peers program into a temporary directory.
-func buildPeers(ctx context.Context, dir string) (bin string, cleanup func(), err error) {
-	tmp, err := os.MkdirTemp("", "iomodel-peers-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	bin = filepath.Join(tmp, "peers")
+// buildPeers builds the peers program in dir into bin.
+func buildPeers(ctx context.Context, dir, bin string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		cleanup()
-		return "", nil, fmt.Errorf("go build in %s: %v: %s", dir, err, out)
+		return fmt.Errorf("go build in %s: %v: %s", dir, err, out)
 	}
-	return bin, cleanup, nil
+	return nil
 }
 
 // serveTarget is iomodel serve on model m, in the loop shape or the

@@ -60,7 +60,7 @@
 // wake-ups per request, and ratios to net in the same round, under the
 // machine, date, commit and command:
 //
-//	iomodel load                                   multiplex and async, 3 rounds: about 4 minutes
+//	iomodel load                                   multiplex and async, 3 rounds: about 3 minutes (load -h says what it runs)
 //	iomodel load -models quick -clients 50,1000 -pipeline 1,16 -echo-conns 100,1000,10000 -idle 10000,15000
 //
 // Its HTTP shapes serve net/http on each model's Listener and on package net's, and
@@ -168,6 +168,9 @@ func run(ctx context.Context, args []string, std stdio) int {
 	if isHelp(name) {
 		name = "help"
 	}
+	if name == "help" && len(args) > 0 && !isHelp(args[0]) { // iomodel help CMD is iomodel CMD -h
+		name, args = args[0], []string{"-h"}
+	}
 	cmd, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(std.err, "iomodel: unknown command %q\n", name)
@@ -236,17 +239,15 @@ func modelsCmd(_ context.Context, args []string, std stdio) error {
 // prints its usage to std.err.
 func newFlags(name, synopsis string, std stdio) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(std.err)
-	fs.Usage = func() {
-		fmt.Fprintf(std.err, "usage: iomodel %s %s\n", name, synopsis)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(flagOutput{std.err, std.out, synopsis})
+	fs.Usage = func() {} // parse prints it: on stdout when asked, on stderr after a mistake
 	return fs
 }
 
 // parse parses args, turning flag errors into usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
+		printUsage(fs, errors.Is(err, flag.ErrHelp))
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp
 		}
