@@ -64,7 +64,8 @@ then idle connections. Three rounds, medians; about 20 s on 2 CPUs.`
 	"bench": func(*flag.FlagSet) string {
 		return `The models as clients: each in a process of its own, against an echo peer
 (package net) in another, over TCP loopback: round trips, a stream, many
-connections. About 4 s per model and -count round at the defaults.`
+connections. Each model makes a round-trip run, a stream run and a run per
+-conns count, each -duration long, -count times over.`
 	},
 	"serve": func(*flag.FlagSet) string {
 		return `Serves ADDR in one model until SIGINT: an echo (or a greeting with -welcome,

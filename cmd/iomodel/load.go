@@ -180,7 +180,7 @@ func loadSetup(cfg load.Config, wrk string, nofile uint64) string {
 	}
 	gen := "no wrk (echo only)"
 	if wrk != "" {
-		gen = wrkVersion(wrk) + fmt.Sprintf(", wrk -t%d -d%v --timeout %v --latency", cfg.Threads, cfg.Duration, cfg.Timeout)
+		gen = wrkVersion(wrk) + fmt.Sprintf(", wrk -t%d -d%v --timeout %v, figures from its done hook", cfg.Threads, cfg.Duration, cfg.Timeout)
 	}
 	return fmt.Sprintf("%s, %d CPUs, %s; %s; servers %s (net/http, listening on 127.0.0.1, a fresh Listener per run) at %s conns, %d round(s); RLIMIT_NOFILE %d, net.core.somaxconn %s",
 		kernelName(), runtime.NumCPU(), runtime.Version(), gen, strings.Join(names, ", "), strings.Join(conns, "/"), cfg.Rounds, nofile, somaxconn())
