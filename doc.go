@@ -7,7 +7,7 @@
 //
 //	model      package    waits by                      kernel tells you       costs                                  pick it for
 //	---------  ---------  ----------------------------  ---------------------  -------------------------------------  ------------------------------------------
-//	blocking   blocking   sleeping in read/write        nothing: call returns  one OS thread per waiting call         few connections, lowest latency, files
+//	blocking   blocking   sleeping in read/write        nothing: call returns  one OS thread per waiting call         few connections, simple code, files
 //	                                                    when done
 //	nonblock   nonblock   asking again after EAGAIN,    nothing: you ask       a system call per "not yet"; CPU or    polling from a loop with other work
 //	                      under a back-off policy       again                  latency, by policy
@@ -15,8 +15,8 @@
 //	                      or epoll_wait for many fds    of fds                 step and a wake-up per wait
 //	sigdriven  sigdriven  a real-time signal per        "ready", by signal     a signal and a hand-off per            when nothing may block or poll; to see
 //	                      readiness, read on one thread (si_fd, si_band)       readiness; queue limits                why this model is rare
-//	async      async      io_uring: the kernel does     "done", by completion  a ring per process; batched            many operations in flight, fewest
-//	                      the copy                                             submissions, pinned buffers            syscalls per message
+//	async      async      io_uring: the kernel does     "done", by completion  a ring per process; batched            many operations in flight from one
+//	                      the copy                                             submissions, pinned buffers            goroutine; fewer syscalls per message
 //
 // Stevens tells it as five people fishing. The blocking fisher holds the
 // rod and waits. The non-blocking one checks the line, walks off, and comes

@@ -49,6 +49,23 @@ func (h *echoHandler) OnClose(c iomodel.EventConn, err error) {
 	h.mu.Unlock()
 }
 
+// closedWith waits (at most 10 s) for OnClose of ec and returns its error.
+func (h *echoHandler) closedWith(t *testing.T, ec iomodel.EventConn) error {
+	t.Helper()
+	end := time.Now().Add(10 * time.Second)
+	for time.Now().Before(end) {
+		h.mu.Lock()
+		err, ok := h.closed[ec]
+		h.mu.Unlock()
+		if ok {
+			return err
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("OnClose not called within 10s")
+	return nil
+}
+
 // startEngine serves h on a fresh TCP listener and shuts the Engine down
 // (bounded) when the test ends.
 func startEngine(t *testing.T, h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption) (*Engine, string) {
@@ -222,20 +239,7 @@ func TestEngineCloseBothSides(t *testing.T) {
 				return nil
 			}
 		}
-		closedWith := func(ec iomodel.EventConn) error {
-			end := time.Now().Add(10 * time.Second)
-			for time.Now().Before(end) {
-				h.mu.Lock()
-				err, ok := h.closed[ec]
-				h.mu.Unlock()
-				if ok {
-					return err
-				}
-				time.Sleep(time.Millisecond)
-			}
-			t.Fatal("OnClose not called within 10s")
-			return nil
-		}
+		closedWith := func(ec iomodel.EventConn) error { return h.closedWith(t, ec) }
 
 		// The peer shuts down its side: OnClose gets io.EOF.
 		a := dial(t, addr)
@@ -249,7 +253,6 @@ func TestEngineCloseBothSides(t *testing.T) {
 		b := dial(t, addr)
 		eb := waitOpen()
 		b.(*net.TCPConn).SetLinger(0)
-		b.Write([]byte("x"))
 		b.Close()
 		if err := closedWith(eb); err == nil || err == io.EOF {
 			t.Errorf("peer's reset: OnClose(%v), want the socket's error", err)

@@ -60,7 +60,9 @@ func ExampleConn_RecvAsync() {
 	// conn 2: answer 2
 }
 
-// A Conn is a net.Conn: Send and Recv are one io_uring request each.
+// A Conn is a net.Conn. On a socket, Send and Recv first try the copy at
+// once (send(2), recv(2) with MSG_DONTWAIT); only a call that would wait
+// becomes an io_uring request, and its caller wakes with the copy done.
 func ExampleConn() {
 	a, b := connPair()
 	defer a.Close()
@@ -78,7 +80,9 @@ func ExampleConn() {
 	// Output: ping
 }
 
-// Dial and Accept go through the ring too (IORING_OP_CONNECT, IORING_OP_ACCEPT).
+// Dial is an io_uring request (IORING_OP_CONNECT). Accept takes a
+// connection already waiting with accept4(2), as package net does, and
+// waits for one on the ring (IORING_OP_POLL_ADD) when none is.
 func ExampleListen() {
 	l, err := async.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -108,4 +112,25 @@ func ExampleListen() {
 	}
 	fmt.Printf("%s\n", buf[:n])
 	// Output: echo me
+}
+
+// SendAsync and RecvAsync start the operations and return at once: one
+// goroutine has a receive and a send in flight together, and collects both.
+func ExampleConn_SendAsync() {
+	a, b := connPair()
+	defer a.Close()
+	defer b.Close()
+
+	buf := make([]byte, 16)
+	recv := b.RecvAsync(buf)            // buf is the kernel's until recv is done
+	send := a.SendAsync([]byte("ping")) // so is the slice sent, until send is done
+	if _, err := send.Wait(); err != nil {
+		log.Fatal(err)
+	}
+	n, err := recv.Wait()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s\n", buf[:n])
+	// Output: ping
 }

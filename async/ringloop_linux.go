@@ -60,8 +60,9 @@ type ringLoop struct {
 	lns      []*lnState // by the index in their ACCEPT's user_data; nil once closed
 	liveLns  int
 	timers   loop.Timers
-	pins     []*runtime.Pinner // free Pinners for SENDs
-	cqes     []uring.Completion
+	pins     []*runtime.Pinner  // free Pinners for SENDs
+	cqes     []uring.Completion // this turn's completions
+	pos      int                // the one being handled
 	scratch  []uring.Completion
 	took     struct {
 		lns      []*loop.Listener
@@ -217,9 +218,10 @@ func (l *ringLoop) loop() {
 		l.cqes = l.r.Reap(l.cqes[:0])
 		// Unwatch may append completions of other connections it reaped
 		// while it waited: they are handled in order, after these.
-		for i := 0; i < len(l.cqes); i++ {
-			l.complete(l.cqes[i])
+		for l.pos = 0; l.pos < len(l.cqes); l.pos++ {
+			l.complete(l.cqes[l.pos])
 		}
+		l.cqes = l.cqes[:0]
 	}
 }
 
@@ -353,7 +355,9 @@ func (l *ringLoop) service(c *loop.Conn) {
 		if !s.recv {
 			l.arm(c, s, idx)
 		}
-	} else if s.recv && !s.stopRecv && c.Closing() {
+	} else if s.recv && !s.stopRecv {
+		// Closing, or paused at the high watermark: the kernel must stop
+		// receiving. What it received meanwhile still comes (received).
 		kind := uint64(kRecv)
 		if s.poll {
 			kind = kPoll
@@ -615,15 +619,32 @@ func (l *ringLoop) shed(ls *lnState) {
 // loop): nothing of c may stay in the kernel once the descriptor is handed
 // over, or the ring would go on receiving what the new Conn must read. So
 // it cancels everything on the descriptor and waits, here, for the last
-// completion of each; bytes a RECV brought meanwhile are kept (slot.late)
-// for the detached Conn, after those the Handler left. Completions of other
-// connections reaped meanwhile are handled after, in order.
+// completion of each. Bytes the RECV brought after those OnData has (this
+// turn's later completions, and any reaped while waiting) are kept, in
+// order, for the detached Conn (loop.Conn.Late). Completions of other
+// connections reaped meanwhile are handled after this turn's, in order.
 func (l *ringLoop) Unwatch(c *loop.Conn) error {
 	s := l.slotOf(c)
 	if s == nil {
 		return net.ErrClosed
 	}
 	idx := uint32(c.Tag)
+	mine := func(cq uring.Completion) bool {
+		kind := cq.UserData >> 56
+		return kind != kAccept && kind != kLnCancel && uint32(cq.UserData) == idx
+	}
+	if l.pos+1 < len(l.cqes) {
+		rest := l.cqes[l.pos+1:]
+		keep := rest[:0]
+		for _, cq := range rest {
+			if mine(cq) {
+				l.unwatched(s, cq)
+			} else {
+				keep = append(keep, cq)
+			}
+		}
+		l.cqes = l.cqes[:l.pos+1+len(keep)]
+	}
 	if s.inflight > 0 && !s.cancel {
 		l.r.CancelFD(c.Fd(), ud(kCancel, idx, s.gen))
 		s.cancel = true
@@ -633,38 +654,43 @@ func (l *ringLoop) Unwatch(c *loop.Conn) error {
 		l.r.Wait(-1)
 		l.scratch = l.r.Reap(l.scratch[:0])
 		for _, cq := range l.scratch {
-			kind, i := cq.UserData>>56, uint32(cq.UserData)
-			if kind == kAccept || kind == kLnCancel || i != idx {
+			if mine(cq) {
+				l.unwatched(s, cq)
+			} else {
 				l.cqes = append(l.cqes, cq)
-				continue
-			}
-			switch kind {
-			case kRecv:
-				if bid, ok := cq.Buffer(); ok {
-					if cq.Res > 0 {
-						s.late = append(s.late, l.br.Buf(bid, int(cq.Res))...)
-					}
-					l.br.Recycle(bid)
-				}
-				if !cq.More() {
-					s.inflight--
-					s.recv, s.stopRecv = false, false
-				}
-			case kPoll:
-				s.inflight--
-				s.recv, s.stopRecv = false, false
-			case kCancel:
-				s.inflight--
-			case kSend:
-				// Detach refuses while output is queued, and a SEND's bytes
-				// stay queued until it completes: none is in flight.
-				panic("async: SEND in flight on a connection being detached")
 			}
 		}
 	}
 	s.cancel = false
 	c.Late, s.late = s.late, nil
 	return nil
+}
+
+// unwatched handles, for Unwatch, a completion of the connection being
+// detached.
+func (l *ringLoop) unwatched(s *slot, cq uring.Completion) {
+	switch cq.UserData >> 56 {
+	case kRecv:
+		if bid, ok := cq.Buffer(); ok {
+			if cq.Res > 0 {
+				s.late = append(s.late, l.br.Buf(bid, int(cq.Res))...)
+			}
+			l.br.Recycle(bid)
+		}
+		if !cq.More() {
+			s.inflight--
+			s.recv, s.stopRecv = false, false
+		}
+	case kPoll:
+		s.inflight--
+		s.recv, s.stopRecv = false, false
+	case kCancel:
+		s.inflight--
+	case kSend:
+		// Detach refuses while output is queued, and a SEND's bytes stay
+		// queued until it completes: none is in flight.
+		panic("async: SEND in flight on a connection being detached")
+	}
 }
 
 // Watch is loop.Owner's: Detach failed after Unwatch, and c stays.

@@ -8,28 +8,26 @@
 // thread, so each call that waits holds one OS thread for as long as it
 // waits.
 //
-// What it costs: the fewest system calls and the lowest latency of the five
-// models for a few busy connections (no readiness step, no wake-up hand-off),
-// but one OS thread per waiting call: ten thousand idle connections are ten
-// thousand threads.
+// What it costs: one plain system call per Send or Recv whose data or room
+// is there, and one OS thread per call that waits: ten thousand idle
+// connections are ten thousand threads. A call that waits pays for the
+// kernel's sleep and wake-up and for the runtime handing its processor
+// back, so its round trip is slower than the models that wait in user
+// space (about twice nonblock's in the in-process round trip), and under
+// a real server's load it answers about half of net's requests per second
+// (the figures, with their commands, are in the design note README.md
+// beside this file).
 //
 // When to pick it: a handful of connections, each with its own goroutine,
-// where latency matters more than scale; or descriptors the other models
-// cannot drive (regular files, where readiness means nothing).
+// where simple code matters more than scale; or descriptors the other
+// models cannot drive (regular files, where readiness means nothing).
 //
 // Under load: a call that sleeps in the kernel keeps its P (a Go
-// processor) until the runtime's monitor takes it back, 20 µs to 10 ms
-// later, and a call back before then takes it up again at once, while the
-// calls whose P was taken queue for one. Left alone, a few connections
-// whose client answers quickly kept both Ps of a 2-CPU server: under
-// net/http and wrk at 1000 connections the median connection was answered
-// 3 times in 3 s, one 1797 times, and p99 was 1.2 s. So a call that slept
-// gives up its P when it comes back (runtime.Gosched, about a quarter of a
-// microsecond), behind the others: the fewest then came within a fifth of
-// the median, p99 fell to 2.6× net's at 1000 connections and 1.3× at 100.
-// The limit that stays is the model's own, a thread per waiting call: at
-// 1000 connections about 1000 threads, and under half of net's requests/s
-// (the figures are in the design note, README.md beside this file).
+// processor) until the runtime's monitor takes it back, and a call back
+// before then takes it up again at once, while the calls whose P was taken
+// queue for one: left alone, a few quickly answered connections kept every
+// P of a server and the others starved. So a call that slept gives up its
+// P when it comes back (runtime.Gosched), behind the others.
 //
 // Deadlines are socket timeouts (SO_RCVTIMEO, SO_SNDTIMEO, socket(7)),
 // armed from the time left before each system call. A deadline set while a

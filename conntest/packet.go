@@ -32,7 +32,7 @@ type PacketNetwork struct {
 // empty message) giving clear errors and leaking no descriptor. Over a
 // "unix" stream: an open file and a socket passed with WriteMsgUnix and
 // used on the other side, and a too-small control buffer giving
-// MSG_CTRUNC and leaking nothing. Over "tcp": http.ServeFile of a 256 MiB
+// MSG_CTRUNC and the descriptors that fit, as net's. Over "tcp": http.ServeFile of a 256 MiB
 // file through the model's Listener, byte-exact, sent with sendfile(2)
 // as the model's Stats().ZeroCopy shows.
 func RunPacket(t *testing.T, pn PacketNetwork) { runPacket(t, pn) }

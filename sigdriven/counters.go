@@ -7,13 +7,14 @@ import "sync/atomic"
 // interval.
 type SignalStats struct {
 	// Signals is the number of real-time readiness signals the
-	// dispatchers read: one per event the kernel reported (signal(7):
+	// dispatchers and the Engines' loops read: one per event the kernel reported (signal(7):
 	// real-time signals queue, each with its si_fd and si_band).
 	Signals uint64
-	// Overflows is the number of plain SIGIOs the dispatchers read: the
+	// Overflows is the number of plain SIGIOs the dispatchers and the
+	// Engines' loops read: the
 	// kernel sends one instead of the real-time signal when the signal
 	// queue is full (RLIMIT_SIGPENDING, getrlimit(2)); it names no fd, so
-	// every waiter is woken. A SIGIO that someone else sent to the process
+	// every waiter is woken (an Engine's loop asks every connection). A SIGIO that someone else sent to the process
 	// and a dispatcher happened to read counts here too.
 	Overflows uint64
 	// SIGIOs is the number of plain SIGIOs broadcast mode received through

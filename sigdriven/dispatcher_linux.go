@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,12 +36,8 @@ type registration struct {
 // says (si_fd). A number can be closed and handed out again while signals
 // about its old descriptor still wait in the queue; see retire.
 type dispatcher struct {
-	sig  int
-	pid  int
-	uid  int
-	tid  int // the thread's id; set before start returns
-	sfd  int // the signalfd; used only by the thread
-	refs int // registrations; under registry.mu
+	sigThread     // set up before acquire returns
+	refs      int // registrations; under registry.mu
 
 	stopping atomic.Bool
 	done     chan struct{} // closed when the thread is given back
@@ -96,10 +91,8 @@ func acquire(sig int) (*dispatcher, error) {
 		d.refs++
 		return d, nil
 	}
-	d := &dispatcher{sig: sig, pid: unix.Getpid(), uid: unix.Getuid(), done: make(chan struct{})}
-	ready := make(chan error, 1)
-	go d.run(ready)
-	if err := <-ready; err != nil {
+	d := &dispatcher{done: make(chan struct{})}
+	if err := goSigThread(func(ready chan<- error) { d.run(sig, ready) }); err != nil {
 		return nil, err
 	}
 	counters.dispatchers.Add(1)
@@ -125,82 +118,33 @@ func (d *dispatcher) release() {
 	}
 	registry.mu.Unlock()
 	if last {
-		if d.queue(markerStop, 0) != nil {
-			// The queue is full (EAGAIN): a standard signal is never
-			// refused (signal(7)), and the thread reads SIGIO too.
-			unix.Tgkill(d.pid, d.tid, unix.SIGIO)
-		}
+		d.wake(markerStop)
 		<-d.done
 	}
 }
 
-// queue sends a marker to the dispatcher thread, behind every signal
-// already queued for it.
-func (d *dispatcher) queue(kind, fd int) error {
-	var si siginfo
-	si.signo = int32(d.sig)
-	si.errno = markerMagic | int32(kind)
-	si.code = siQueue
-	si.pid = int32(d.pid)
-	si.uid = uint32(d.uid)
-	si.sigval = int32(fd)
-	_, _, e := unix.RawSyscall6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(d.pid), uintptr(d.tid), uintptr(d.sig), uintptr(unsafe.Pointer(&si)), 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
-// run is the dispatcher's goroutine. It tells ready when the thread is set
-// up (or why it could not be), serves signals until stopping, then gives
-// the thread back as it found it.
-func (d *dispatcher) run(ready chan<- error) {
-	runtime.LockOSThread()
-	if onMainThread() {
-		// This is the main thread. Signals that a dispatcher reads but
-		// does not own are forwarded to the main thread (see sigio), so a
-		// dispatcher must not be it. While this goroutine holds the main
-		// thread locked, a new one cannot run there.
-		child := make(chan error, 1)
-		go d.run(child)
-		err := <-child
+// run is the dispatcher's goroutine, locked to its thread (goSigThread).
+// It tells ready when the thread is set up (or why it could not be),
+// serves signals until stopping, then gives the thread back as it found
+// it.
+func (d *dispatcher) run(sig int, ready chan<- error) {
+	if err := d.open(sig, false); err != nil {
 		runtime.UnlockOSThread()
 		ready <- err
 		return
 	}
-	var set, old unix.Sigset_t
-	sigaddset(&set, d.sig)
-	sigaddset(&set, int(unix.SIGIO))
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
-		runtime.UnlockOSThread()
-		ready <- os.NewSyscallError("pthread_sigmask", err)
-		return
-	}
-	sfd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC)
-	if err != nil {
-		unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
-		runtime.UnlockOSThread()
-		ready <- os.NewSyscallError("signalfd", err)
-		return
-	}
-	d.tid = unix.Gettid()
-	d.sfd = sfd
 	ready <- nil
 
 	var buf [64]signalfdSiginfo
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), len(buf)*sizeofSignalfdSiginfo)
 	for !d.stopping.Load() {
 		if h := beforeRead.Load(); h != nil {
 			(*h)()
 		}
-		n, err := unix.Read(sfd, b)
-		if err == unix.EINTR {
-			continue
-		}
+		batch, err := d.read(buf[:])
 		if err != nil {
-			panic(fmt.Sprintf("sigdriven: read from signalfd %d: %v", sfd, err))
+			panic(fmt.Sprintf("sigdriven: read from signalfd %d: %v", d.sfd, err))
 		}
-		if d.handle(buf[:n/sizeofSignalfdSiginfo]) {
+		if d.handle(batch) {
 			// The goroutines just woken sit in this thread's P's run
 			// queue, and the next read(2) would hold that P in a system
 			// call until sysmon takes it away (20µs or much more). Yield
@@ -208,24 +152,7 @@ func (d *dispatcher) run(ready chan<- error) {
 			runtime.Gosched()
 		}
 	}
-
-	// Every descriptor is disarmed, so nothing new arrives for this
-	// thread; what is still queued is read now, or it would be delivered
-	// to the Go runtime's handler once the mask is restored.
-	unix.SetNonblock(sfd, true)
-	for {
-		n, err := unix.Read(sfd, b)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil || n <= 0 {
-			break
-		}
-		d.handle(buf[:n/sizeofSignalfdSiginfo])
-	}
-	unix.Close(sfd)
-	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
-	runtime.UnlockOSThread()
+	d.close(func(batch []signalfdSiginfo) { d.handle(batch) })
 	close(d.done)
 }
 
@@ -237,15 +164,16 @@ func (d *dispatcher) handle(batch []signalfdSiginfo) bool {
 	d.woke = false
 	for i := range batch {
 		si := &batch[i]
-		switch {
-		case si.signo == uint32(unix.SIGIO):
-			d.sigio(si)
-		case si.code == siQueue && int(si.pid) == d.pid && si.errno&^0xffff == markerMagic:
+		switch d.classify(si) {
+		case sigOverflow:
+			d.sigio()
+		case sigMarker:
 			d.marker(int(si.errno&0xffff), int(si.int))
-		case si.code >= pollIn && si.code <= pollHup:
+		case sigReady:
 			d.ready(int(si.fd), si.band)
 		}
-		// Anything else (someone's kill(2) or sigqueue(3) of our signal)
+		// Our own wake-up (release) only had to end the read, and
+		// anything else (someone's kill(2) or sigqueue(3) of our signal)
 		// names no descriptor and is dropped.
 	}
 	return d.woke
@@ -322,13 +250,9 @@ func (d *dispatcher) marker(kind, fd int) {
 //
 // A signalfd also reads signals sent to the whole process (signalfd(2)), so
 // the SIGIO may not have been ours: broadcast mode's, or that of a user's
-// own O_ASYNC descriptor and signal.Notify. It is sent on, thread-directed,
-// to the main thread, which does not block SIGIO (see run), so that the Go
-// runtime's handler and os/signal still see it.
-func (d *dispatcher) sigio(si *signalfdSiginfo) {
-	if si.code == siTkill && int(si.pid) == d.pid {
-		return // our own stop wake-up (release)
-	}
+// own O_ASYNC descriptor and signal.Notify: it is sent on to the main
+// thread (forwardSIGIO).
+func (d *dispatcher) sigio() {
 	counters.overflows.Add(1)
 	for i := range d.slots {
 		reg := d.slots[i].reg
@@ -344,7 +268,7 @@ func (d *dispatcher) sigio(si *signalfdSiginfo) {
 			d.woke = true
 		}
 	}
-	unix.Tgkill(d.pid, d.pid, unix.SIGIO)
+	d.forwardSIGIO()
 }
 
 // add puts reg in its slot; one registration per descriptor number.
@@ -394,7 +318,7 @@ func (d *dispatcher) retire(reg *registration, fence bool) {
 		s.retiring++
 	}
 	d.mu.Unlock()
-	if fence && d.queue(markerRetire, reg.fd) != nil {
+	if fence && d.sigThread.queue(markerRetire, reg.fd) != nil {
 		counters.unfenced.Add(1)
 		d.mu.Lock()
 		d.slots[reg.fd].retiring--

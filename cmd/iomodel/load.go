@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/load"
-	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 )
 
 // echoSize is the message of the echo shape.
@@ -44,13 +43,9 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
-	ms, err := models.Select(*list)
+	ms, err := selectWithNet(*list)
 	if err != nil {
-		return usageError{err}
-	}
-	if !slices.ContainsFunc(ms, func(m models.Model) bool { return m.Family == "net" }) {
-		netm, _ := models.Lookup("net")
-		ms = append(ms, netm)
+		return err
 	}
 	events, httpShapes, err := splitShapes(*shapeList)
 	if err != nil {
@@ -180,7 +175,7 @@ func loadSetup(cfg load.Config, wrk string, nofile uint64) string {
 	}
 	gen := "no wrk (echo only)"
 	if wrk != "" {
-		gen = wrkVersion(wrk) + fmt.Sprintf(", wrk -t%d -d%v --timeout %v, figures from its done hook", cfg.Threads, cfg.Duration, cfg.Timeout)
+		gen = wrkVersion(wrk) + fmt.Sprintf(", wrk -t%d -d%v --timeout %v --latency", cfg.Threads, cfg.Duration, cfg.Timeout)
 	}
 	return fmt.Sprintf("%s, %d CPUs, %s; %s; servers %s (net/http, listening on 127.0.0.1, a fresh Listener per run) at %s conns, %d round(s); RLIMIT_NOFILE %d, net.core.somaxconn %s",
 		kernelName(), runtime.NumCPU(), runtime.Version(), gen, strings.Join(names, ", "), strings.Join(conns, "/"), cfg.Rounds, nofile, somaxconn())

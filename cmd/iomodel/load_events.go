@@ -207,13 +207,8 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		Targets: targets, Shapes: shapes, Clients: clients, Pipelines: pipes, Bench: bench,
 		EchoConns: echoConns, IdleConns: idleConns, Rounds: rounds, Duration: d,
 		Requests: *ev.requests, Settle: *ev.settle,
-		Echo: func(ctx context.Context, addr string, n int, d time.Duration, timed func()) (load.EchoResult, error) {
-			return runEchoClient(ctx, self, addr, n, d, timed)
-		},
-		Idle: func(ctx context.Context, addr string, n int, held func()) error {
-			return runIdleClient(ctx, self, addr, n, held)
-		},
 	}
+	cfg.Echo, cfg.Idle = selfClients(self)
 	total := cfg.EventRuns()
 	fmt.Fprintln(std.err, eventPlan(cfg, build != nil))
 	if build != nil {
@@ -422,6 +417,21 @@ func redisTarget(path string) load.Target {
 			return load.StartProc(ctx, cmd, addr)
 		},
 	}
+}
+
+// selfClients are the event shapes' clients, this program again in processes
+// of their own.
+func selfClients(self string) (
+	echo func(ctx context.Context, addr string, n int, d time.Duration, timed func()) (load.EchoResult, error),
+	idle func(ctx context.Context, addr string, n int, held func()) error,
+) {
+	echo = func(ctx context.Context, addr string, n int, d time.Duration, timed func()) (load.EchoResult, error) {
+		return runEchoClient(ctx, self, addr, n, d, timed)
+	}
+	idle = func(ctx context.Context, addr string, n int, held func()) error {
+		return runIdleClient(ctx, self, addr, n, held)
+	}
+	return echo, idle
 }
 
 // runIdleClient runs `iomodel load-idle` in a process of its own: it opens

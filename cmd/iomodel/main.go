@@ -110,6 +110,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -263,6 +264,20 @@ func lookupModel(name string) (models.Model, error) {
 		return m, usageError{err}
 	}
 	return m, nil
+}
+
+// selectWithNet resolves -models (models.Select) and adds net, the
+// baseline, when it is not among them.
+func selectWithNet(list string) ([]models.Model, error) {
+	ms, err := models.Select(list)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if !slices.ContainsFunc(ms, func(m models.Model) bool { return m.Family == "net" }) {
+		netm, _ := models.Lookup("net")
+		ms = append(ms, netm)
+	}
+	return ms, nil
 }
 
 // startModel looks the model up by name and starts it (start).

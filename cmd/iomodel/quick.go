@@ -42,13 +42,9 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 	case !slices.Contains([]string{"table", "markdown", "json"}, *format):
 		return usagef("unknown format %q (known: table, markdown, json)", *format)
 	}
-	ms, err := models.Select(*list)
+	ms, err := selectWithNet(*list)
 	if err != nil {
-		return usageError{err}
-	}
-	if !slices.ContainsFunc(ms, func(m models.Model) bool { return m.Family == "net" }) {
-		netm, _ := models.Lookup("net")
-		ms = append(ms, netm)
+		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -87,14 +83,9 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 	cfg := load.EventConfig{
 		Targets: targets, Shapes: []string{load.EventEcho, load.EventIdle},
 		EchoConns: []int{*conns}, IdleConns: []int{*idle}, Rounds: *rounds, Duration: *dur,
-		Together: true, Settle: 200 * time.Millisecond,
-		Echo: func(ctx context.Context, addr string, n int, d time.Duration, timed func()) (load.EchoResult, error) {
-			return runEchoClient(ctx, self, addr, n, d, timed)
-		},
-		Idle: func(ctx context.Context, addr string, n int, held func()) error {
-			return runIdleClient(ctx, self, addr, n, held)
-		},
+		Together: true, Settle: 100 * time.Millisecond,
 	}
+	cfg.Echo, cfg.Idle = selfClients(self)
 	p := newProgress(std.err, *progress, cfg.EventRuns())
 	p.eta = true
 	cfg.Progress = func(i, n int, r load.EventRun) {

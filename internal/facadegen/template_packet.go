@@ -42,8 +42,9 @@ func (c *Conn) WriteTo(w io.Writer) (int64, error) {
 // oob filled, flags the message's flags (MSG_TRUNC, MSG_CTRUNC), addr the
 // sender where it has one. Descriptors passed with SCM_RIGHTS arrive
 // close-on-exec (parse them with syscall.ParseSocketControlMessage and
-// syscall.ParseUnixRights); where oob was too small for them, flags has
-// MSG_CTRUNC and the descriptors that arrived are closed, never leaked.
+// syscall.ParseUnixRights); they are the caller's to close. Where oob was
+// too small for them, flags has MSG_CTRUNC and oob holds those that fit,
+// the caller's too, as net's (the kernel closes the others).
 func (c *Conn) ReadMsgUnix(p, oob []byte) (n, oobn, flags int, addr *net.UnixAddr, err error) {
 	return {{.ConnFD}}.ReadMsgUnix(p, oob)
 }
@@ -175,8 +176,9 @@ func (p *PacketConn) WriteMsgUDPAddrPort(b, oob []byte, addr netip.AddrPort) (n,
 
 // ReadMsgUnix reads a datagram and its control data from a unixgram
 // socket, as net.UnixConn's ReadMsgUnix: descriptors passed with
-// SCM_RIGHTS arrive close-on-exec; where oob was too small for them, flags
-// has MSG_CTRUNC and those that arrived are closed, never leaked.
+// SCM_RIGHTS arrive close-on-exec and are the caller's to close; where oob
+// was too small for them, flags has MSG_CTRUNC and oob holds those that
+// fit, the caller's too, as net's.
 func (p *PacketConn) ReadMsgUnix(b, oob []byte) (n, oobn, flags int, addr *net.UnixAddr, err error) {
 	return {{.PacketFD}}.ReadMsgUnix(b, oob)
 }

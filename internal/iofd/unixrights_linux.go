@@ -18,9 +18,9 @@ import (
 // MSG_CMSG_CLOEXEC), the message flags and the sender (nil if unnamed).
 //
 // If oob was too small for what came, flags has MSG_CTRUNC, as net reports
-// it, and nothing leaks: every descriptor that did arrive in oob[:oobn] is
-// closed and its number in oob overwritten with -1 (the ones that did not
-// fit the kernel has already closed). On a stream, an empty p with a
+// it, and the descriptors that did fit are in oob[:oobn], the caller's to
+// close, as net hands them over (the ones that did not fit the kernel has
+// already closed). On a stream, an empty p with a
 // non-empty oob reads the one byte that carried the control data (as
 // package syscall does) and reports n == 0; 0 bytes otherwise is the end
 // of the stream, io.EOF in a *net.OpError as net returns it.
@@ -33,9 +33,6 @@ func (fd *FD) ReadMsgUnix(p, oob []byte) (n, oobn, flags int, addr *net.UnixAddr
 	}
 	if err != nil {
 		return 0, 0, 0, nil, fd.opError("read", err)
-	}
-	if r.flags&unix.MSG_CTRUNC != 0 {
-		closeRights(oob[:r.oobn])
 	}
 	if dummy {
 		r.n = 0

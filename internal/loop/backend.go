@@ -57,6 +57,27 @@ type Backend interface {
 	EdgeTriggered() bool
 }
 
+// A ThreadBackend is a Backend whose Wait must run on an OS thread of its
+// own that it has prepared (sigdriven's: its signal is blocked there, and
+// descriptors signal that thread's queue). Readiness starts such a loop
+// with Go(run) instead of go run(); run ends, as every loop's, with Close,
+// on that thread.
+type ThreadBackend interface {
+	Backend
+	Go(run func())
+}
+
+// An Asker is a Backend that cannot know which descriptor is ready (the
+// non-blocking model): its Wait reports every descriptor it watches, and
+// the loop tries each. After each Wait's events the loop calls Found with
+// how many of them found something (data, an end, room for queued output,
+// a connection), so that the Asker can back off when a whole round found
+// nothing.
+type Asker interface {
+	Backend
+	Found(n int)
+}
+
 // NewBackend makes one loop's Backend; a readiness Engine calls it once per
 // loop.
 type NewBackend func() (Backend, error)

@@ -54,37 +54,37 @@ type Conn struct {
 	owner         Owner
 	local, remote net.Addr
 
-	mu      sync.Mutex
-	fd      int
-	q       queue
-	err     error // for OnClose
-	abort   bool  // finish at once, dropping the queue
-	readDL  int64 // Now's clock; 0: none
-	flushDL int64 // when closing with output queued
-	value   any
+	mu    sync.Mutex
+	q     *queue // nil while nothing is queued
+	err   error  // for OnClose
+	value any
+	// dl is a deadline on Now's clock (0: none): while open, the read
+	// deadline; while closing, the flush timeout's.
+	dl int64
 
 	// state and paused are written with mu held and read without it by
 	// the owner, which decides on them only on its own goroutine.
 	state  atomic.Int32
+	fd     int32       // -1 once closed or detached (mu)
 	paused atomic.Bool // the queue reached HighWater; not yet below LowWater
-	idle   atomic.Int64
 	kicked atomic.Bool
 	inCB   atomic.Bool // in OnOpen or OnData: Detach may be called
-	gid    uint64      // the owner's goroutine (Goroutiner), or 0
+	abort  bool        // finish at once, dropping the queue (mu)
+	// Watched and Stalled are the owner's: what it watches the descriptor
+	// for, and its note that it stopped reading because of backpressure
+	// (or a read budget) and must read again when it may.
+	Watched Interest
+	Stalled bool
+	idle    atomic.Int64
 
 	// The owner's alone.
 	held     []byte // input the Handler did not consume
 	lastRead int64  // Now's clock at the last Input, or at Open
 	timer    timerSlot
 	handoff  *detached // set by Detach
-	// Tag and Watched are the owner's own bookkeeping: its name for the
-	// Conn (a table slot and generation) and what it watches the
-	// descriptor for.
-	Tag     uint64
-	Watched Interest
-	// Stalled is the owner's note that it stopped reading because of
-	// backpressure (or a read budget) and must read again when it may.
-	Stalled bool
+	// Tag is the owner's own name for the Conn (a table slot and
+	// generation).
+	Tag uint64
 	// Late is what an owner whose receives complete in the kernel (async)
 	// received while Unwatch cancelled them, after the bytes of the OnData
 	// that detached: Detach's Conn reads it after the unconsumed ones.
@@ -98,11 +98,8 @@ var _ iomodel.EventConn = (*Conn)(nil)
 // NewConn makes a Conn of a connected socket fd for owner. It does not
 // count it as accepted; the caller does (Counters.Accepted, Counters.Open).
 func (e *Engine) NewConn(owner Owner, fd int, local, remote net.Addr) *Conn {
-	c := &Conn{eng: e, owner: owner, fd: fd, local: local, remote: remote}
+	c := &Conn{eng: e, owner: owner, fd: int32(fd), local: local, remote: remote}
 	c.timer.index = -1
-	if g, ok := owner.(Goroutiner); ok {
-		c.gid = g.Goroutine()
-	}
 	c.idle.Store(int64(e.Config.IdleTimeout))
 	c.lastRead = Now()
 	return c
@@ -126,7 +123,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, c.opError("write", net.ErrClosed)
 	}
-	if c.q.n >= c.eng.Config.HighWater {
+	if c.q.len() >= c.eng.Config.HighWater {
 		c.mu.Unlock()
 		return 0, iomodel.ErrBackpressure
 	}
@@ -136,7 +133,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	c.wr.calls.Add(1)
 	n := 0
-	if c.q.n == 0 && !c.eng.QueueWrites {
+	if c.q.len() == 0 && !c.eng.QueueWrites {
 		var err error
 		if n, err = c.send(p); err != nil {
 			err = c.opError("write", os.NewSyscallError("write", err))
@@ -150,9 +147,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return n, nil
 	}
-	wasEmpty := c.q.n == 0
+	wasEmpty := c.q.len() == 0
+	if c.q == nil {
+		c.q = new(queue)
+	}
 	c.q.push(p[n:])
-	pause := c.q.n >= c.eng.Config.HighWater && !c.paused.Load()
+	pause := c.q.len() >= c.eng.Config.HighWater && !c.paused.Load()
 	if pause {
 		c.paused.Store(true)
 		c.eng.Counters.Paused.Add(1)
@@ -171,7 +171,7 @@ func (c *Conn) send(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	for {
-		n, err := sendto(c.fd, p)
+		n, err := sendto(int(c.fd), p)
 		c.wr.syscalls.Add(1)
 		c.eng.Counters.Writes.Add(1)
 		switch err {
@@ -207,7 +207,7 @@ func (c *Conn) Close() error {
 func (c *Conn) closingLocked(err error) {
 	c.err = err
 	c.state.Store(stateClosing)
-	c.flushDL = Now() + int64(c.eng.Config.FlushTimeout)
+	c.dl = Now() + int64(c.eng.Config.FlushTimeout)
 }
 
 // failLocked closes at once, dropping the queue: the socket failed, or
@@ -248,11 +248,13 @@ func (c *Conn) Context() any {
 // SetReadDeadline is iomodel.EventConn's.
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
-	if s := c.state.Load(); s == stateClosed || s == stateDetached {
+	switch c.state.Load() {
+	case stateClosed, stateDetached:
 		c.mu.Unlock()
 		return c.opError("set", net.ErrClosed)
+	case stateOpen: // closing, nothing is read any more
+		c.dl = At(t)
 	}
-	c.readDL = At(t)
 	c.mu.Unlock()
 	c.kick()
 	return nil
@@ -275,7 +277,7 @@ func (c *Conn) SetIdleTimeout(d time.Duration) error {
 func (c *Conn) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.q.n
+	return c.q.len()
 }
 
 // Stats is iomodel.EventConn's: Read counts OnData calls, Write counts

@@ -12,7 +12,7 @@ import (
 func (c *Conn) Unkick() { c.kicked.Store(false) }
 
 // Fd is the socket's descriptor, for the owner's mechanism.
-func (c *Conn) Fd() int { return c.fd }
+func (c *Conn) Fd() int { return int(c.fd) }
 
 // Open calls OnOpen.
 func (c *Conn) Open() {
@@ -44,7 +44,7 @@ func (c *Conn) Closing() bool {
 func (c *Conn) Writing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.q.n > 0 && !c.abort && c.fd >= 0
+	return c.q.len() > 0 && !c.abort && c.fd >= 0
 }
 
 // Detached reports whether Detach handed the Conn over: the owner forgets
@@ -59,7 +59,7 @@ func (c *Conn) Finishing() bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.abort || c.q.n == 0
+	return c.abort || c.q.len() == 0
 }
 
 // Recv reads the socket into p with MSG_DONTWAIT, retrying EINTR, and
@@ -67,7 +67,7 @@ func (c *Conn) Finishing() bool {
 // end-of-file.
 func (c *Conn) Recv(p []byte) (int, error) {
 	for {
-		n, err := recvfrom(c.fd, p)
+		n, err := recvfrom(int(c.fd), p)
 		c.CountRead(n, err)
 		if err != errEINTR {
 			return n, err
@@ -172,7 +172,7 @@ func (c *Conn) Shut() {
 // runs.
 func (c *Conn) Flush() (blocked bool) {
 	c.mu.Lock()
-	for c.q.n > 0 && !c.abort && c.fd >= 0 {
+	for c.q.len() > 0 && !c.abort && c.fd >= 0 {
 		n, err := c.send(c.q.head())
 		if err != nil {
 			c.failLocked(c.opError("write", os.NewSyscallError("write", err)))
@@ -184,6 +184,7 @@ func (c *Conn) Flush() (blocked bool) {
 		}
 		c.q.advance(n)
 	}
+	c.dropEmptyQueue()
 	c.mu.Unlock()
 	c.drained()
 	return blocked
@@ -206,12 +207,21 @@ func (c *Conn) Head() []byte {
 func (c *Conn) Sent(n int) {
 	c.mu.Lock()
 	c.q.advance(n)
+	c.dropEmptyQueue()
 	c.wr.syscalls.Add(1)
 	c.wr.bytes.Add(uint64(n))
 	c.eng.Counters.Writes.Add(1)
 	c.eng.Counters.BytesWritten.Add(uint64(n))
 	c.mu.Unlock()
 	c.drained()
+}
+
+// dropEmptyQueue lets an empty queue go, so an idle Conn holds none.
+// Called with mu held.
+func (c *Conn) dropEmptyQueue() {
+	if c.q != nil && c.q.n == 0 {
+		c.q = nil
+	}
 }
 
 // drained ends a pause once the queue is below LowWater: reading resumes
@@ -221,7 +231,7 @@ func (c *Conn) drained() {
 		return
 	}
 	c.mu.Lock()
-	resume := c.q.n < c.eng.Config.LowWater
+	resume := c.q.len() < c.eng.Config.LowWater
 	if resume {
 		c.paused.Store(false)
 	}
@@ -246,13 +256,13 @@ func (c *Conn) Deadline() int64 {
 	}
 	switch c.state.Load() {
 	case stateOpen:
-		earliest(c.readDL)
+		earliest(c.dl)
 		if idle := c.idle.Load(); idle > 0 {
 			earliest(c.lastRead + idle)
 		}
 	case stateClosing:
-		if c.q.n > 0 && !c.abort {
-			earliest(c.flushDL)
+		if c.q.len() > 0 && !c.abort {
+			earliest(c.dl)
 		}
 	}
 	return when
@@ -268,11 +278,11 @@ func (c *Conn) Expire(now int64) {
 	switch c.state.Load() {
 	case stateOpen:
 		idle := c.idle.Load()
-		if (c.readDL != 0 && now >= c.readDL) || (idle > 0 && now >= c.lastRead+idle) {
+		if (c.dl != 0 && now >= c.dl) || (idle > 0 && now >= c.lastRead+idle) {
 			c.closingLocked(c.timeoutError())
 		}
 	case stateClosing:
-		if c.q.n > 0 && now >= c.flushDL {
+		if c.q.len() > 0 && now >= c.dl {
 			c.abort = true
 		}
 	}
@@ -283,10 +293,11 @@ func (c *Conn) Expire(now int64) {
 func (c *Conn) Finish() {
 	c.mu.Lock()
 	if c.fd >= 0 {
-		closeFD(c.fd)
+		closeFD(int(c.fd))
 		c.fd = -1
 	}
 	c.q.reset()
+	c.q = nil
 	c.state.Store(stateClosed)
 	err := c.err
 	c.mu.Unlock()
@@ -302,7 +313,7 @@ func (c *Conn) Finish() {
 func (c *Conn) Refuse() {
 	c.mu.Lock()
 	if c.fd >= 0 {
-		closeFD(c.fd)
+		closeFD(int(c.fd))
 		c.fd = -1
 	}
 	c.state.Store(stateClosed)

@@ -13,7 +13,7 @@ import (
 // first Read waits for that (call Read from another goroutine, not from
 // within the same OnData).
 func (c *Conn) Detach() (net.Conn, error) {
-	if !c.inCB.Load() || (c.gid != 0 && GoroutineID() != c.gid) {
+	if !c.inCB.Load() || !c.onOwner() {
 		return nil, fmt.Errorf("iomodel: %s: %w", c.eng.Model, ErrDetachOutsideCallback)
 	}
 	if c.eng.detach == nil {
@@ -24,8 +24,8 @@ func (c *Conn) Detach() (net.Conn, error) {
 		c.mu.Unlock()
 		return nil, c.opError("detach", net.ErrClosed)
 	}
-	if c.q.n > 0 {
-		n := c.q.n
+	if c.q.len() > 0 {
+		n := c.q.len()
 		c.mu.Unlock()
 		return nil, fmt.Errorf("iomodel: %s: Detach: %d bytes of output are still queued; detach after OnDrain or before writing", c.eng.Model, n)
 	}
@@ -42,7 +42,7 @@ func (c *Conn) Detach() (net.Conn, error) {
 		undo()
 		return nil, fmt.Errorf("iomodel: %s: Detach: %w", c.eng.Model, err)
 	}
-	nc, err := c.eng.detach(c.fd)
+	nc, err := c.eng.detach(int(c.fd))
 	if err != nil {
 		if werr := c.owner.Watch(c); werr != nil {
 			// Neither the loop nor a Conn can drive it any more.
@@ -64,6 +64,13 @@ func (c *Conn) Detach() (net.Conn, error) {
 	c.eng.Counters.Open.Add(-1)
 	c.eng.Counters.Closed.Add(1)
 	return d, nil
+}
+
+// onOwner reports whether the caller is the owner's goroutine, where the
+// owner can tell (Goroutiner).
+func (c *Conn) onOwner() bool {
+	g, ok := c.owner.(Goroutiner)
+	return !ok || g.Goroutine() == GoroutineID()
 }
 
 // detached is the net.Conn Detach returns: the model's Conn, read after

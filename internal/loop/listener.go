@@ -16,6 +16,9 @@ type Listener struct {
 	nonblock bool // the socket is O_NONBLOCK: accept4 never waits
 	addr     net.Addr
 	counters *Counters
+	// lastLocal is the local address of the last connection accepted on
+	// a wildcard address, shared with the next ones that have it too.
+	lastLocal net.Addr
 	// Tag is the owner's own name for the Listener.
 	Tag uint64
 

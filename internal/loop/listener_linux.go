@@ -110,13 +110,7 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
 		switch err {
 		case nil:
-			var local net.Addr
-			if lsa, err := unix.Getsockname(nfd); err == nil {
-				local = sock.Addr(unix.SOCK_STREAM, lsa)
-			} else {
-				local = l.addr
-			}
-			return nfd, local, sock.Addr(unix.SOCK_STREAM, sa), nil
+			return nfd, l.localOf(nfd), sock.Addr(unix.SOCK_STREAM, sa), nil
 		case unix.EAGAIN:
 			return -1, nil, nil, unix.EAGAIN
 		case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
@@ -135,6 +129,31 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 	}
 }
 
+// localOf is the local address of a connection accepted on l: the
+// listener's own, unless it listens on a wildcard address, and then the
+// one getsockname(2) reads. Connections with the same local address share
+// one net.Addr, which is 64 bytes an idle connection does not hold.
+func (l *Listener) localOf(nfd int) net.Addr {
+	ta, ok := l.addr.(*net.TCPAddr)
+	if !ok || !ta.IP.IsUnspecified() {
+		if l.addr != nil {
+			return l.addr
+		}
+	}
+	lsa, err := unix.Getsockname(nfd)
+	if err != nil {
+		return l.addr
+	}
+	a := sock.Addr(unix.SOCK_STREAM, lsa)
+	if last, ok := l.lastLocal.(*net.TCPAddr); ok {
+		if na, ok := a.(*net.TCPAddr); ok && na.Port == last.Port && na.Zone == last.Zone && na.IP.Equal(last.IP) {
+			return last
+		}
+	}
+	l.lastLocal = a
+	return a
+}
+
 // shed takes one connection off the queue into the spare descriptor and
 // closes it; false if there is no spare (and none could be opened).
 func (l *Listener) shed() bool {
@@ -147,10 +166,10 @@ func (l *Listener) shed() bool {
 	l.reserve = -1
 	nfd, _, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
 	if err == nil {
-		unix.Close(nfd)
 		if l.counters != nil {
-			l.counters.Rejected.Add(1)
+			l.counters.Rejected.Add(1) // before the client can see it closed
 		}
+		unix.Close(nfd)
 	}
 	l.reserve = openReserve()
 	return err == nil || err == unix.EINTR || err == unix.ECONNABORTED

@@ -72,12 +72,12 @@ func TestTimers(t *testing.T) {
 	var cs []*Conn
 	for range 500 {
 		c := e.NewConn(nil, -1, nil, nil)
-		c.readDL = 1 + r.Int64N(1000)
+		c.dl = 1 + r.Int64N(1000)
 		tm.Schedule(c)
 		cs = append(cs, c)
 	}
 	for _, c := range cs[:100] {
-		c.readDL = 1 + r.Int64N(1000)
+		c.dl = 1 + r.Int64N(1000)
 		tm.Schedule(c)
 	}
 	for _, c := range cs[100:200] {
@@ -89,10 +89,10 @@ func TestTimers(t *testing.T) {
 	var last int64
 	n := 0
 	for c := tm.Due(1 << 40); c != nil; c = tm.Due(1 << 40) {
-		if c.readDL < last {
-			t.Fatalf("due at %d after one due at %d", c.readDL, last)
+		if c.dl < last {
+			t.Fatalf("due at %d after one due at %d", c.dl, last)
 		}
-		last = c.readDL
+		last = c.dl
 		n++
 	}
 	if n != 400 || tm.Next(0) >= 0 {

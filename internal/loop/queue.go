@@ -18,6 +18,15 @@ type queue struct {
 	n      int // bytes queued
 }
 
+// len is how many bytes are queued; a nil queue is empty (an idle Conn
+// holds none).
+func (q *queue) len() int {
+	if q == nil {
+		return 0
+	}
+	return q.n
+}
+
 // push copies p to the tail.
 func (q *queue) push(p []byte) {
 	q.n += len(p)
@@ -44,7 +53,7 @@ func (q *queue) push(p []byte) {
 
 // head is the next bytes to send: the rest of the first chunk.
 func (q *queue) head() []byte {
-	if len(q.chunks) == 0 {
+	if q == nil || len(q.chunks) == 0 {
 		return nil
 	}
 	return q.chunks[0][q.off:]
@@ -85,6 +94,9 @@ func (q *queue) pop() {
 
 // reset drops everything queued.
 func (q *queue) reset() {
+	if q == nil {
+		return
+	}
 	for len(q.chunks) > 0 {
 		q.pop()
 	}

@@ -57,17 +57,23 @@ func (r *Readiness) Start() error {
 			r.loops = nil
 			return err
 		}
-		r.loops = append(r.loops, &rloop{r: r, b: b, edge: b.EdgeTriggered()})
+		asker, _ := b.(Asker)
+		r.loops = append(r.loops, &rloop{r: r, b: b, edge: b.EdgeTriggered(), asker: asker})
 	}
 	r.e.Counters.Loops.Store(int64(n))
 	r.live.Store(int32(n))
 	ready := make(chan struct{})
 	for _, lp := range r.loops {
-		go func() {
+		run := func() {
 			lp.gid = GoroutineID()
 			ready <- struct{}{}
 			lp.run()
-		}()
+		}
+		if tb, ok := lp.b.(ThreadBackend); ok {
+			tb.Go(run)
+		} else {
+			go run()
+		}
 	}
 	for range r.loops {
 		<-ready // lp.gid is set before any Conn is made for lp
@@ -138,6 +144,8 @@ type rloop struct {
 	r        *Readiness
 	b        Backend
 	edge     bool
+	asker    Asker  // b, if it is one
+	found    int    // events of this round that found something, for asker
 	gid      uint64 // the loop's goroutine
 	buf      []byte // the one read buffer of the loop
 	events   []Event
@@ -233,6 +241,10 @@ func (lp *rloop) run() {
 		}
 		for _, ev := range lp.events[:n] {
 			lp.dispatch(ev.Tag, ev.Ready)
+		}
+		if lp.asker != nil {
+			lp.asker.Found(lp.found)
+			lp.found = 0
 		}
 		if again := lp.again; len(again) > 0 {
 			lp.again = nil
@@ -352,7 +364,9 @@ func (lp *rloop) dispatch(tag uint64, ready Interest) {
 // flush, read, then finish, forget or re-watch it.
 func (lp *rloop) service(c *Conn, ready Interest) {
 	if ready&(Write|Err|kickAll) != 0 && c.Writing() {
-		c.Flush()
+		if !c.Flush() {
+			lp.found++
+		}
 	}
 	if ready&(Read|HangUp|Err) != 0 || (c.Stalled && c.Reading()) {
 		lp.read(c, ready)
@@ -397,6 +411,9 @@ func (lp *rloop) read(c *Conn, ready Interest) {
 			return
 		}
 		n, err := c.Recv(lp.buf)
+		if err != errEAGAIN {
+			lp.found++
+		}
 		switch {
 		case err == errEAGAIN:
 			c.Stalled = false
@@ -504,6 +521,7 @@ func (lp *rloop) accept(l *Listener) {
 			lp.dropListener(l)
 			return
 		}
+		lp.found++
 		e.Counters.Accepted.Add(1)
 		e.Counters.Open.Add(1)
 		target := lp.r.pick()

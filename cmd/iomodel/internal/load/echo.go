@@ -46,43 +46,16 @@ type EchoResult struct {
 // starts.
 func EchoClient(ctx context.Context, addr string, conns int, d time.Duration, size int, timed func()) EchoResult {
 	var (
-		mu    sync.Mutex
 		res   EchoResult
+		errs  errCount
 		wg    sync.WaitGroup
 		hists = make([]latency.Hist, conns)
 		done  = make([]int64, conns)
-		cs    = make([]net.Conn, conns)
 	)
-	fail := func(connect bool, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if connect {
-			res.ConnectErrors++
-		} else {
-			res.IOErrors++
-		}
-		if res.FirstError == "" {
-			res.FirstError = err.Error()
-		}
-	}
-	// Connect every connection first (at most 64 connects at a time, as a
-	// burst would overflow the accept queue), so that the timed part is the
-	// round trips alone.
-	dialer := net.Dialer{Timeout: 5 * time.Second}
-	sem := make(chan struct{}, 64)
-	for i := range cs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			c, err := dialer.DialContext(ctx, "tcp", addr)
-			if err != nil {
-				fail(true, err)
-				return
-			}
-			cs[i] = c
-		})
-	}
-	wg.Wait()
+	fail := errs.add
+	// Connect every connection first, so that the timed part is the round
+	// trips alone.
+	cs := connectAll(ctx, addr, conns, &errs, nil)
 	if timed != nil {
 		timed()
 	}
@@ -119,6 +92,7 @@ func EchoClient(ctx context.Context, addr string, conns int, d time.Duration, si
 	}
 	wg.Wait()
 	res.Seconds = time.Since(start).Seconds()
+	res.ConnectErrors, res.IOErrors, res.FirstError = errs.counts()
 	var all latency.Hist
 	for i := range hists {
 		all.Merge(&hists[i])
@@ -160,61 +134,84 @@ type IdleResult struct {
 	FirstError    string `json:"first_error,omitempty"`
 }
 
-// IdleClient opens conns connections to the echo server at addr (at most
-// 64 connects at a time), makes one round trip of size bytes on each, so
-// that the server has accepted and served every one, and returns them
-// open, for the caller to hold idle and close.
+// IdleClient opens conns connections to the echo server at addr, makes
+// one round trip of size bytes on each, so that the server has accepted
+// and served every one, and returns them open, for the caller to hold idle
+// and close.
 func IdleClient(ctx context.Context, addr string, conns, size int) ([]net.Conn, IdleResult) {
-	var (
-		mu  sync.Mutex
-		res IdleResult
-		wg  sync.WaitGroup
-		cs  = make([]net.Conn, conns)
-	)
-	fail := func(connect bool, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if connect {
-			res.ConnectErrors++
-		} else {
-			res.IOErrors++
+	var errs errCount
+	cs := connectAll(ctx, addr, conns, &errs, func(c net.Conn) error {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		msg := make([]byte, size)
+		_, err := c.Write(msg)
+		if err == nil {
+			_, err = io.ReadFull(c, msg)
 		}
-		if res.FirstError == "" {
-			res.FirstError = err.Error()
-		}
+		c.SetDeadline(time.Time{})
+		return err
+	})
+	open := slices.DeleteFunc(cs, func(c net.Conn) bool { return c == nil })
+	var res IdleResult
+	res.Open = len(open)
+	res.ConnectErrors, res.IOErrors, res.FirstError = errs.counts()
+	return open, res
+}
+
+// errCount counts a client's failures: connects, and connections that
+// failed after; it keeps the first error's text.
+type errCount struct {
+	mu          sync.Mutex
+	connect, io int64
+	first       string
+}
+
+func (e *errCount) add(connect bool, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if connect {
+		e.connect++
+	} else {
+		e.io++
 	}
+	if e.first == "" {
+		e.first = err.Error()
+	}
+}
+
+func (e *errCount) counts() (connect, io int64, first string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.connect, e.io, e.first
+}
+
+// connectAll opens conns connections to addr, at most 64 connects at a
+// time (a burst would overflow the accept queue), and runs setup, if not
+// nil, on each; a connection that fails either is counted in errs, closed
+// and left nil.
+func connectAll(ctx context.Context, addr string, conns int, errs *errCount, setup func(net.Conn) error) []net.Conn {
+	cs := make([]net.Conn, conns)
 	dialer := net.Dialer{Timeout: 5 * time.Second}
 	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
 	for i := range cs {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			c, err := dialer.DialContext(ctx, "tcp", addr)
 			if err != nil {
-				fail(true, err)
+				errs.add(true, err)
 				return
 			}
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			msg := make([]byte, size)
-			if _, err := c.Write(msg); err == nil {
-				_, err = io.ReadFull(c, msg)
+			if setup != nil {
+				if err := setup(c); err != nil {
+					errs.add(false, err)
+					c.Close()
+					return
+				}
 			}
-			if err != nil {
-				fail(false, err)
-				c.Close()
-				return
-			}
-			c.SetDeadline(time.Time{})
 			cs[i] = c
 		})
 	}
 	wg.Wait()
-	open := cs[:0]
-	for _, c := range cs {
-		if c != nil {
-			open = append(open, c)
-		}
-	}
-	res.Open = len(open)
-	return open, res
+	return cs
 }

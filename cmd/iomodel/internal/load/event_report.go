@@ -53,25 +53,7 @@ func eventRatios(runs []EventRun, r EventRun) (rate, cpu float64, ok bool) {
 // SummarizeEvents folds the rounds into medians, in the order of first
 // runs, net first in each group.
 func SummarizeEvents(runs []EventRun) []EventSummary {
-	type key struct {
-		shape, server string
-		conns         int
-	}
-	var order []key
-	by := map[key][]EventRun{}
-	for _, r := range runs {
-		k := key{r.Shape, r.Server, r.Conns}
-		if _, ok := by[k]; !ok {
-			order = append(order, k)
-		}
-		by[k] = append(by[k], r)
-	}
-	slices.SortStableFunc(order, func(a, b key) int {
-		if a.shape != b.shape || a.conns != b.conns {
-			return 0
-		}
-		return boolCmp(b.server == "net", a.server == "net")
-	})
+	order, by := group(runs, func(r EventRun) key { return key{r.Shape, r.Conns, r.Server} })
 	var out []EventSummary
 	for _, k := range order {
 		s := EventSummary{Shape: k.shape, Conns: k.conns, Server: k.server}

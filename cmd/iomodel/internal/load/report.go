@@ -48,24 +48,32 @@ func Ratios(runs []Run, r Run) (req, p99 float64, ok bool) {
 	return r.Wrk.ReqPerS / b.ReqPerS, float64(r.Wrk.P99) / float64(b.P99), true
 }
 
-// Summarize folds the rounds into medians, in the order of first runs.
-func Summarize(runs []Run) []Summary {
+// group gathers the runs of each measurement (shape, connection count,
+// server) over the rounds, in the order of their first runs, but with
+// net's first among those of the same shape and count: the tables read
+// better so.
+func group[R any](runs []R, keyOf func(R) key) ([]key, map[key][]R) {
 	var order []key
-	by := map[key][]Run{}
+	by := map[key][]R{}
 	for _, r := range runs {
-		k := key{r.Shape, r.Conns, r.Server}
+		k := keyOf(r)
 		if _, ok := by[k]; !ok {
 			order = append(order, k)
 		}
 		by[k] = append(by[k], r)
 	}
-	// The table reads better with net first in every group.
 	slices.SortStableFunc(order, func(a, b key) int {
 		if a.shape != b.shape || a.conns != b.conns {
 			return 0
 		}
 		return boolCmp(b.server == "net", a.server == "net")
 	})
+	return order, by
+}
+
+// Summarize folds the rounds into medians, in the order of first runs.
+func Summarize(runs []Run) []Summary {
+	order, by := group(runs, func(r Run) key { return key{r.Shape, r.Conns, r.Server} })
 	var out []Summary
 	for _, k := range order {
 		s := Summary{Shape: k.shape, Conns: k.conns, Server: k.server}

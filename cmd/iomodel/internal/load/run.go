@@ -177,7 +177,7 @@ func (cfg Config) wrk(ctx context.Context, s Shape, conns int, script, addr stri
 
 // WrkArgs are wrk's arguments for one run.
 func WrkArgs(threads, conns int, d, timeout time.Duration, script, url string) []string {
-	return []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + wrkSeconds(d), "--timeout", wrkSeconds(timeout), "-s", script, url}
+	return []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + wrkSeconds(d), "--timeout", wrkSeconds(timeout), "--latency", "-s", script, url}
 }
 
 // wrkSeconds writes d as wrk reads it: whole seconds, at least one.

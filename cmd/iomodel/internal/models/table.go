@@ -29,6 +29,9 @@ var table = []Model{
 				Close:     closeNothing,
 			}, nil
 		},
+		Engine: func(h iomodel.Handler, cfg iomodel.EngineConfig) (Engine, error) {
+			return engine(blocking.NewEngine(h, cfg))
+		},
 	},
 	{
 		Name: "nonblock", Family: "nonblock", Quick: true,
@@ -50,12 +53,18 @@ var table = []Model{
 				Close:     closeNothing,
 			}, nil
 		},
+		Engine: func(h iomodel.Handler, cfg iomodel.EngineConfig) (Engine, error) {
+			return engine(nonblock.NewEngine(h, cfg))
+		},
 	},
 	multiplexModel(multiplex.Epoll, true),
 	multiplexModel(multiplex.Poll, false),
 	multiplexModel(multiplex.Select, false),
-	sigdrivenModel("precise", true, "one real-time signal per readiness event names the fd; a dispatcher thread wakes exactly that call"),
-	sigdrivenModel("broadcast", false, "every plain SIGIO wakes every waiting call, which retries (the thundering herd)", sigdriven.WithBroadcast()),
+	sigdrivenModel("precise", true, "one real-time signal per readiness event names the fd; a dispatcher thread wakes exactly that call", func(h iomodel.Handler, cfg iomodel.EngineConfig) (Engine, error) {
+		return engine(sigdriven.NewEngine(h, cfg))
+	}),
+	// The engine has no broadcast mode: this variant has no loop shape.
+	sigdrivenModel("broadcast", false, "every plain SIGIO wakes every waiting call, which retries (the thundering herd)", nil, sigdriven.WithBroadcast()),
 	{
 		Name: "async", Family: "async", Quick: true,
 		Waits:  "the kernel does the copy; one ring thread submits and reaps for every call in one io_uring_enter",
@@ -145,9 +154,10 @@ func multiplexModel(b multiplex.Backend, quick bool) Model {
 	}
 }
 
-func sigdrivenModel(mode string, quick bool, waits string, opts ...sigdriven.Option) Model {
+func sigdrivenModel(mode string, quick bool, waits string, eng func(iomodel.Handler, iomodel.EngineConfig) (Engine, error), opts ...sigdriven.Option) Model {
 	return Model{
-		Name: "sigdriven/" + mode, Family: "sigdriven", Quick: quick,
+		Engine: eng,
+		Name:   "sigdriven/" + mode, Family: "sigdriven", Quick: quick,
 		Waits:  waits,
 		Serves: "one goroutine per client; the kernel signals readiness (" + mode + " mode) and the dispatcher wakes them",
 		Start: func() (*Instance, error) {

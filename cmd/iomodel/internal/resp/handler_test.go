@@ -2,45 +2,13 @@ package resp
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/loopio/loopiotest"
 )
-
-// fakeConn is an EventConn that collects what is written, and refuses
-// writes with ErrBackpressure while full is set, as an Engine's connection
-// does at its high watermark.
-type fakeConn struct {
-	written bytes.Buffer
-	full    bool
-	closed  bool
-	ctx     any
-}
-
-func (c *fakeConn) Write(p []byte) (int, error) {
-	if c.closed {
-		return 0, net.ErrClosed
-	}
-	if c.full {
-		return 0, iomodel.ErrBackpressure
-	}
-	return c.written.Write(p)
-}
-func (c *fakeConn) Close() error                       { c.closed = true; return nil }
-func (c *fakeConn) LocalAddr() net.Addr                { return nil }
-func (c *fakeConn) RemoteAddr() net.Addr               { return nil }
-func (c *fakeConn) SetContext(v any)                   { c.ctx = v }
-func (c *fakeConn) Context() any                       { return c.ctx }
-func (c *fakeConn) SetReadDeadline(time.Time) error    { return nil }
-func (c *fakeConn) SetIdleTimeout(time.Duration) error { return nil }
-func (c *fakeConn) Queued() int                        { return 0 }
-func (c *fakeConn) Stats() iomodel.Stats               { return iomodel.Stats{} }
-func (c *fakeConn) Detach() (net.Conn, error)          { return nil, errors.New("not here") }
 
 var _ iomodel.DrainHandler = (*Handler)(nil)
 
@@ -53,24 +21,24 @@ func TestHandler(t *testing.T) {
 		in := script(r, 300)
 		want, _, _ := NewSession(NewStore()).Feed(nil, in)
 		h := NewHandler(NewStore())
-		c := &fakeConn{}
+		c := &loopiotest.Recorder{}
 		h.OnOpen(c)
 		var kept []byte
 		for _, chunk := range chunks(r, in) {
-			if c.full && r.IntN(3) == 0 {
-				c.full = false
+			if c.Full && r.IntN(3) == 0 {
+				c.Full = false
 				h.OnDrain(c)
 			}
-			c.full = c.full || r.IntN(10) == 0
+			c.Full = c.Full || r.IntN(10) == 0
 			data := append(kept, chunk...)
 			n := h.OnData(c, data)
 			kept = append([]byte(nil), data[n:]...)
 		}
-		c.full = false
+		c.Full = false
 		h.OnDrain(c)
 		h.OnClose(c, nil)
-		if !bytes.Equal(c.written.Bytes(), want) || len(kept) != 0 || c.closed {
-			t.Fatalf("seed %d: %d bytes written, want %d (equal: %v); %d kept; closed %v", seed, c.written.Len(), len(want), bytes.Equal(c.written.Bytes(), want), len(kept), c.closed)
+		if !bytes.Equal(c.Written.Bytes(), want) || len(kept) != 0 || c.Closed {
+			t.Fatalf("seed %d: %d bytes written, want %d (equal: %v); %d kept; closed %v", seed, c.Written.Len(), len(want), bytes.Equal(c.Written.Bytes(), want), len(kept), c.Closed)
 		}
 	}
 }
@@ -82,12 +50,12 @@ func TestHandlerCloses(t *testing.T) {
 		array("QUIT"):  "+OK\r\n",
 		"*1\r\n:1\r\n": "-ERR Protocol error: expected '$', got ':'\r\n",
 	} {
-		c := &fakeConn{}
+		c := &loopiotest.Recorder{}
 		h := NewHandler(NewStore())
 		h.OnOpen(c)
 		h.OnData(c, []byte(in))
-		if c.written.String() != want || !c.closed {
-			t.Errorf("%q: wrote %q, closed %v; want %q and closed", in, c.written.String(), c.closed, want)
+		if c.Written.String() != want || !c.Closed {
+			t.Errorf("%q: wrote %q, closed %v; want %q and closed", in, c.Written.String(), c.Closed, want)
 		}
 	}
 }

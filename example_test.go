@@ -1,3 +1,5 @@
+//go:build linux
+
 package iomodel_test
 
 import (
@@ -116,8 +118,10 @@ func Example_sigdriven() {
 	// server saw the client leave
 }
 
-// The asynchronous model: each Send and Recv is handed to io_uring, and
-// the kernel reports it done. Where io_uring is unavailable, New says why.
+// The asynchronous model: a Send or Recv that would wait is handed to
+// io_uring, and the kernel reports it done, the copy made (one that can be
+// done at once is, with MSG_DONTWAIT). Where io_uring is unavailable, New
+// says why.
 func Example_async() {
 	a, b := socketpair()
 	c1, err := async.New(a)
