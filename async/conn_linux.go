@@ -87,5 +87,6 @@ func (r *Ring) release() { r.r.Release() }
 func ringStats(r *uring.Ring) RingStats {
 	s := r.Stats()
 	return RingStats{Enters: s.Enters, Submitted: s.Submitted, Ops: s.Ops, Wakeups: s.Wakeups,
-		Active: s.Active, MaxInFlight: s.MaxInFlight, Size: s.CQEntries}
+		Active: s.Active, MaxInFlight: s.MaxInFlight, Size: s.CQEntries,
+		Backlog: s.Backlog, MaxBacklog: s.MaxBacklog, MaxBacklogWait: s.MaxBacklogWait, Overflows: s.Overflows}
 }

@@ -52,8 +52,14 @@
 // to the ring's thread and a wake-up when its completion is reaped; the
 // ring makes one io_uring_enter per batch, so with many busy Conns many
 // operations share a system call (RingStats.OpsPerEnter). No thread sleeps
-// per waiting call: idle Recvs cost memory, not threads. Send and Recv
-// allocate nothing. The ring's thread performs every completion's copy,
+// per waiting call: idle Recvs cost memory, not threads, and the ring's
+// size does not bound them, descriptors and memory do. Each waiting call
+// holds a request in the kernel (256 bytes and its poll) and a slot of the
+// ring's (under 200 bytes), beside its goroutine; completions that find the
+// completion queue full wait in kernel memory until the ring's thread
+// reaps them, and what arrives faster than one io_uring_enter submits
+// waits inside the ring, which RingStats shows (Backlog, MaxBacklogWait).
+// Send and Recv allocate nothing. The ring's thread performs every completion's copy,
 // so with many busy connections it is the limit: on a small machine async
 // keeps level with multiplex, not ahead of it.
 //

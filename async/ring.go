@@ -2,6 +2,7 @@ package async
 
 import (
 	"errors"
+	"time"
 
 	"github.com/iomodel/iomodel/internal/uring"
 )
@@ -25,9 +26,22 @@ type RingStats struct {
 	Wakeups   uint64 // eventfd writes that woke the ring's thread
 	Active    uint64 // operations handed to the ring and not yet completed, now
 	// MaxInFlight is the most completions the ring has had outstanding at
-	// once; it never exceeds Size, the completion queue's length.
+	// once. It may exceed Size, the completion queue's length: operations
+	// in flight are bounded by memory, and completions the full queue
+	// cannot take wait in kernel memory until the ring's thread reaps.
 	MaxInFlight uint64
 	Size        uint64
+	// Backlog is the operations handed to the ring that wait inside it
+	// for room in its submission queue, now; MaxBacklog the most ever;
+	// MaxBacklogWait the longest any waited there. An overloaded ring
+	// shows here: more operations arrive per io_uring_enter(2) than its
+	// submission queue takes (a ring of size n submits n/8 per enter).
+	Backlog, MaxBacklog uint64
+	MaxBacklogWait      time.Duration
+	// Overflows counts the rounds of the ring's thread that found
+	// completions kept in kernel memory because the completion queue was
+	// full: a queue too small for the completions that arrive at once.
+	Overflows uint64
 }
 
 // OpsPerEnter is operations completed per io_uring_enter(2) call: the batching
@@ -48,8 +62,11 @@ const DefaultRingSize = 8192
 // ring submits up to size/8 of them per io_uring_enter(2) (at least 8, at
 // most 4096). size 0 means DefaultRingSize (8192), with the default ring's 256
 // submissions per enter; the kernel rounds a size up to a power of two, and
-// sizes below 16 are raised to 16. Operations beyond the size wait their
-// turn inside the ring; closing a Conn never waits for room. NewRing fails
+// sizes below 16 are raised to 16. The size does not bound the operations
+// waiting: more than size may be in flight, and completions beyond it wait
+// in kernel memory until the ring's thread reaps them (RingStats.Overflows);
+// operations beyond what one enter submits wait their turn inside the ring
+// (RingStats.Backlog). Closing a Conn never waits for room. NewRing fails
 // with an error wrapping errors.ErrUnsupported, which says why and what to
 // do, when io_uring is absent or forbidden here.
 func NewRing(size int) (*Ring, error) {

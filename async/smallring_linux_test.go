@@ -173,9 +173,9 @@ func TestCloseAcceptedOnTinyRing(t *testing.T) {
 	}
 }
 
-// TestListenerCloseOnBusyTinyRing: an Accept pending on a tiny ring whose
-// budget is taken by Recvs that never complete (so the ACCEPT may wait in
-// the backlog or be in the kernel) returns net.ErrClosed at Listener.Close.
+// TestListenerCloseOnBusyTinyRing: an Accept pending on a tiny ring with
+// more Recvs that never complete than its queues hold returns
+// net.ErrClosed at Listener.Close.
 func TestListenerCloseOnBusyTinyRing(t *testing.T) {
 	requireRing(t)
 	for _, size := range tinyRings {
@@ -204,9 +204,10 @@ func TestListenerCloseOnBusyTinyRing(t *testing.T) {
 
 // TestDialCloseRace, under -race: on a tiny ring, goroutines dial, receive
 // and close while others move read deadlines under pending Recvs, so that
-// requests are cancelled while they wait in the ring's backlog, completed
-// there, and prepared again at once, while cancels by descriptor scan that
-// backlog. Nothing may race, hang or lose a result.
+// requests are cancelled while they wait in the ring's backlog for room in
+// its 8-entry submission queue, completed there, and prepared again at
+// once, while cancels by descriptor scan that backlog. Nothing may race,
+// hang or lose a result.
 func TestDialCloseRace(t *testing.T) {
 	r := ownRing(t, 2)
 	l, err := Listen("tcp", "127.0.0.1:0", WithRing(r))
@@ -214,8 +215,7 @@ func TestDialCloseRace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	// Recvs that stay pending take most of the ring's budget for requests
-	// (13 of 16), so the rest queue in its backlog behind them.
+	// Recvs that stay pending, beside the ones that come and go.
 	for range 10 {
 		a, _ := pair(t, unix.SOCK_STREAM, WithRing(r))
 		go a.Recv(make([]byte, 1)) // ends at the test's cleanup Close

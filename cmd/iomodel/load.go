@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,7 +29,7 @@ const echoSize = 64
 func loadCmd(ctx context.Context, args []string, std stdio) error {
 	fs := newFlags("load", "[flags]", std)
 	list := fs.String("models", "multiplex,async", "servers, comma-separated: names ("+modelList()+"), families, patterns, quick (one per family) or all; net, the baseline, is always among them")
-	connList := fs.String("conns", "100,1000,5000", "connection counts (wrk -c), comma-separated: a set of rounds each")
+	connList := fs.String("conns", "100,1000,5000", "the HTTP and echo shapes' connection counts (wrk -c), comma-separated: a set of rounds each; left at its default, 10000 and 15000 join it where RLIMIT_NOFILE allows them")
 	rounds := fs.Int("rounds", 3, "rounds: each runs every server once, in an order that rotates from round to round; figures are medians over the rounds")
 	dur := fs.Duration("d", time.Second, "length of each run (wrk -d, in whole seconds; the echo client's; redis-benchmark's -n is sized from it)")
 	threads := fs.Int("t", 1, "wrk threads (wrk -t)")
@@ -95,11 +96,20 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	// Every connection costs a descriptor on each side: raise the limit
 	// (wrk inherits it) and say so when it cannot be raised far enough.
 	limit, lerr := load.RaiseNoFile()
+	note := ""
+	if !flagSet(fs, "conns") {
+		var more []int
+		more, note = largeConns(limit)
+		conns = append(conns, more...)
+	}
+	if note != "" {
+		fmt.Fprintf(std.err, "iomodel load: %s\n", note)
+	}
 	most := slices.Max(conns)
 	switch {
 	case lerr != nil:
 		fmt.Fprintf(std.err, "iomodel load: warning: could not raise RLIMIT_NOFILE (now %d): %v\n", limit, lerr)
-	case limit < uint64(most)+256:
+	case limit < uint64(most)+connSpare:
 		fmt.Fprintf(std.err, "iomodel load: warning: RLIMIT_NOFILE's hard limit is %d, too few for %d connections (each side needs one descriptor per connection, and more): raise it (ulimit -Hn) or expect accept and connect errors\n", limit, most)
 	}
 
@@ -130,6 +140,9 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	fmt.Fprintf(w, "    %s\n\n", commandLine(args))
 	fmt.Fprintf(w, "%s\n\n", machine())
 	fmt.Fprintf(w, "%s\n\n", loadSetup(cfg, wrk, limit))
+	if note != "" {
+		fmt.Fprintf(w, "%s\n\n", note)
+	}
 	for _, s := range shapes {
 		fmt.Fprintf(w, "- %s: %s\n", s.Name, s.Say)
 	}
@@ -149,6 +162,38 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 		return errors.New("some runs failed or reported errors: see the tables")
 	}
 	return nil
+}
+
+// The counts the default -conns gains where the descriptor limit allows
+// them, and the descriptors a side needs beyond one per connection.
+var (
+	bigConns  = []int{10000, 15000}
+	connSpare = uint64(256)
+)
+
+// largeConns is which of bigConns the descriptor limit allows, and a line
+// saying which it leaves out and why ("" when none).
+func largeConns(limit uint64) (more []int, note string) {
+	var left []string
+	for _, n := range bigConns {
+		if uint64(n)+connSpare <= limit {
+			more = append(more, n)
+		} else {
+			left = append(left, strconv.Itoa(n))
+		}
+	}
+	if left != nil {
+		note = fmt.Sprintf("RLIMIT_NOFILE's hard limit is %d: no runs at %s connections (each side needs a descriptor per connection and %d more; raise it with ulimit -Hn)",
+			limit, strings.Join(left, " and "), connSpare)
+	}
+	return more, note
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // commandLine is the command as a reader would type it again.

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,6 +118,26 @@ func TestLoadEvents(t *testing.T) {
 	for _, want := range []string{"    iomodel load -models multiplex ", "GOMAXPROCS", "commit "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the report lacks %q", want)
+		}
+	}
+}
+
+// TestLargeConns: the default counts gain 10000 and 15000 where the
+// descriptor limit allows them, and a line says which are left out.
+func TestLargeConns(t *testing.T) {
+	for _, c := range []struct {
+		limit uint64
+		more  []int
+		note  string
+	}{
+		{20000, []int{10000, 15000}, ""},
+		{15256, []int{10000, 15000}, ""},
+		{15255, []int{10000}, "RLIMIT_NOFILE's hard limit is 15255: no runs at 15000 connections (each side needs a descriptor per connection and 256 more; raise it with ulimit -Hn)"},
+		{1024, nil, "RLIMIT_NOFILE's hard limit is 1024: no runs at 10000 and 15000 connections (each side needs a descriptor per connection and 256 more; raise it with ulimit -Hn)"},
+	} {
+		more, note := largeConns(c.limit)
+		if !slices.Equal(more, c.more) || note != c.note {
+			t.Errorf("largeConns(%d) = %v, %q; want %v, %q", c.limit, more, note, c.more, c.note)
 		}
 	}
 }

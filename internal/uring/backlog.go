@@ -42,6 +42,9 @@ type queued struct {
 	req  *Req
 	seq  uint64
 	link bool
+	// since is when the first round that could not start it ended, in
+	// nanoseconds from the owner's epoch; 0 until then.
+	since int64
 }
 
 type cancelReq struct {

@@ -8,10 +8,13 @@ import (
 )
 
 // startBacklog moves queued requests into the SQ, in the order they were
-// submitted, while the CQ budget and the SQ have room, so the CQEs in flight
-// never exceed the CQ size. A chain moves whole or waits whole (chain.go):
-// its SQEs all go into this round's flush, submitted by one enter.
+// submitted, while the SQ has room (and, under Config.MaxInFlight, the CQEs
+// in flight stay within it). A chain moves whole or waits whole
+// (chain.go): its SQEs all go into this round's flush, submitted by one
+// enter. It keeps the backlog's figures for Stats: its length, and how long
+// what leaves it waited.
 func (r *Ring) startBacklog() {
+	var now int64 // read once, the first time it is needed
 	i := 0
 	for i < len(r.backlog) {
 		end, need := r.chainAt(i)
@@ -19,6 +22,12 @@ func (r *Ring) startBacklog() {
 			break
 		}
 		for _, w := range r.backlog[i:end] {
+			if w.since != 0 {
+				if now == 0 {
+					now = r.clock()
+				}
+				r.waited(now - w.since)
+			}
 			r.start(w.req, sqesOf(w.req), w.link)
 		}
 		i = end
@@ -26,6 +35,37 @@ func (r *Ring) startBacklog() {
 	n := copy(r.backlog, r.backlog[i:])
 	clear(r.backlog[n:])
 	r.backlog = r.backlog[:n]
+	// What is left waits from this round on; the new arrivals are at the
+	// end, behind those that waited before.
+	for j := n - 1; j >= 0 && r.backlog[j].since == 0; j-- {
+		if now == 0 {
+			now = r.clock()
+		}
+		r.backlog[j].since = now
+	}
+	r.noteBacklog()
+}
+
+// clock is the owner's time for the backlog's figures: nanoseconds since
+// it started, never 0.
+func (r *Ring) clock() int64 { return max(int64(time.Since(r.epoch)), 1) }
+
+// waited records that a request left the backlog after d nanoseconds.
+func (r *Ring) waited(d int64) {
+	if d > r.maxBacklogWait.Load() {
+		r.maxBacklogWait.Store(d)
+	}
+}
+
+// noteBacklog publishes the backlog's length for Stats.
+func (r *Ring) noteBacklog() {
+	n := uint64(len(r.backlog))
+	if n != r.backlogLen.Load() {
+		r.backlogLen.Store(n)
+	}
+	if n > r.maxBacklog.Load() {
+		r.maxBacklog.Store(n)
+	}
 }
 
 // chainAt is the end (exclusive) of the chain that starts at backlog entry
@@ -113,10 +153,6 @@ func (r *Ring) start(q *Req, need int, link bool) {
 	}
 }
 
-// cancelLimit bounds the CQEs in flight when a cancel is issued: the whole
-// CQ but one entry, which stays for the eventfd read.
-func (r *Ring) cancelLimit() int { return int(r.q.cqEntries) - 1 }
-
 // newSlot takes a free slot, making one if none is free.
 func (r *Ring) newSlot() uint32 {
 	if n := len(r.free); n > 0 {
@@ -157,6 +193,9 @@ func (r *Ring) cancelQueued(match func(*Req) bool) {
 		}
 		if hit {
 			for _, w := range chain {
+				if w.since != 0 {
+					r.waited(r.clock() - w.since)
+				}
 				r.finish(w.req, -int32(unix.ECANCELED), false) // w.req is the caller's from the next signal on
 			}
 		} else {
@@ -166,11 +205,15 @@ func (r *Ring) cancelQueued(match func(*Req) bool) {
 	}
 	clear(r.backlog[len(keep):])
 	r.backlog = keep
+	r.noteBacklog()
 }
 
 // doCancels handles the cancels handed over, and those held back before,
-// and returns those that must wait again for room in the SQ or the CQ. None
-// is dropped: a cancel is discarded only once its request has completed.
+// and returns those that must wait again for room in the SQ. None is
+// dropped: a cancel is discarded only once its request has completed. A
+// cancel never waits for room in the CQ: its completion, like any, waits in
+// kernel memory if the CQ is full (IORING_FEAT_NODROP), so a cancel cannot
+// wait for a completion only it would bring.
 func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 	keep := cs[:0]
 	for _, c := range cs {
@@ -178,8 +221,8 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 			// Queued requests on fd never reach the kernel; they
 			// complete now, room for the cancel or not.
 			r.cancelQueued(func(q *Req) bool { return q.fd == c.fd })
-			if r.q.sqFree() == 0 || r.inflight >= r.cancelLimit() {
-				keep = append(keep, c) // no room in the SQ or CQ: next round
+			if r.q.sqFree() == 0 {
+				keep = append(keep, c) // no room in the SQ: next round
 				continue
 			}
 			idx := r.newSlot()
@@ -201,7 +244,7 @@ func (r *Ring) doCancels(cs []cancelReq) []cancelReq {
 			if q.cancelSent {
 				continue
 			}
-			if r.q.sqFree() == 0 || r.inflight >= r.cancelLimit() {
+			if r.q.sqFree() == 0 {
 				keep = append(keep, c)
 				continue
 			}

@@ -19,8 +19,8 @@ import "errors"
 // IORING_SETUP_SUBMIT_ALL the kernel consumes every SQE handed to it, so
 // what the owner flushes in one enter is submitted in that enter.
 //
-// A chain counts as many CQEs against the budget as it has requests (each
-// posts one, -ECANCELED or not), and a cancel of any of its requests while
+// A chain counts as many CQEs against any bound (Config.MaxInFlight) as it
+// has requests (each posts one, -ECANCELED or not), and a cancel of any of its requests while
 // the chain is still in the backlog completes the whole chain there: a
 // chain's tail never reaches the kernel without its head.
 
@@ -31,9 +31,8 @@ var (
 )
 
 // MaxChain is the most requests SubmitChain takes in one chain: a quarter of
-// the SQ (at least one), so that a chain always finds room in the SQ once
-// the requests before it have gone, and the CQ budget, which is larger,
-// never holds it back for long.
+// the SQ (at least one), and of any bound on the CQEs in flight, so that a
+// chain always finds room once the requests before it have gone.
 func (r *Ring) MaxChain() int { return r.maxChain }
 
 // SubmitChain hands qs to the owner as one chain (see above): the kernel

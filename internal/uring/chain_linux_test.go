@@ -100,11 +100,11 @@ func TestChainBreaksAtEAGAIN(t *testing.T) {
 }
 
 // TestCancelChain: a chain whose head waits is cancelled in the kernel
-// (CancelChain) and one still in the backlog (the CQ budget is full) by
+// (CancelChain) and one still in the backlog (Config.MaxInFlight is reached) by
 // Cancel of its last request and by CancelFD: every request completes,
 // with -ECANCELED.
 func TestCancelChain(t *testing.T) {
-	r := newRing(t, Config{Entries: 16, CQEntries: 32})
+	r := newRing(t, Config{Entries: 16, CQEntries: 32, MaxInFlight: 27})
 	requireOp(t, r, IORING_OP_RECVMSG)
 	a, _ := socketpair(t, unix.SOCK_DGRAM)
 	check := func(what string, c *recvChain) {
@@ -146,18 +146,18 @@ func TestCancelChain(t *testing.T) {
 
 // TestBacklogNeverSplitsChain: chains whose head waits on an empty socket
 // and whose tail is NOPs, among lone NOPs that fill the SQ and the CQ
-// budget at every offset. A NOP of a chain completes only after its head:
+// bound on CQEs in flight at every offset. A NOP of a chain completes only after its head:
 // one that completes while its head waits was started apart from it, a
 // chain split between two enters (or started in part).
 func TestBacklogNeverSplitsChain(t *testing.T) {
-	r := newRing(t, Config{Entries: 16, CQEntries: 64})
+	r := newRing(t, Config{Entries: 16, CQEntries: 64, MaxInFlight: 55})
 	requireOp(t, r, IORING_OP_RECV)
 	if r.MaxChain() != 4 {
 		t.Fatalf("MaxChain %d on a 16-entry SQ, want 4", r.MaxChain())
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 30 {
-		const chains = 8 // 32 CQEs: within the budget, never within one SQ
+		const chains = 8 // 32 CQEs: within the bound, never within one SQ
 		heads := make([]int, chains)
 		reqs := make([][]Req, chains)
 		var lone []*Req
@@ -212,17 +212,15 @@ func TestBacklogNeverSplitsChain(t *testing.T) {
 	}
 }
 
-// TestChainWaitsWhole: a chain that does not fit the CQ budget waits in
+// TestChainWaitsWhole: a chain that does not fit the bound on CQEs in
+// flight (Config.MaxInFlight) waits in
 // the backlog whole, however much room the requests before it leave, and
 // starts whole once there is room for all of it.
 func TestChainWaitsWhole(t *testing.T) {
-	r := newRing(t, Config{Entries: 16, CQEntries: 32})
+	r := newRing(t, Config{Entries: 16, CQEntries: 32, MaxInFlight: 27})
 	a, b := socketpair(t, unix.SOCK_STREAM)
 	f, _ := socketpair(t, unix.SOCK_STREAM)
-	// Exactly the budget: the requests' share of the CQ, less the eventfd
-	// read the owner keeps in flight.
-	cq := int(r.Stats().CQEntries)
-	busy := submitRecvs(t, r, f, cq-max(cq/8, 2)-1-1)
+	busy := fillBudget(t, r, f) // exactly the bound, with the eventfd read
 	var reqs [4]Req
 	qs := make([]*Req, len(reqs))
 	for i := range qs {
@@ -236,7 +234,7 @@ func TestChainWaitsWhole(t *testing.T) {
 	if err := r.SubmitChain(qs); err != nil {
 		t.Fatal(err)
 	}
-	// Free the budget one request at a time: with room for 1, 2 and 3
+	// Free the bound one request at a time: with room for 1, 2 and 3
 	// of its 4, no part of the chain may start.
 	for i := range 3 {
 		r.Cancel(&busy[i])

@@ -17,8 +17,8 @@
 //   - loop_linux.go is the owner goroutine, locked to its thread, which
 //     makes every io_uring_enter(2) call, batching the requests callers hand
 //     it, and nextWait, its policy for how to wait next (spin, nap or sleep);
-//   - backlog.go and backlog_linux.go hold requests until the CQ and the SQ
-//     have room for them, and handle cancels (Cancel, CancelFD);
+//   - backlog.go and backlog_linux.go hold requests until the SQ has room
+//     for them, and handle cancels (Cancel, CancelFD);
 //   - chain.go is SubmitChain: requests linked with IOSQE_IO_LINK, which
 //     the backlog moves into the SQ whole, for one enter (Submit is a chain
 //     of one);
@@ -44,14 +44,17 @@
 // has been reaped, and only then is it marked completed and its Done channel
 // signalled.
 //
-// The CQEs in flight never exceed the CQ size: requests may use all of it
-// but a reserve (max(CQ/8, 2) entries and the eventfd read's one), which
-// cancels use, so a cancel always finds room; what does not fit waits in the
-// owner's backlog. With IORING_FEAT_NODROP the kernel would not lose an
-// overflowing CQE anyway, but it would have to buffer it.
+// Requests in flight are bounded by memory, not by the CQ: the CQ holds the
+// completions posted and not yet reaped, and one that finds it full waits
+// in kernel memory (IORING_FEAT_NODROP, required) until the owner reaps and
+// the next io_uring_enter moves it in. Idle connections' requests never
+// complete, so a bound on them starved every request past it
+// (Config.MaxInFlight keeps one, for tests). What does not fit the SQ
+// waits in the owner's backlog for the next enter; Stats reports its
+// length and its longest wait.
 //
-// A cancel is never dropped: one that finds no room in the SQ or the CQ is
-// held back and tried again every round, before the backlog moves, until its
+// A cancel is never dropped: one that finds no room in the SQ is held back
+// and tried again every round, before the backlog moves, until its
 // request has completed. A request cancelled while it is still in the
 // backlog completes with -ECANCELED at once, without the kernel, and leaves
 // the backlog, so the owner never reads a Req its caller may be preparing

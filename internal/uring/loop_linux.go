@@ -1,6 +1,7 @@
 package uring
 
 import (
+	"math"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -34,12 +35,18 @@ func (r *Ring) run(c Config, ready chan<- error) {
 	r.q, r.efd = q, efd
 	r.opsOK = q.ops
 	r.cqEntries, r.sqEntries = uint64(q.cqEntries), uint64(q.sqEntries)
-	// Requests may fill the CQ but for a reserve kept for cancels (which
-	// must always find room, or a cancel could wait for a completion that
-	// only the cancel would bring) and the eventfd read.
-	r.budget = int(q.cqEntries) - max(int(q.cqEntries)/8, 2) - 1
+	// Requests in flight are bounded by memory, not by the CQ: a CQE
+	// that finds the CQ full waits in kernel memory (IORING_FEAT_NODROP,
+	// which checkFeatures requires) until the owner reaps. Bounded by the
+	// CQ, a request past the bound waited for another's completion, which
+	// among idle connections never came (README.md, "Beyond the CQ").
+	r.budget = math.MaxInt
+	if c.MaxInFlight > 0 {
+		r.budget = int(c.MaxInFlight)
+	}
+	r.epoch = time.Now()
 	// A chain must fit the SQ beside the eventfd read and a request with
-	// its timeout, and the budget (larger: CQ ≥ 2·SQ).
+	// its timeout, and any bound.
 	r.maxChain = max(1, min(int(q.sqEntries)/4, r.budget/4))
 	r.efdBuf = new([8]byte)
 	r.pinner.Pin(r.efdBuf)
@@ -104,7 +111,7 @@ func (r *Ring) loop() {
 				r.releaseTrackers()
 				return
 			}
-			if !cancelAllSent && r.q.sqFree() > 0 && r.inflight < r.cancelLimit() {
+			if !cancelAllSent && r.q.sqFree() > 0 {
 				prepCancelAll(r.q.sqe())
 				r.inflight++
 				cancelAllSent = true
@@ -137,6 +144,9 @@ func (r *Ring) loop() {
 		}
 		r.sleep.Store(sleepAwake)
 		r.enters.Add(1)
+		if atomic.LoadUint32(r.q.sqFlags)&IORING_SQ_CQ_OVERFLOW != 0 {
+			r.overflows.Add(1)
+		}
 		if n > 0 {
 			r.submitted.Add(uint64(n))
 		}
@@ -145,6 +155,11 @@ func (r *Ring) loop() {
 		// ETIME: a nap ended. In all cases nothing is lost: loop, reap, enter
 		// again. Anything else means the ring itself is broken, which no
 		// caller could recover from.
+		if err == unix.EBADR {
+			// The kernel had no memory to keep a completion the full CQ
+			// could not take, and dropped it: a caller waits for ever.
+			panic("uring: io_uring_enter: a completion was dropped (EBADR): the kernel ran out of memory for completions beyond the CQ")
+		}
 		if err != nil && err != unix.EINTR && err != unix.EAGAIN && err != unix.EBUSY && err != unix.ETIME {
 			panic("uring: io_uring_enter: " + err.Error())
 		}
@@ -208,11 +223,10 @@ func (r *Ring) nextWait(toSubmit uint32, woke, stopping bool) int {
 	// the SQ comes from this very enter: if it submits anything,
 	// do not wait, fill again (the SQ need not be full: a request
 	// with a linked timeout needs two entries). With nothing to
-	// submit the SQ is empty, so what is held back waits for the
-	// CQ, where room comes only from completions: waiting for one
-	// is right, and one is sure to come, since requests never use
-	// the cancels' reserve, so a cancel is held back for the CQ
-	// only while another cancel is in flight.
+	// submit the SQ is empty, so only requests held back by
+	// Config.MaxInFlight are left, and room for them comes only from
+	// completions: waiting for one is right. Cancels never wait for
+	// the CQ.
 	if (len(r.backlog) > 0 || len(r.cwork) > 0) && toSubmit > 0 {
 		how = waitNone
 	}
@@ -264,8 +278,8 @@ func (r *Ring) spin() int {
 		if r.posted.Load() != 0 {
 			return spinPosted
 		}
-		if atomic.LoadUint32(r.q.sqFlags)&IORING_SQ_TASKRUN != 0 {
-			return spinKernel
+		if atomic.LoadUint32(r.q.sqFlags)&(IORING_SQ_TASKRUN|IORING_SQ_CQ_OVERFLOW) != 0 {
+			return spinKernel // completion work, or completions kept beyond the CQ
 		}
 		if head, tail := r.q.completions(); head != tail {
 			return spinKernel

@@ -15,7 +15,7 @@ import (
 // at any moment, so the owner must not read it from an entry left behind.
 const (
 	stateIdle     = iota
-	stateQueued   // handed to the owner, waiting in the backlog for CQ budget or SQ room
+	stateQueued   // handed to the owner, waiting in the backlog for SQ room (or under Config.MaxInFlight)
 	stateInflight // in the kernel
 )
 

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrRingClosed is returned by Submit on a ring that has stopped.
@@ -34,6 +35,8 @@ type Ring struct {
 	exited chan struct{}
 
 	enters, submitted, ops, wakeups, maxInflight atomic.Uint64
+	backlogLen, maxBacklog, overflows            atomic.Uint64
+	maxBacklogWait                               atomic.Int64 // nanoseconds
 	cqEntries, sqEntries                         uint64
 
 	// owner-only
@@ -43,9 +46,10 @@ type Ring struct {
 	backlog  []queued
 	work     []queued
 	cwork    []cancelReq
-	inflight int // CQEs expected from the kernel
-	budget   int // bound on inflight for requests: CQ size minus a reserve for cancels and the eventfd read
-	users    int // requests (not cancels or the eventfd read) in flight or queued
+	inflight int       // CQEs expected from the kernel
+	budget   int       // bound on inflight for requests (Config.MaxInFlight), or none (math.MaxInt)
+	epoch    time.Time // when the owner started: backlog times are counted from it
+	users    int       // requests (not cancels or the eventfd read) in flight or queued
 	armed    bool
 	finished []*Req   // completed since the last signal, to be told (signal)
 	tells    []tell   // signal's scratch

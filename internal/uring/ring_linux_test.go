@@ -2,6 +2,7 @@ package uring
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -204,41 +205,90 @@ func TestCancelFD(t *testing.T) {
 	}
 }
 
-// TestBudget hands a tiny ring far more requests than its CQ can hold: the
-// excess waits in the owner's backlog and everything still completes.
-func TestBudget(t *testing.T) {
-	r := newRing(t, Config{Entries: 4, CQEntries: 8})
-	const n = 100
-	type pair struct{ a, b int }
-	ps := make([]pair, n)
-	qs := make([]Req, n)
-	for i := range ps {
-		ps[i].a, ps[i].b = socketpair(t, unix.SOCK_STREAM)
-		qs[i].PrepRecv(ps[i].a, make([]byte, 1), 0)
-		if err := r.Submit(&qs[i]); err != nil {
-			t.Fatal(err)
+// TestBeyondTheCQ hands a tiny ring far more requests than its CQ holds:
+// all of them go to the kernel (none waits for another's completion, which
+// among idle sockets never comes), and every completion arrives, those
+// that found the CQ full kept by the kernel (IORING_FEAT_NODROP) and
+// counted in Stats.Overflows. With Config.MaxInFlight, the excess waits in
+// the owner's backlog instead, and the CQEs in flight stay within it.
+func TestBeyondTheCQ(t *testing.T) {
+	for _, c := range []Config{{Entries: 4, CQEntries: 8}, {Entries: 4, CQEntries: 8, MaxInFlight: 6}} {
+		r := newRing(t, c)
+		const n = 100
+		type pair struct{ a, b int }
+		ps := make([]pair, n)
+		qs := make([]Req, n)
+		for i := range ps {
+			ps[i].a, ps[i].b = socketpair(t, unix.SOCK_STREAM)
+			qs[i].PrepRecv(ps[i].a, make([]byte, 1), 0)
+			if err := r.Submit(&qs[i]); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	for i := range ps {
-		if _, err := unix.Write(ps[i].b, []byte{byte(i)}); err != nil {
-			t.Fatal(err)
+		if c.MaxInFlight == 0 {
+			end := time.Now().Add(10 * time.Second)
+			for r.Stats().MaxInFlight <= n {
+				if time.Now().After(end) {
+					t.Fatalf("%+v: %d CQEs in flight with %d RECVs submitted, want them all in the kernel", c, r.Stats().MaxInFlight, n)
+				}
+				runtime.Gosched()
+			}
 		}
-	}
-	for i := range qs {
-		if res, _ := wait(t, &qs[i]); res != 1 {
-			t.Fatalf("req %d res = %d, want 1", i, res)
+		for i := range ps {
+			if _, err := unix.Write(ps[i].b, []byte{byte(i)}); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if s := r.Stats(); s.MaxInFlight > s.CQEntries || s.MaxInFlight == 0 {
-		t.Fatalf("%d CQEs in flight at most, CQ has %d entries", s.MaxInFlight, s.CQEntries)
+		for i := range qs {
+			if res, _ := wait(t, &qs[i]); res != 1 {
+				t.Fatalf("%+v: req %d res = %d, want 1", c, i, res)
+			}
+		}
+		if s := r.Stats(); c.MaxInFlight > 0 && (s.MaxInFlight > uint64(c.MaxInFlight) || s.MaxInFlight == 0) {
+			t.Fatalf("%+v: %d CQEs in flight at most", c, s.MaxInFlight)
+		}
 	}
 }
 
-// TestCancelQueued cancels requests that wait in the backlog (the CQ budget
-// is full): they complete with -ECANCELED without reaching the kernel, and
+// TestOverflowKept: RECVs waiting on one socket, many more than the CQ
+// holds, all complete at once when it becomes readable; the completions
+// the full CQ cannot take wait in the kernel, none is lost, and
+// Stats.Overflows counts the rounds that found them there.
+func TestOverflowKept(t *testing.T) {
+	const n = 64
+	for try := 0; ; try++ {
+		if try == 20 {
+			t.Fatalf("%d tries of %d completions at once on a CQ of 8: Overflows still 0", try, n)
+		}
+		r := newRing(t, Config{Entries: 4, CQEntries: 8})
+		a, b := socketpair(t, unix.SOCK_STREAM)
+		qs := submitRecvs(t, r, a, n)
+		end := time.Now().Add(10 * time.Second)
+		for r.Stats().MaxInFlight < n+1 { // every RECV armed in the kernel, beside the eventfd read
+			if time.Now().After(end) {
+				t.Fatalf("try %d: %d of %d RECVs in the kernel after 10 s", try, r.Stats().MaxInFlight, n)
+			}
+			runtime.Gosched()
+		}
+		if _, err := unix.Write(b, make([]byte, n)); err != nil {
+			t.Fatal(err)
+		}
+		for i := range qs {
+			if res, _ := wait(t, &qs[i]); res != 1 {
+				t.Fatalf("try %d, req %d: res %d, want 1", try, i, res)
+			}
+		}
+		if r.Stats().Overflows > 0 {
+			return
+		}
+	}
+}
+
+// TestCancelQueued cancels requests that wait in the backlog (the bound on
+// CQEs in flight is reached): they complete with -ECANCELED without reaching the kernel, and
 // the rest still run.
 func TestCancelQueued(t *testing.T) {
-	r := newRing(t, Config{Entries: 4, CQEntries: 8})
+	r := newRing(t, Config{Entries: 4, CQEntries: 8, MaxInFlight: 6})
 	a, b := socketpair(t, unix.SOCK_STREAM)
 	qs := submitRecvs(t, r, a, 20)
 	for i := range qs {
