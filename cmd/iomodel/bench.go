@@ -19,8 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/report"
@@ -93,8 +91,9 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	}
 
 	var rs []bench.Result
+	info := ptr(newRunInfo(append([]string{"bench"}, args...)...))
 	if *load != "" {
-		if rs, err = loadResults(*load); err != nil {
+		if rs, info, err = loadResults(*load); err != nil {
 			return usageError{err}
 		}
 		cfg = configOf(rs, cfg)
@@ -114,7 +113,7 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		fmt.Fprintln(std.out, setup(cfg, *count))
 		fmt.Fprintln(std.out)
 	}
-	if err := report.Write(std.out, *format, rs); err != nil {
+	if err := writeBench(std.out, *format, rs, info, cfg, *count); err != nil {
 		return err
 	}
 	if svgFile != nil {
@@ -140,22 +139,6 @@ func parseConns(s string) ([]int, error) {
 	return ns, nil
 }
 
-// loadResults reads results written with -format json.
-func loadResults(path string) ([]bench.Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var rs []bench.Result
-	if err := json.Unmarshal(b, &rs); err != nil {
-		return nil, fmt.Errorf("%s: not results written by -format json: %v", path, err)
-	}
-	if len(rs) == 0 {
-		return nil, fmt.Errorf("%s: no results", path)
-	}
-	return rs, nil
-}
-
 // configOf is the configuration loaded results were measured with.
 func configOf(rs []bench.Result, cfg bench.Config) bench.Config {
 	cfg.Size, cfg.Chunk, cfg.Conns = rs[0].Size, rs[0].Chunk, nil
@@ -170,11 +153,11 @@ func configOf(rs []bench.Result, cfg bench.Config) bench.Config {
 
 // setup says what was measured, where.
 func setup(cfg bench.Config, count int) string {
-	var u unix.Utsname
-	kernel := "Linux"
-	if unix.Uname(&u) == nil {
-		kernel += " " + unix.ByteSliceToString(u.Release[:])
-	}
+	return fmt.Sprintf("%s; %s, %d CPUs, %s", measured(cfg, count), kernelName(), runtime.NumCPU(), runtime.Version())
+}
+
+// measured says what was measured.
+func measured(cfg bench.Config, count int) string {
 	conns := make([]string, len(cfg.Conns))
 	for i, n := range cfg.Conns {
 		conns[i] = strconv.Itoa(n)
@@ -186,8 +169,7 @@ func setup(cfg bench.Config, count int) string {
 	if count > 1 {
 		runs += fmt.Sprintf(", median of %d", count)
 	}
-	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback%s; %s, %d CPUs, %s",
-		cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), runs, kernel, runtime.NumCPU(), runtime.Version())
+	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback%s", cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), runs)
 }
 
 func bytesize(n int) string {

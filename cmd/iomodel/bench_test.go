@@ -89,10 +89,11 @@ func TestBenchJSONEveryModel(t *testing.T) {
 	if r.err != "" {
 		t.Errorf("stderr %q with -progress=false", r.err)
 	}
-	var rs []bench.Result
-	if err := json.Unmarshal([]byte(r.stdout), &rs); err != nil {
+	var saved benchSaved
+	if err := json.Unmarshal([]byte(r.stdout), &saved); err != nil {
 		t.Fatalf("the JSON does not parse: %v\n%s", err, r.stdout)
 	}
+	rs := saved.Results
 	if len(rs) != len(list) {
 		t.Fatalf("%d results for %d models", len(rs), len(list))
 	}
@@ -112,11 +113,11 @@ func TestBenchJSONEveryModel(t *testing.T) {
 		}
 	}
 	// The generic decoding keeps the field names the README documents.
-	var raw []map[string]any
+	var raw struct{ Results []map[string]any }
 	json.Unmarshal([]byte(r.stdout), &raw)
 	for _, k := range []string{"model", "rtt_p50_us", "rtt_p99_us", "stream_mb_s", "msgs_s", "cpu_us_per_msg", "threads", "syscalls_per_msg", "wakeups_per_msg"} {
-		if _, ok := raw[0][k]; !ok {
-			t.Errorf("JSON object lacks %q: %v", k, raw[0])
+		if _, ok := raw.Results[0][k]; !ok {
+			t.Errorf("JSON object lacks %q: %v", k, raw.Results[0])
 		}
 	}
 }
@@ -148,6 +149,11 @@ func TestBenchTableMarkdownSVG(t *testing.T) {
 
 	r = runArgs(t, append(tiny, "-format", "markdown", "-progress=false", "-isolate=false")...)
 	md := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if !strings.HasPrefix(r.stdout, "    iomodel bench ") || len(md) < 4 || !strings.Contains(md[2], "commit ") {
+		t.Errorf("the markdown page does not start with the command, then the setup, machine and commit:\n%s", r.stdout)
+	} else {
+		md = md[4:]
+	}
 	if r.code != 0 || len(md) != 6 || !strings.HasPrefix(md[1], "|---|") {
 		t.Fatalf("markdown (status %d):\n%s", r.code, r.stdout)
 	}
@@ -243,10 +249,10 @@ func TestBenchLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte(r.stdout), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var rs []bench.Result
-	json.Unmarshal([]byte(r.stdout), &rs)
+	var saved benchSaved
+	json.Unmarshal([]byte(r.stdout), &saved)
 	var want strings.Builder
-	report.Write(&want, "markdown", rs)
+	writeBench(&want, "markdown", saved.Results, &saved.Setup.runInfo, configOf(saved.Results, bench.Config{}), 1)
 	r = runArgs(t, "bench", "-load", path, "-format", "markdown")
 	if r.code != 0 || r.stdout != want.String() || r.err != "" {
 		t.Errorf("-load: status %d, stderr %q, output:\n%s\nwant:\n%s", r.code, r.err, r.stdout, want.String())
@@ -302,8 +308,9 @@ func TestBenchInterrupt(t *testing.T) {
 // TestBenchCount: -count measures in rounds and reports medians.
 func TestBenchCount(t *testing.T) {
 	r := runArgs(t, "bench", "-models", "blocking", "-count", "2", "-conns", "2", "-duration", "10ms", "-chunk", "4096", "-format", "json", "-isolate=false")
-	var rs []bench.Result
-	if err := json.Unmarshal([]byte(r.stdout), &rs); r.code != 0 || err != nil || len(rs) != 1 || rs[0].Runs != 2 || !rs[0].OK() {
+	var saved benchSaved
+	err := json.Unmarshal([]byte(r.stdout), &saved)
+	if rs := saved.Results; r.code != 0 || err != nil || len(rs) != 1 || rs[0].Runs != 2 || !rs[0].OK() {
 		t.Fatalf("status %d, %v: %s", r.code, err, r.stdout)
 	}
 	if !strings.Contains(r.err, "[2/2] blocking (round 2/2): round trip") {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
@@ -68,16 +69,21 @@ func TestLoadHelp(t *testing.T) {
 
 // TestLoadPlanFirst: load prints its plan (runs, servers, rounds, about how
 // long) before it builds or starts anything, and its progress line says
-// how much time is left.
+// how much time is left; its JSON carries its context.
 func TestLoadPlanFirst(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers and clients")
 	}
 	r := runArgs(t, "load", "-models", "multiplex", "-model-shapes", "conn", "-shapes", "tcp-echo", "-echo-conns", "5",
-		"-rounds", "2", "-d", "100ms", "-per-round=false")
+		"-rounds", "2", "-d", "100ms", "-format", "json")
 	if r.code != 0 {
 		t.Fatalf("status %d; stderr %q", r.code, r.err)
 	}
+	var saved map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &saved); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	checkRunInfo(t, saved, "iomodel load -models multiplex -model-shapes conn -shapes tcp-echo")
 	lines := strings.Split(strings.TrimSpace(r.err), "\n")
 	servers := 2 // multiplex/epoll conn and net, and gnet and nbio when the peers are built
 	if strings.Contains(r.err, "building the peers") {

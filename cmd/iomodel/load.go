@@ -198,14 +198,7 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 
 // commandLine is the command as a reader would type it again.
 func commandLine(args []string) string {
-	q := []string{"iomodel", "load"}
-	for _, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$*?[]{}()<>|&;`~#") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		q = append(q, a)
-	}
-	return strings.Join(q, " ")
+	return shellWords(append([]string{"iomodel", "load"}, args...))
 }
 
 // loadSetup says where and how the load ran.

@@ -12,8 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,11 +233,9 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if *ev.format == "json" {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		return errors.Join(e.Encode(map[string]any{
-			"command": commandLine(args), "kernel": kernelName(), "cpus": runtime.NumCPU(), "cpu": cpuModel(), "go": runtime.Version(),
-			"gomaxprocs": runtime.GOMAXPROCS(0), "commit": commit(), "date": time.Now().UTC().Format(time.RFC3339),
+		return errors.Join(e.Encode(newRunInfo(append([]string{"load"}, args...)...).with(map[string]any{
 			"servers": targetNames(targets), "notes": notes, "runs": runs, "medians": load.SummarizeEvents(runs),
-		}), failedRuns(runs))
+		})), failedRuns(runs))
 	}
 	fmt.Fprintf(w, "    %s\n\n", commandLine(args))
 	fmt.Fprintf(w, "%s\n\n", machine())
@@ -292,52 +288,6 @@ func parseCounts(flag, s string) ([]int, error) {
 		ns = append(ns, n)
 	}
 	return ns, nil
-}
-
-// machine says where, when and from what the figures come: kernel, CPUs,
-// Go, GOMAXPROCS, date, commit.
-func machine() string {
-	return fmt.Sprintf("%s, %d CPUs (%s), %s, GOMAXPROCS %d; %s; commit %s",
-		kernelName(), runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02 15:04 MST"), commit())
-}
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for line := range strings.Lines(string(b)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
-// commit is the source's commit: from the build (go build stamps it), or
-// from git in the working directory, or "unknown".
-func commit() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		var rev, dirty string
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = " (modified)"
-				}
-			}
-		}
-		if rev != "" {
-			return rev[:min(12, len(rev))] + dirty
-		}
-	}
-	out, err := exec.Command("git", "describe", "--always", "--dirty", "--abbrev=12").Output()
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // findPeers looks for the peers module above the working directory.

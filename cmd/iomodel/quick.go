@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -154,10 +153,9 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 		}
 		fmt.Fprint(std.out, "\n", report.ShapesLegend)
 	case "json":
-		if err := report.ShapesJSON(std.out, map[string]any{
-			"kernel": kernelName(), "cpus": runtime.NumCPU(), "cpu": cpuModel(), "go": runtime.Version(), "gomaxprocs": runtime.GOMAXPROCS(0),
-			"commit": commit(), "date": time.Now().UTC().Format(time.RFC3339), "conns": *conns, "idle_conns": *idle, "run": dur.String(), "rounds": *rounds,
-		}, rows); err != nil {
+		if err := report.ShapesJSON(std.out, newRunInfo(append([]string{"quick"}, args...)...).with(map[string]any{
+			"conns": *conns, "idle_conns": *idle, "run": dur.String(), "rounds": *rounds,
+		}), rows); err != nil {
 			return err
 		}
 	}
