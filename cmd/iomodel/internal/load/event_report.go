@@ -29,13 +29,17 @@ type EventSummary struct {
 	// RateRatio and CPURatio are the medians of the per-round ratios to
 	// net's run (0 without one).
 	RateRatio, CPURatio float64
+	// RedisRate, RedisP99 and RedisCPU are the same to Redis's run (resp
+	// only; 0 without one).
+	RedisRate, RedisP99, RedisCPU float64
 }
 
-// eventRatios are r's rate and CPU per request over net's in the same
-// round, shape and count.
-func eventRatios(runs []EventRun, r EventRun) (rate, cpu float64, ok bool) {
+// eventRatios are r's rate and CPU per request (or memory per
+// connection) over those of family's run in the same round, shape and
+// count.
+func eventRatios(runs []EventRun, r EventRun, family string) (rate, cpu float64, ok bool) {
 	i := slices.IndexFunc(runs, func(b EventRun) bool {
-		return b.Family == "net" && b.Round == r.Round && b.Shape == r.Shape && b.Conns == r.Conns && b.Err == ""
+		return b.Family == family && b.Round == r.Round && b.Shape == r.Shape && b.Conns == r.Conns && b.Err == ""
 	})
 	if i < 0 || r.Err != "" {
 		return 0, 0, false
@@ -58,15 +62,23 @@ func SummarizeEvents(runs []EventRun) []EventSummary {
 	for _, k := range order {
 		s := EventSummary{Shape: k.shape, Conns: k.conns, Server: k.server}
 		var good []EventRun
-		var rateR, cpuR []float64
+		var rateR, cpuR, rRate, rP99, rCPU []float64
 		for _, r := range by[k] {
 			if r.Err != "" {
 				s.Failed = append(s.Failed, fmt.Sprintf("round %d: %s", r.Round+1, firstLine(r.Err)))
 				continue
 			}
 			good = append(good, r)
-			if q, c, ok := eventRatios(runs, r); ok {
+			if q, c, ok := eventRatios(runs, r, "net"); ok {
 				rateR, cpuR = append(rateR, q), append(cpuR, c)
+			}
+			if q, c, ok := eventRatios(runs, r, "redis"); ok {
+				rRate, rCPU = append(rRate, q), append(rCPU, c)
+				if i := slices.IndexFunc(runs, func(b EventRun) bool {
+					return b.Family == "redis" && b.Round == r.Round && b.Shape == r.Shape && b.Conns == r.Conns && b.Err == ""
+				}); i >= 0 && runs[i].P99 > 0 {
+					rP99 = append(rP99, float64(r.P99)/float64(runs[i].P99))
+				}
 			}
 		}
 		s.Rounds = len(good)
@@ -90,6 +102,7 @@ func SummarizeEvents(runs []EventRun) []EventSummary {
 			s.Median = int64(med(func(r EventRun) float64 { return float64(r.Median) }))
 			s.Most = int64(med(func(r EventRun) float64 { return float64(r.Most) }))
 			s.RateRatio, s.CPURatio = medianOf(rateR), medianOf(cpuR)
+			s.RedisRate, s.RedisP99, s.RedisCPU = medianOf(rRate), medianOf(rP99), medianOf(rCPU)
 			s.Syscalls = med(func(r EventRun) float64 { return r.Syscalls })
 			s.Wakeups = med(func(r EventRun) float64 { return r.Wakeups })
 			if slices.ContainsFunc(good, func(r EventRun) bool { return r.Syscalls < 0 }) {
@@ -133,12 +146,40 @@ func WriteEventSummary(w io.Writer, ss []EventSummary) error {
 		}
 		return fmt.Sprintf(" (%d failed: %s)", len(s.Failed), md(strings.Join(s.Failed, "; ")))
 	}
-	traffic := slices.ContainsFunc(ss, func(s EventSummary) bool { return s.Shape != EventIdle })
-	if traffic {
-		fmt.Fprintln(w, "| shape | conns | server | req/s | × net | p50 | p99 | max | CPU µs/req | × net CPU | threads | syscalls/req | wake-ups/req | per conn min–median–max |")
+	isRESP := func(s EventSummary) bool { return strings.HasPrefix(s.Shape, EventRESP+" ") }
+	row := func(cells []string) error {
+		_, err := fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+		return err
+	}
+	tables := 0
+	if slices.ContainsFunc(ss, isRESP) {
+		tables++
+		fmt.Fprintln(w, "| shape | clients | server | req/s | × redis | × net | p50 | p99 | × redis p99 | max | CPU µs/req | × redis CPU | × net CPU | threads |")
 		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, s := range ss {
-			if s.Shape == EventIdle {
+			if !isRESP(s) {
+				continue
+			}
+			cells := []string{s.Shape, fmt.Sprint(s.Conns), s.Server}
+			if s.Rounds == 0 {
+				cells = append(cells, "failed: "+md(strings.Join(s.Failed, "; ")))
+			} else {
+				cells = append(cells, rate(s.Rate), ratio(s.RedisRate), ratio(s.RateRatio), dur(s.P50), dur(s.P99), ratio(s.RedisP99), dur(s.Max),
+					fmt.Sprintf("%.2f", s.CPUPerReq), ratio(s.RedisCPU), ratio(s.CPURatio), fmt.Sprint(s.Threads)+failed(s))
+			}
+			if err := row(cells); err != nil {
+				return err
+			}
+		}
+	}
+	if slices.ContainsFunc(ss, func(s EventSummary) bool { return s.Shape == EventEcho }) {
+		if tables++; tables > 1 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, "| shape | conns | server | msg/s | × net | p50 | p99 | max | CPU µs/msg | × net CPU | threads | syscalls/msg | wake-ups/msg | msgs per conn min–median–max |")
+		fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, s := range ss {
+			if s.Shape != EventEcho {
 				continue
 			}
 			cells := []string{s.Shape, fmt.Sprint(s.Conns), s.Server}
@@ -149,11 +190,12 @@ func WriteEventSummary(w io.Writer, ss []EventSummary) error {
 					fmt.Sprintf("%.1f", s.CPUPerReq), ratio(s.CPURatio), fmt.Sprint(s.Threads), perReq(s.Syscalls), perReq(s.Wakeups),
 					fairness(s.Fewest, s.Median, s.Most, 0)+failed(s))
 			}
-			if _, err := fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | ")); err != nil {
+			if err := row(cells); err != nil {
 				return err
 			}
 		}
 	}
+	traffic := tables > 0
 	if slices.ContainsFunc(ss, func(s EventSummary) bool { return s.Shape == EventIdle }) {
 		if traffic {
 			fmt.Fprintln(w)

@@ -4,6 +4,7 @@ package load
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,30 @@ func TestSizeRESP(t *testing.T) {
 	cfg.Requests = 7
 	if n := cfg.sizeRESP(16, 80e3); n != 7 {
 		t.Errorf("-requests 7: %d", n)
+	}
+}
+
+// TestRedisRatios: the RESP table gives each server's ratios to Redis's
+// run in the same round.
+func TestRedisRatios(t *testing.T) {
+	run := func(round int, server string, rate, cpu float64, p99 time.Duration) EventRun {
+		return EventRun{Round: round, Shape: "resp get P1", Conns: 50, Server: server, Family: server, Rate: rate, CPUPerReq: cpu, P99: p99}
+	}
+	runs := []EventRun{
+		run(0, "redis", 100, 8, time.Millisecond), run(0, "m", 120, 4, 2*time.Millisecond), run(0, "net", 60, 10, time.Millisecond),
+		run(1, "m", 90, 8, time.Millisecond), run(1, "redis", 100, 8, time.Millisecond), run(1, "net", 60, 10, time.Millisecond),
+		run(2, "net", 60, 10, time.Millisecond), run(2, "redis", 100, 8, time.Millisecond), run(2, "m", 100, 6, 500*time.Microsecond),
+	}
+	ss := SummarizeEvents(runs)
+	i := slices.IndexFunc(ss, func(s EventSummary) bool { return s.Server == "m" })
+	if m := ss[i]; m.RedisRate != 1 || m.RedisP99 != 1 || m.RedisCPU != 0.75 {
+		t.Errorf("m against redis: %+v", m)
+	}
+	var b strings.Builder
+	if err := WriteEventSummary(&b, ss); err != nil {
+		t.Fatal(err)
+	}
+	if want := "| resp get P1 | 50 | m | 100 | 1.00 | 1.67 | "; !strings.Contains(b.String(), want) {
+		t.Errorf("no row %q:\n%s", want, b.String())
 	}
 }
