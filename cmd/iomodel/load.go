@@ -44,6 +44,10 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
+	if tw := textOutput(*ev.format, std.out); tw != nil {
+		std.out = tw
+		defer tw.Close()
+	}
 	ms, err := selectWithNet(*list)
 	if err != nil {
 		return err

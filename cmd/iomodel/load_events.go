@@ -42,7 +42,7 @@ func addEventFlags(fs *flag.FlagSet) eventFlags {
 		peers:       fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
 		redis:       fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
 		settle:      fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
-		format:      fs.String("format", "markdown", "the event shapes' output: markdown (the command, machine, date and commit, then every run and the medians, as tables) or json (the same as data)"),
+		format:      fs.String("format", "table", "output: table (aligned, 120 columns, the less needed columns left out), wide (every column), markdown (the command, machine, date and commit, then every run and the medians, as tables, for a page) or json (the event shapes' runs and medians as data)"),
 		modelShapes: fs.String("model-shapes", "conn,loop", "the models' shapes to serve in: conn (a goroutine per connection on the model's Conn), loop (the model's engine), or both"),
 	}
 }
@@ -116,8 +116,8 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 			return usagef("bad shape %q in -model-shapes: want conn, loop or both", f)
 		}
 	}
-	if *ev.format != "markdown" && *ev.format != "json" {
-		return usagef("unknown format %q (known: markdown, json)", *ev.format)
+	if !slices.Contains(loadFormats, *ev.format) {
+		return usagef("unknown format %q (known: %s)", *ev.format, strings.Join(loadFormats, ", "))
 	}
 	if *ev.requests < 0 || *ev.settle <= 0 {
 		return usagef("-requests must be 0 (sized to -d) or more, -idle-settle positive")

@@ -54,7 +54,9 @@ each -conns.
 Each round runs every server once, in an order that rotates from round to
 round; the figures are medians over the rounds, with ratios to net's run in
 the same round. The plan (runs and time) is printed first, and the progress
-line says how much is left.
+line says how much is left. The report is an aligned table of 120 columns
+(-format wide: every column; markdown: a page with its machine, date and
+commit; json: the same as data).
 
 How long: with Redis, gnet and nbio on 2 CPUs, plus building the peers,
   iomodel load            %s (-models %s, -rounds %s, -d %s)
