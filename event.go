@@ -87,7 +87,9 @@ type EventConn interface {
 	// Write sends p, never blocking the loop: what the socket takes at
 	// once is sent, the rest is copied into the connection's write queue
 	// and sent, in order, as the socket drains. It is safe from any
-	// goroutine (from outside the loop it wakes the loop). It returns
+	// goroutine (one outside the loop sends what the socket takes itself,
+	// and wakes the loop only when it queued something). Concurrent
+	// Writes never interleave their bytes. It returns
 	// len(p), nil when p was sent or queued; 0 and ErrBackpressure,
 	// taking nothing of p, when the queue already holds HighWater bytes or
 	// more (write it again after OnDrain); 0 and an error wrapping
@@ -110,8 +112,9 @@ type EventConn interface {
 	Context() any
 	// SetReadDeadline makes the loop close the connection, with an error
 	// wrapping os.ErrDeadlineExceeded for OnClose, if t passes while it is
-	// open. Data arriving does not move it (as with net.Conn, the deadline
-	// is an absolute time); the zero time removes it. The loop's own timers
+	// open (once closing, it reads nothing more, and a read deadline no
+	// longer applies). Data arriving does not move it (as with net.Conn,
+	// the deadline is an absolute time); the zero time removes it. The loop's own timers
 	// keep it: no runtime timer per connection.
 	SetReadDeadline(t time.Time) error
 	// SetIdleTimeout makes the loop close the connection, with an error
@@ -131,9 +134,11 @@ type EventConn interface {
 	// not called), and the returned net.Conn owns the descriptor. Its first
 	// Reads return the bytes the loop had received and the handler had not
 	// consumed (from within OnData: data[consumed:] of that call, once it
-	// returns), then it reads the socket. Detach fails, leaving the
-	// connection on the loop, if output is still queued (Queued() > 0) or
-	// when called from outside a callback.
+	// returns), then it reads the socket; so read it from another
+	// goroutine, not from within the OnData that detached. Detach fails,
+	// leaving the connection on the loop, if output is still queued
+	// (Queued() > 0) or when called other than from within OnOpen or
+	// OnData on the loop's own goroutine.
 	Detach() (net.Conn, error)
 }
 
@@ -153,8 +158,9 @@ type EngineConfig struct {
 	// HighWater and LowWater bound a connection's write queue, in bytes.
 	// When the queue reaches HighWater, Write returns ErrBackpressure and
 	// the loop stops reading the connection; when it drains below
-	// LowWater, reading resumes and OnDrain is called. 0 means 1 MiB and
-	// 256 KiB.
+	// LowWater, reading resumes and OnDrain is called. HighWater 0 means
+	// 1 MiB; LowWater 0 means 256 KiB, or a quarter of HighWater when
+	// that is less.
 	HighWater, LowWater int
 	// IdleTimeout closes a connection that has received nothing for this
 	// long (see EventConn.SetIdleTimeout). 0 means never.

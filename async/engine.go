@@ -30,7 +30,7 @@ type engineOptions struct {
 // submission queue entries and provided buffers when no option sets them.
 const (
 	DefaultEngineRing    = 1024
-	DefaultEngineBuffers = 256
+	DefaultEngineBuffers = 128
 )
 
 // WithEngineRing sets how many submission queue entries each loop's ring

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/conntest"
 )
 
 // withoutMultishot is the fallback forced on a kernel that has multishot
@@ -340,3 +341,14 @@ func TestEngineShutdown(t *testing.T) {
 }
 
 var _ = os.Getpid
+
+// TestEngineConformance runs conntest's loop-shape suite on the Engine as
+// this kernel has it, and with the fallback forced.
+func TestEngineConformance(t *testing.T) {
+	requireRing(t)
+	engineModes(t, func(t *testing.T, opts ...EngineOption) {
+		conntest.RunEngine(t, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
+			return NewEngine(h, cfg, opts...)
+		})
+	})
+}

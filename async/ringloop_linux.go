@@ -69,6 +69,8 @@ type ringLoop struct {
 		incoming []accepted
 		kicks    []*loop.Conn
 	}
+	lastSA           unix.Sockaddr // the last accepted socket's local address,
+	lastLocal        net.Addr      // and its net.Addr (addrs)
 	stopping, forced bool
 	multiOK          bool // a multishot RECV has worked: EINVAL is not "unsupported"
 }
@@ -83,14 +85,13 @@ type accepted struct {
 type slot struct {
 	c        *loop.Conn
 	gen      uint32
-	inflight int32 // requests whose last completion is not reaped yet
+	inflight int16 // requests whose last completion is not reaped yet
 	sending  int32 // bytes of the SEND in flight; 0: none
 	recv     bool  // the multishot RECV (or the fallback's POLL_ADD) is armed
 	poll     bool  // it is the fallback's POLL_ADD
 	stopRecv bool  // a cancel of it is on its way
 	cancel   bool  // the ASYNC_CANCEL of the descriptor is on its way
 	pin      *runtime.Pinner
-	late     []byte // received while Unwatch cancelled the RECV
 }
 
 // lnState is a listener the loop accepts on.
@@ -492,9 +493,9 @@ func (l *ringLoop) received(c *loop.Conn, s *slot, cq uring.Completion) {
 		}
 		// OnData has returned: the bytes it did not consume were copied.
 		l.br.Recycle(bid)
-		if late := s.late; late != nil && !c.Detached() {
+		if late := c.Late; late != nil && !c.Detached() {
 			// A Detach failed after Unwatch had received these.
-			s.late = nil
+			c.Late = nil
 			c.Input(late)
 		}
 	}
@@ -562,10 +563,18 @@ func (l *ringLoop) accepted(cq uring.Completion, idx uint32) {
 		panic("async: completion for a listener the loop has let go")
 	}
 	if cq.Res >= 0 {
-		local, remote := addrs(int(cq.Res), ls.l.Addr())
-		if l.stopping || ls.closing {
+		switch {
+		case l.stopping || ls.closing:
 			unix.Close(int(cq.Res))
-		} else {
+		case !underLimit(int(cq.Res)):
+			// A multishot ACCEPT takes RLIMIT_NOFILE when it is armed
+			// (io_accept_prep): with the limit lowered since, the kernel
+			// hands out descriptors past it. Refuse them as EMFILE would
+			// have: the client sees the connection closed.
+			l.d.eng.Counters.Rejected.Add(1) // before the client can see it
+			unix.Close(int(cq.Res))
+		default:
+			local, remote := l.addrs(int(cq.Res), ls.l.Addr())
 			l.d.dispatch(l, int(cq.Res), local, remote)
 		}
 		if cq.More() {
@@ -590,6 +599,12 @@ func (l *ringLoop) accepted(cq uring.Completion, idx uint32) {
 		ls.l.Fail(os.NewSyscallError("accept4", errno))
 		l.dropListener(ls)
 	}
+}
+
+// underLimit reports whether fd is below the process's RLIMIT_NOFILE.
+func underLimit(fd int) bool {
+	var lim unix.Rlimit
+	return unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil || uint64(fd) < lim.Cur
 }
 
 // shed is what a listener does out of descriptors: the Listener's own
@@ -638,7 +653,7 @@ func (l *ringLoop) Unwatch(c *loop.Conn) error {
 		keep := rest[:0]
 		for _, cq := range rest {
 			if mine(cq) {
-				l.unwatched(s, cq)
+				l.unwatched(c, s, cq)
 			} else {
 				keep = append(keep, cq)
 			}
@@ -655,25 +670,24 @@ func (l *ringLoop) Unwatch(c *loop.Conn) error {
 		l.scratch = l.r.Reap(l.scratch[:0])
 		for _, cq := range l.scratch {
 			if mine(cq) {
-				l.unwatched(s, cq)
+				l.unwatched(c, s, cq)
 			} else {
 				l.cqes = append(l.cqes, cq)
 			}
 		}
 	}
 	s.cancel = false
-	c.Late, s.late = s.late, nil
 	return nil
 }
 
 // unwatched handles, for Unwatch, a completion of the connection being
 // detached.
-func (l *ringLoop) unwatched(s *slot, cq uring.Completion) {
+func (l *ringLoop) unwatched(c *loop.Conn, s *slot, cq uring.Completion) {
 	switch cq.UserData >> 56 {
 	case kRecv:
 		if bid, ok := cq.Buffer(); ok {
 			if cq.Res > 0 {
-				s.late = append(s.late, l.br.Buf(bid, int(cq.Res))...)
+				c.Late = append(c.Late, l.br.Buf(bid, int(cq.Res))...)
 			}
 			l.br.Recycle(bid)
 		}
@@ -699,8 +713,8 @@ func (l *ringLoop) Watch(c *loop.Conn) error {
 	if s == nil {
 		return net.ErrClosed
 	}
-	// What Unwatch kept goes to OnData after the current call (received).
-	s.late, c.Late = c.Late, nil
+	// What Unwatch kept (c.Late) goes to OnData after the current call
+	// (received).
 	l.service(c)
 	return nil
 }

@@ -46,6 +46,16 @@
 // cannot be woken, so the descriptor is closed when that call returns by
 // itself, as with os.File.
 //
+// The loop shape: NewEngine calls a Handler (see iomodel.Handler) from a
+// goroutine per connection that sleeps in recv(2), as a Conn's reader
+// would; no loop is shared, so a handler that blocks holds up only its own
+// connection. It costs what a Conn costs per message, since the model's
+// cost is the same in both shapes: a thread's sleep and wake-up per
+// message, a thread per sleeping connection (8000 connections at most),
+// and the yield after each sleep that keeps it fair. Pick it for a
+// program written as callbacks whose work blocks, with few connections;
+// for many, pick a model whose Engine shares loops.
+//
 // The package builds on every platform Go supports, so that programs that
 // import it build everywhere; it runs on Linux, and elsewhere New, Dial and
 // Listen fail with an error wrapping errors.ErrUnsupported.

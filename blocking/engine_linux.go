@@ -32,7 +32,7 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	if err != nil {
 		return nil, err
 	}
-	e.Drive(&threads{e: e, conns: make(map[*connThread]struct{}), acceptors: make(map[*sleeper]struct{}), quit: make(chan struct{}), done: make(chan struct{})})
+	e.Drive(&threads{e: e, conns: make(map[*connThread]struct{}), acceptors: make(map[*kernelWait]struct{}), quit: make(chan struct{}), done: make(chan struct{})})
 	return &Engine{e: e}, nil
 }
 
@@ -55,7 +55,7 @@ type threads struct {
 
 	mu        sync.Mutex
 	conns     map[*connThread]struct{}
-	acceptors map[*sleeper]struct{}
+	acceptors map[*kernelWait]struct{}
 	stopping  bool
 	forced    bool
 	once      sync.Once
@@ -68,7 +68,7 @@ func (d *threads) Start() error { return nil }
 
 // Listen is loop.Driver's: a goroutine accepts on l.
 func (d *threads) Listen(l *loop.Listener) error {
-	s := new(sleeper)
+	s := new(kernelWait)
 	d.mu.Lock()
 	if d.stopping {
 		d.mu.Unlock()
@@ -85,7 +85,7 @@ func (d *threads) Listen(l *loop.Listener) error {
 
 // accept takes l's connections, each to a goroutine of its own, until
 // Stop.
-func (d *threads) accept(l *loop.Listener, s *sleeper) {
+func (d *threads) accept(l *loop.Listener, s *kernelWait) {
 	defer d.wg.Done()
 	defer func() {
 		d.e.Counters.Loops.Add(-1)
@@ -160,7 +160,7 @@ func (d *threads) Stop(force bool) {
 	for t := range d.conns {
 		conns = append(conns, t)
 	}
-	acceptors := make([]*sleeper, 0, len(d.acceptors))
+	acceptors := make([]*kernelWait, 0, len(d.acceptors))
 	for s := range d.acceptors {
 		acceptors = append(acceptors, s)
 	}
@@ -199,11 +199,11 @@ func (d *threads) forget(t *connThread) {
 // A connThread is one connection's goroutine: A with his rod. It sleeps in
 // recv(2) on the blocking socket, calls the Handler with what it got, and
 // sleeps again; output another goroutine queued, Close, a moved deadline
-// or Shutdown interrupt the sleep (sleeper). It is the Conn's loop.Owner.
+// or Shutdown interrupt the sleep (kernelWait). It is the Conn's loop.Owner.
 type connThread struct {
 	d    *threads
 	c    *loop.Conn
-	s    sleeper
+	s    kernelWait
 	wake chan struct{} // one token: an interruption for park
 	gid  atomic.Uint64 // the goroutine's number (loop.GoroutineID)
 }
@@ -365,7 +365,7 @@ func (t *connThread) park(gen uint32) {
 		return
 	}
 	if left == 0 {
-		left = noTimeout
+		left = kernelWaitMax
 	}
 	timer := time.NewTimer(left)
 	defer timer.Stop()

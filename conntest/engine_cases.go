@@ -35,6 +35,7 @@ var engineCases = []struct {
 	{"CloseRace", testEngineCloseRace},
 	{"SlowReader", testEngineSlowReader},
 	{"IdleTimeout", testEngineIdleTimeout},
+	{"IdleTimeoutSetLater", testEngineIdleTimeoutSetLater},
 	{"ReadDeadline", testEngineReadDeadline},
 	{"PeerReset", testEnginePeerReset},
 	{"OutOfDescriptors", testEngineOutOfDescriptors},
@@ -545,6 +546,35 @@ func testEngineIdleTimeout(t *testing.T, ne NewEngine) {
 	wantEOF(t, quiet, "idle connection")
 }
 
+// testEngineIdleTimeoutSetLater: an idle timeout set in OnData long after
+// the connection opened counts from that OnData, not from the open.
+func testEngineIdleTimeoutSetLater(t *testing.T, ne NewEngine) {
+	const idle = 300 * time.Millisecond
+	h := newHandler()
+	closed := make(chan time.Time, 1)
+	h.data = func(c iomodel.EventConn, p []byte) int {
+		if err := c.SetIdleTimeout(idle); err != nil {
+			h.fail("SetIdleTimeout: %v", err)
+		}
+		c.Write(p)
+		return len(p)
+	}
+	h.close = func(c iomodel.EventConn, err error) { closed <- time.Now() }
+	s := serve(t, ne, h, iomodel.EngineConfig{})
+	c := s.dial()
+	time.Sleep(2 * idle) // open, and quiet, for longer than the timeout to come
+	c.Write([]byte("x"))
+	readN(t, c, 1, "echo")
+	answered := time.Now()
+	r := h.waitClose(t, "the idle timeout set in OnData")
+	wantTimeoutErr(t, "idle timeout set later", r.err)
+	// The answer was read after OnData returned, so a correct close
+	// comes at least idle minus that round trip after it.
+	if at := <-closed; at.Sub(answered) < idle*2/3 {
+		t.Errorf("closed %v after the OnData that set an idle timeout of %v", at.Sub(answered), idle)
+	}
+}
+
 // testEngineReadDeadline: a read deadline closes the connection when it
 // passes, data or not; the zero time removes it.
 func testEngineReadDeadline(t *testing.T, ne NewEngine) {
@@ -636,10 +666,19 @@ func testEngineShutdownBounded(t *testing.T, ne NewEngine) {
 		}
 	}
 	s := serve(t, ne, h, iomodel.EngineConfig{FlushTimeout: time.Hour})
-	s.dial() // a client that never reads
+	// Small socket buffers on both sides (set before the connection is
+	// made, so no autotuning grows them): an engine whose Write only
+	// queues (async's, which sends on its ring) must not find room for the
+	// whole queue in the kernel once paused.
+	d := smallBuffers(t, s.ln)
+	c, err := d.Dial("tcp", s.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // a client that never reads
 	waitFor(t, "the queue full", func() bool { return s.e.Stats().Paused >= 1 })
 	start := time.Now()
-	err := s.shutdown(300 * time.Millisecond)
+	err = s.shutdown(300 * time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown with output nobody reads: %v, want context.DeadlineExceeded", err)
 	}

@@ -90,3 +90,26 @@ func testEngineOutOfDescriptors(t *testing.T, ne NewEngine) {
 }
 
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
+
+// smallBuffers makes the connections ln accepts from now on, and those the
+// returned Dialer makes, have 4 KiB socket buffers (SO_SNDBUF on the
+// listener, inherited by what it accepts; SO_RCVBUF before connect), which
+// the kernel then does not grow.
+func smallBuffers(t *testing.T, ln net.Listener) *net.Dialer {
+	t.Helper()
+	rc, err := ln.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) }); err != nil || serr != nil {
+		t.Fatalf("SO_SNDBUF on the listener: %v %v", err, serr)
+	}
+	return &net.Dialer{Timeout: step, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 4096) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+}

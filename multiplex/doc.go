@@ -22,6 +22,16 @@
 // and stops, goroutine and descriptors, with the last; NewPoller makes
 // others (WithBackend, WithShards, WithLockedThread).
 //
+// Engine is the same model in the loop shape (see iomodel.Handler): the
+// program gets callbacks instead of a goroutine per connection.
+// NewEngine starts one loop per CPU, each a goroutine waiting on a
+// Selector of its own (epoll by default, registered once per descriptor,
+// edge-triggered; poll or select with WithEngineBackend). When it wakes,
+// a loop reads each ready socket into its one buffer and calls OnData,
+// sends what Writes queued, accepts, and runs its timers (deadlines, idle
+// timeouts) from a heap of its own; accepted connections are spread over
+// the loops in turn.
+//
 // # Cost
 //
 // A wait is one system call on the poller thread for any number of
@@ -36,10 +46,24 @@
 // at the price of a thread hand-off per wake-up. Send and Recv allocate
 // nothing.
 //
+// An Engine's connection costs no goroutine and no read buffer while it is
+// idle: a few hundred bytes of process memory, where a Conn served by a
+// goroutine holds at least that goroutine's stack and its buffer. Per message it makes the same
+// system calls as a Conn (a read and a write, the wait shared by all that
+// are ready) but no goroutine wake-up and no thread hand-off; what is left
+// is the kernel's TCP path. Writes never block: what the socket does not
+// take is queued, up to EngineConfig.HighWater.
+//
 // # When
 //
 // Pick it for many mostly idle connections, when a thread per connection is
-// too dear, or to see what the runtime does under net.Conn. Regular files
+// too dear, or to see what the runtime does under net.Conn. Pick the Engine
+// over the Conn for many connections that each send small messages (a
+// cache, a chat, a game server) or idle most of the time; keep the Conn
+// for code written against net.Conn, for long blocking work per request,
+// and for protocols whose library wants a net.Conn (crypto/tls,
+// net/http), or Detach a connection from the Engine to a Conn when it
+// needs one. Regular files
 // cannot be multiplexed (they are always ready, see ErrNotPollable): use the
 // blocking or async model for them.
 //

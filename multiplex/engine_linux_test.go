@@ -1,6 +1,7 @@
 package multiplex_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/iomodel/iomodel"
@@ -23,6 +24,18 @@ func TestEngine(t *testing.T) {
 			conntest.RunEngine(t, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
 				return multiplex.NewEngine(h, cfg, tc.opts...)
 			})
+		})
+	}
+}
+
+// BenchmarkEngineEcho: 64-byte round trips on the Engine (epoll), clients
+// in this process.
+func BenchmarkEngineEcho(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			conntest.BenchEngineEcho(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
+				return multiplex.NewEngine(h, cfg)
+			}, n)
 		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -29,8 +31,16 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	loop := fs.Bool("loop", false, "serve on the model's engine (the loop shape: a few loops call a handler back) instead of a goroutine per client on its Conn")
 	respFlag := fs.Bool("resp", false, "serve a Redis-protocol key-value store (PING, SET, GET, DEL, ...; redis-cli and redis-benchmark talk to it) instead of echoing")
 	httpAddr := fs.String("http", "", "serve net/http on this address instead, as iomodel load does: "+load.PathHello+" says Hello, World!, "+load.PathLarge+" answers 64 KiB, "+load.PathBody+" reads a request body")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the serving to this file (go tool pprof reads it)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return usageError{err}
+		}
+		defer stop()
 	}
 	if *httpAddr != "" {
 		if *welcome || fs.NArg() > 0 {
@@ -94,6 +104,22 @@ func serveCmd(ctx context.Context, args []string, std stdio) error {
 	s.wg.Wait()
 	fmt.Fprintf(std.err, "iomodel serve: stopped after %d clients\n", s.clients)
 	return err
+}
+
+// startCPUProfile profiles the process into path until stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // serveHTTP is `iomodel serve -http`: net/http on the model's Listener,

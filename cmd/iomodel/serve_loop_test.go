@@ -170,3 +170,18 @@ func TestQuick(t *testing.T) {
 		t.Errorf("SVG: %v, %d bytes", err, len(b))
 	}
 }
+
+// TestServeCPUProfile: -cpuprofile leaves a profile once serve stops; a
+// path that cannot be written is refused with status 2.
+func TestServeCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	s := startServer(t, "-model", "multiplex", "-loop", "-resp", "-cpuprofile", path, "127.0.0.1:0")
+	respRoundTrip(t, s.addr)
+	s.stop(t)
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("profile: %v, %v", fi, err)
+	}
+	if r := runArgs(t, "serve", "-cpuprofile", "/nonexistent/dir/cpu.prof", "127.0.0.1:0"); r.code != 2 {
+		t.Errorf("unwritable profile: status %d, stderr %q", r.code, r.err)
+	}
+}

@@ -78,10 +78,9 @@ type Conn struct {
 	idle    atomic.Int64
 
 	// The owner's alone.
-	held     []byte // input the Handler did not consume
+	aside    *aside // only while input is held, or after Detach
 	lastRead int64  // Now's clock at the last Input, or at Open
 	timer    timerSlot
-	handoff  *detached // set by Detach
 	// Tag is the owner's own name for the Conn (a table slot and
 	// generation).
 	Tag uint64
@@ -91,6 +90,13 @@ type Conn struct {
 	Late []byte
 
 	rd, wr dirCounters
+}
+
+// aside is what only some Conns need, kept out of the Conn so that an idle
+// one is smaller; only the owner touches it.
+type aside struct {
+	held    []byte    // input the Handler did not consume
+	handoff *detached // set by Detach
 }
 
 var _ iomodel.EventConn = (*Conn)(nil)

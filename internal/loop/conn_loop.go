@@ -19,8 +19,8 @@ func (c *Conn) Open() {
 	c.inCB.Store(true)
 	c.eng.Handler.OnOpen(c)
 	c.inCB.Store(false)
-	if c.handoff != nil {
-		c.handoff.give(c.Late)
+	if c.Detached() {
+		c.aside.handoff.give(c.Late)
 		c.Late = nil
 	}
 }
@@ -49,7 +49,7 @@ func (c *Conn) Writing() bool {
 
 // Detached reports whether Detach handed the Conn over: the owner forgets
 // it (Unwatch has been called already) and must not close its descriptor.
-func (c *Conn) Detached() bool { return c.handoff != nil }
+func (c *Conn) Detached() bool { return c.aside != nil && c.aside.handoff != nil }
 
 // Finishing reports whether the owner should finish the Conn now: it is
 // closing and its queue is empty, or it is to be dropped at once.
@@ -98,13 +98,13 @@ func (c *Conn) CountWait() { c.rd.waits.Add(1) }
 // bytes an earlier OnData did not consume, and keeps what this one does
 // not consume. p is the owner's buffer, free again when Input returns.
 func (c *Conn) Input(p []byte) {
-	if c.idle.Load() > 0 {
-		c.lastRead = Now()
-	}
+	// Always, not only under an idle timeout: SetIdleTimeout may start
+	// one later, and its period counts from the last byte received.
+	c.lastRead = Now()
 	data := p
-	if len(c.held) > 0 {
-		c.held = append(c.held, p...)
-		data = c.held
+	if c.aside != nil && len(c.aside.held) > 0 {
+		c.aside.held = append(c.aside.held, p...)
+		data = c.aside.held
 	}
 	c.rd.calls.Add(1)
 	c.inCB.Store(true)
@@ -113,15 +113,15 @@ func (c *Conn) Input(p []byte) {
 	consumed = max(0, min(consumed, len(data)))
 	rest := data[consumed:]
 	switch {
-	case c.handoff != nil:
-		c.handoff.give(append(append([]byte(nil), rest...), c.Late...))
-		c.held, c.Late = nil, nil
+	case c.Detached():
+		c.aside.handoff.give(append(append([]byte(nil), rest...), c.Late...))
+		c.aside.held, c.Late = nil, nil
 	case len(rest) == 0:
-		c.held = nil // an idle connection holds no buffer
-	case len(c.held) > 0:
-		c.held = c.held[:copy(c.held, rest)]
+		c.aside = nil // an idle connection holds no buffer
+	case c.aside != nil && len(c.aside.held) > 0:
+		c.aside.held = c.aside.held[:copy(c.aside.held, rest)]
 	default:
-		c.held = append([]byte(nil), rest...)
+		c.aside = &aside{held: append([]byte(nil), rest...)}
 	}
 }
 
@@ -147,20 +147,18 @@ func (c *Conn) Fail(op string, errno error) {
 
 // Abort closes the Conn at once, dropping its queue; OnClose gets nil if
 // it was open (Shutdown's context ended).
-func (c *Conn) Abort() {
+func (c *Conn) Abort() { c.shut(true) }
+
+// Shut is Close for Shutdown: no error if the Conn is closing already.
+func (c *Conn) Shut() { c.shut(false) }
+
+func (c *Conn) shut(abort bool) {
 	c.mu.Lock()
 	if c.state.Load() == stateOpen {
 		c.closingLocked(nil)
 	}
-	c.failLocked(nil)
-	c.mu.Unlock()
-}
-
-// Shut is Close for Shutdown: no error if the Conn is closing already.
-func (c *Conn) Shut() {
-	c.mu.Lock()
-	if c.state.Load() == stateOpen {
-		c.closingLocked(nil)
+	if abort {
+		c.failLocked(nil)
 	}
 	c.mu.Unlock()
 }
@@ -301,7 +299,7 @@ func (c *Conn) Finish() {
 	c.state.Store(stateClosed)
 	err := c.err
 	c.mu.Unlock()
-	c.held = nil
+	c.aside = nil
 	c.eng.Counters.Open.Add(-1)
 	c.eng.Counters.Closed.Add(1)
 	c.eng.Handler.OnClose(c, err)

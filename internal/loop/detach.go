@@ -60,7 +60,10 @@ func (c *Conn) Detach() (net.Conn, error) {
 	c.fd = -1 // nc's now
 	c.mu.Unlock()
 	d := &detached{Conn: nc, ready: make(chan struct{})}
-	c.handoff = d
+	if c.aside == nil {
+		c.aside = new(aside)
+	}
+	c.aside.handoff = d
 	c.eng.Counters.Open.Add(-1)
 	c.eng.Counters.Closed.Add(1)
 	return d, nil

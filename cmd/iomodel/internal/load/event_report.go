@@ -232,7 +232,7 @@ func WriteEventRounds(w io.Writer, runs []EventRun) error {
 		case r.Shape == EventIdle:
 			cells = append(cells, "—", "—", "—", "—", "—", fmt.Sprint(r.Threads), "—", kib(r.MemPerConn))
 		default:
-			cells = append(cells, rate(r.Rate), dur(r.P50), dur(r.P99), dur(r.Max), fmt.Sprintf("%.1f", r.CPUPerReq), fmt.Sprint(r.Threads),
+			cells = append(cells, rate(r.Rate), dur(r.P50), dur(r.P99), dur(r.Max), fmt.Sprintf("%.2f", r.CPUPerReq), fmt.Sprint(r.Threads),
 				fairness(r.Fewest, r.Median, r.Most, 0), "—")
 		}
 		if _, err := fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | ")); err != nil {
