@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,6 +46,13 @@ func writeBench(w io.Writer, format string, rs []bench.Result, info *runInfo, cf
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
 		return e.Encode(saved)
+	case "table": // termWidth columns; wide is report's table, every column
+		tw := &textWriter{w: w, width: termWidth}
+		err := errors.Join(report.Markdown(tw, rs), report.Readings(tw, rs))
+		fmt.Fprint(tw, "\n", report.Legend)
+		return errors.Join(err, tw.Close())
+	case "wide":
+		format = "table"
 	case "markdown", "md":
 		if info != nil {
 			fmt.Fprintf(w, "    %s\n\n%s; %s\n\n", info.Command, measured(cfg, count), info.machine())
@@ -77,5 +85,8 @@ func loadResults(path string) ([]bench.Result, *runInfo, error) {
 	}
 	return saved.Results, info, nil
 }
+
+// benchFormats are bench's -format values.
+var benchFormats = append([]string{"table", "wide"}, report.Formats[1:]...)
 
 func ptr[T any](v T) *T { return &v }

@@ -124,7 +124,7 @@ func TestBenchJSONEveryModel(t *testing.T) {
 
 func TestBenchTableMarkdownSVG(t *testing.T) {
 	svg := filepath.Join(t.TempDir(), "chart.svg")
-	r := runArgs(t, append(tiny, "-svg", svg, "-progress=false")...)
+	r := runArgs(t, append(tiny, "-svg", svg, "-progress=false", "-format", "wide")...)
 	if r.code != 0 {
 		t.Fatalf("status %d: %s", r.code, r.err)
 	}

@@ -17,7 +17,7 @@ const termWidth = 120
 // lessNeeded are the columns a narrow table leaves out first, in this
 // order; after them, the rightmost.
 // (Errors stay: a run with errors is not a measurement.)
-var lessNeeded = []string{"#", "round", "max", "req/conn min–median–max", "× net p99", "p99.9", "× redis p99", "× redis CPU", "× net CPU",
+var lessNeeded = []string{"#", "round", "max", "msg max", "msgs/conn", "rtt p99", "req/conn min–median–max", "× net p99", "p99.9", "× redis p99", "× redis CPU", "× net CPU",
 	"threads", "per conn min–median–max", "msgs per conn min–median–max"}
 
 // loadFormats are load's -format values.
@@ -198,18 +198,24 @@ func alignTable(rows [][]string, width int) string {
 }
 
 // wrap wraps a line of prose at width, keeping an indented line (a
-// command) whole and indenting a list item's later lines.
+// command) whole and indenting the later lines of a list item ("- ") or
+// of a labelled line ("label:   text") under its text.
 func wrap(l string, width int) string {
 	if width <= 0 || utf8.RuneCountInString(l) <= width || strings.HasPrefix(l, "    ") {
 		return l + "\n"
 	}
-	indent := ""
+	indent, words := "", strings.Fields(l)
 	if strings.HasPrefix(l, "- ") {
 		indent = "  "
+	} else if label, _, ok := strings.Cut(l, ":  "); ok && !strings.Contains(label, " ") {
+		text := len(l) - len(strings.TrimLeft(l[len(label)+1:], " "))
+		if text < width/2 {
+			indent, words = strings.Repeat(" ", text), append([]string{l[:text-1]}, strings.Fields(l[text:])...)
+		}
 	}
 	var b strings.Builder
 	n := 0
-	for i, word := range strings.Fields(l) {
+	for i, word := range words {
 		w := utf8.RuneCountInString(word)
 		switch {
 		case i == 0:

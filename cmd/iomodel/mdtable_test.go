@@ -180,3 +180,27 @@ func TestWrap(t *testing.T) {
 		t.Errorf("mdCells = %s", got)
 	}
 }
+
+// TestBenchTable: bench's default table fits 120 columns, leaving out
+// the less needed columns and naming them, the readings wrapped under
+// their model's name; -format wide has every column.
+func TestBenchTable(t *testing.T) {
+	r := runArgs(t, append(tiny, "-models", "sigdriven/broadcast,net", "-progress=false", "-isolate=false")...)
+	if r.code != 0 {
+		t.Fatalf("status %d: %s", r.code, r.err)
+	}
+	t.Logf("\n%s", r.stdout)
+	for n, l := range strings.Split(r.stdout, "\n") {
+		if w := utf8.RuneCountInString(l); w > termWidth {
+			t.Errorf("line %d is %d columns wide: %q", n+1, w, l)
+		}
+	}
+	for _, want := range []string{"\nmodel ", "\nsigdriven/broadcast  ", "(left out to fit 120 columns: ", "\nsigdriven/broadcast:  ", "\n                      "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the table lacks %q", want)
+		}
+	}
+	if strings.Contains(r.stdout, "|") {
+		t.Error("a Markdown table is left in the output")
+	}
+}

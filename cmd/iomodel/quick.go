@@ -139,13 +139,13 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 	setup := fmt.Sprintf("64-byte echo at %d conns for %v, then %d idle conns; median of %d rounds; %s", *conns, *dur, *idle, *rounds, machine())
 	switch *format {
 	case "table":
-		fmt.Fprintln(std.out, setup)
+		fmt.Fprintln(std.out, strings.TrimSpace(wrap(setup, termWidth)))
 		fmt.Fprintln(std.out)
 		if err := report.ShapesTable(std.out, rows); err != nil {
 			return err
 		}
 		fmt.Fprint(std.out, "\n", report.ShapesLegend)
-		fmt.Fprintln(std.out, "\niomodel bench measures each model as a client (round trip, stream, idle CPU); iomodel load runs the servers under redis-benchmark, wrk and more connections.")
+		fmt.Fprint(std.out, "\n", wrap("iomodel bench measures each model as a client (round trip, stream, idle CPU); iomodel load runs the servers under redis-benchmark, wrk and more connections.", termWidth))
 	case "markdown":
 		fmt.Fprintf(std.out, "    %s\n\n%s\n\n", strings.Join(append([]string{"iomodel"}, args...), " "), setup)
 		if err := report.ShapesMarkdown(std.out, rows); err != nil {
