@@ -344,13 +344,30 @@ func peerTarget(bin, lib string) load.Target {
 	return load.Target{
 		Name: lib, Family: lib,
 		Start: func(ctx context.Context, proto string) (*load.Proc, error) {
-			addr, err := load.FreeAddr()
-			if err != nil {
-				return nil, err
-			}
-			return load.StartProc(ctx, exec.CommandContext(ctx, bin, "-lib", lib, "-proto", proto, "-addr", addr), "")
+			return onFreePort(func(addr string) (*load.Proc, error) {
+				return load.StartProc(ctx, exec.CommandContext(ctx, bin, "-lib", lib, "-proto", proto, "-addr", addr), "")
+			})
 		},
 	}
+}
+
+// onFreePort starts a server that must be told its port on a port free
+// now, and on another if that one was taken before the server bound it
+// (three tries).
+func onFreePort(start func(addr string) (*load.Proc, error)) (*load.Proc, error) {
+	var errs error
+	for range 3 {
+		addr, err := load.FreeAddr()
+		if err != nil {
+			return nil, err
+		}
+		p, err := start(addr)
+		if err == nil {
+			return p, nil
+		}
+		errs = errors.Join(errs, err)
+	}
+	return nil, errs
 }
 
 // redisTarget is Redis itself, saving nothing.
@@ -358,13 +375,11 @@ func redisTarget(path string) load.Target {
 	return load.Target{
 		Name: "redis", Family: "redis", RESPOnly: true,
 		Start: func(ctx context.Context, proto string) (*load.Proc, error) {
-			addr, err := load.FreeAddr()
-			if err != nil {
-				return nil, err
-			}
-			_, port, _ := strings.Cut(addr, ":")
-			cmd := exec.CommandContext(ctx, path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", "")
-			return load.StartProc(ctx, cmd, addr)
+			return onFreePort(func(addr string) (*load.Proc, error) {
+				_, port, _ := strings.Cut(addr, ":")
+				cmd := exec.CommandContext(ctx, path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", "")
+				return load.StartProc(ctx, cmd, addr)
+			})
 		},
 	}
 }
