@@ -58,7 +58,10 @@
 // (-echo-conns) and memory per idle connection (-idle); requests/s, p50,
 // p99, max, the server's CPU per request, threads, system calls and
 // wake-ups per request, and ratios to net in the same round, under the
-// machine, date, commit and command:
+// machine, date, commit and command. It prints its plan (runs, about how
+// long) first and an ETA as it goes; its report is a table of 120 columns
+// (-format wide: every column; markdown: a page; json: data with the
+// command, CPU, kernel, Go, GOMAXPROCS, commit and date):
 //
 //	iomodel load                                   multiplex and async, 3 rounds: about 3 minutes (load -h says what it runs)
 //	iomodel load -models quick -clients 50,1000 -pipeline 1,16 -echo-conns 100,1000,10000 -idle 10000,15000
@@ -74,8 +77,10 @@
 // run and as medians over the rounds, requests/s, p50, p99, p99.9 and max
 // latency, the server's CPU per request (getrusage of this process; wrk is
 // another), the fewest, median and most requests one connection was answered,
-// non-2xx answers and socket errors, and the ratios to net's run in the
-// same round, as Markdown tables under the command line that made them:
+// non-2xx answers and socket errors (wrk's figures from a Lua done() hook
+// the tool gives it, exact, not from its rounded text report), and the
+// ratios to net's run in the same round, under the command line that made
+// them:
 //
 //	iomodel load -shapes hello,close,64k,body,https,echo -conns 100,1000,5000
 //	iomodel load -models all -conns 100 -shapes hello,https -rounds 5
@@ -97,9 +102,10 @@
 //	echo hello | nc -N localhost 7000
 //	iomodel send -model async localhost:7000 hello
 //
-// Errors in what was asked (an unknown model or flag, a bad address, a port
-// in use) print a message and exit with status 2; a failure after the work
-// started exits with status 1.
+// Every command answers -h (or --help, or iomodel help CMD) with its usage
+// on stdout and status 0. Errors in what was asked (an unknown model or
+// flag, a bad address, a port in use) print a message and exit with status
+// 2; a failure after the work started exits with status 1.
 package main
 
 import (
