@@ -126,6 +126,12 @@ func alignTable(rows [][]string, width int) string {
 	}
 	head, align, body := rows[0], rows[1], rows[2:]
 	n := len(head)
+	for i, r := range body { // a row with empty cells after its reason ends at the reason
+		for len(r) > 1 && r[len(r)-1] == "" {
+			r = r[:len(r)-1]
+		}
+		body[i] = r
+	}
 	right := make([]bool, n)
 	for i := range n {
 		right[i] = i < len(align) && strings.HasSuffix(align[i], ":")
