@@ -91,9 +91,8 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	}
 
 	var rs []bench.Result
-	info := ptr(newRunInfo(append([]string{"bench"}, args...)...))
 	if *load != "" {
-		if rs, info, err = loadResults(*load); err != nil {
+		if rs, err = loadResults(*load); err != nil {
 			return usageError{err}
 		}
 		cfg = configOf(rs, cfg)
@@ -101,11 +100,7 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	} else {
 		p := newProgress(std.err, *progress, len(ms)**count)
 		rs, err = measure(ctx, ms, cfg, *count, *isolate, p.phase)
-		p.done()
-		if ctx.Err() != nil {
-			return errors.New("interrupted")
-		}
-		if err != nil {
+		if err := p.finish(ctx, err); err != nil {
 			return err
 		}
 	}
@@ -113,7 +108,13 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 		fmt.Fprintln(std.out, setup(cfg, *count))
 		fmt.Fprintln(std.out)
 	}
-	if err := writeBench(std.out, *format, rs, info, cfg, *count); err != nil {
+	if *load == "" {
+		m := newRunInfo(append([]string{"bench"}, args...)...)
+		for i := range rs {
+			rs[i].Machine = &m
+		}
+	}
+	if err := writeBench(std.out, *format, rs, cfg, *count); err != nil {
 		return err
 	}
 	if svgFile != nil {
@@ -422,6 +423,16 @@ func (p *progress) phase(i int, model, phase string) {
 	} else {
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// finish ends the progress line and says how the measurement ended:
+// "interrupted" when ctx did, else err.
+func (p *progress) finish(ctx context.Context, err error) error {
+	p.done()
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	return err
 }
 
 func (p *progress) done() {

@@ -89,11 +89,10 @@ func TestBenchJSONEveryModel(t *testing.T) {
 	if r.err != "" {
 		t.Errorf("stderr %q with -progress=false", r.err)
 	}
-	var saved benchSaved
-	if err := json.Unmarshal([]byte(r.stdout), &saved); err != nil {
+	var rs []bench.Result
+	if err := json.Unmarshal([]byte(r.stdout), &rs); err != nil {
 		t.Fatalf("the JSON does not parse: %v\n%s", err, r.stdout)
 	}
-	rs := saved.Results
 	if len(rs) != len(list) {
 		t.Fatalf("%d results for %d models", len(rs), len(list))
 	}
@@ -111,13 +110,17 @@ func TestBenchJSONEveryModel(t *testing.T) {
 		if !res.OK() || res.MsgsPerSec <= 0 || res.RTTP50 <= 0 {
 			t.Errorf("%s: %+v", m.Name, res)
 		}
+		// A saved result says where it was measured.
+		if mc := res.Machine; mc == nil || mc.Kernel == "" || mc.Go == "" || mc.GOMAXPROCS < 1 || mc.Commit == "" || mc.CPUs < 1 {
+			t.Errorf("%s: machine %+v", m.Name, mc)
+		}
 	}
 	// The generic decoding keeps the field names the README documents.
-	var raw struct{ Results []map[string]any }
+	var raw []map[string]any
 	json.Unmarshal([]byte(r.stdout), &raw)
 	for _, k := range []string{"model", "rtt_p50_us", "rtt_p99_us", "stream_mb_s", "msgs_s", "cpu_us_per_msg", "threads", "syscalls_per_msg", "wakeups_per_msg"} {
-		if _, ok := raw.Results[0][k]; !ok {
-			t.Errorf("JSON object lacks %q: %v", k, raw.Results[0])
+		if _, ok := raw[0][k]; !ok {
+			t.Errorf("JSON object lacks %q: %v", k, raw[0])
 		}
 	}
 }
@@ -249,10 +252,10 @@ func TestBenchLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte(r.stdout), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var saved benchSaved
-	json.Unmarshal([]byte(r.stdout), &saved)
+	var rs []bench.Result
+	json.Unmarshal([]byte(r.stdout), &rs)
 	var want strings.Builder
-	writeBench(&want, "markdown", saved.Results, &saved.Setup.runInfo, configOf(saved.Results, bench.Config{}), 1)
+	writeBench(&want, "markdown", rs, configOf(rs, bench.Config{}), 1)
 	r = runArgs(t, "bench", "-load", path, "-format", "markdown")
 	if r.code != 0 || r.stdout != want.String() || r.err != "" {
 		t.Errorf("-load: status %d, stderr %q, output:\n%s\nwant:\n%s", r.code, r.err, r.stdout, want.String())
@@ -308,9 +311,8 @@ func TestBenchInterrupt(t *testing.T) {
 // TestBenchCount: -count measures in rounds and reports medians.
 func TestBenchCount(t *testing.T) {
 	r := runArgs(t, "bench", "-models", "blocking", "-count", "2", "-conns", "2", "-duration", "10ms", "-chunk", "4096", "-format", "json", "-isolate=false")
-	var saved benchSaved
-	err := json.Unmarshal([]byte(r.stdout), &saved)
-	if rs := saved.Results; r.code != 0 || err != nil || len(rs) != 1 || rs[0].Runs != 2 || !rs[0].OK() {
+	var rs []bench.Result
+	if err := json.Unmarshal([]byte(r.stdout), &rs); r.code != 0 || err != nil || len(rs) != 1 || rs[0].Runs != 2 || !rs[0].OK() {
 		t.Fatalf("status %d, %v: %s", r.code, err, r.stdout)
 	}
 	if !strings.Contains(r.err, "[2/2] blocking (round 2/2): round trip") {

@@ -132,11 +132,7 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, *rounds))
 	}
 	runs, err := load.Measure(ctx, cfg)
-	p.done()
-	if ctx.Err() != nil {
-		return errors.New("interrupted")
-	}
-	if err != nil {
+	if err := p.finish(ctx, err); err != nil {
 		return err
 	}
 

@@ -221,11 +221,7 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, rounds))
 	}
 	runs, err := load.MeasureEvents(ctx, cfg)
-	p.done()
-	if ctx.Err() != nil {
-		return errors.New("interrupted")
-	}
-	if err != nil {
+	if err := p.finish(ctx, err); err != nil {
 		return err
 	}
 
@@ -233,7 +229,7 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if *ev.format == "json" {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		return errors.Join(e.Encode(newRunInfo(append([]string{"load"}, args...)...).with(map[string]any{
+		return errors.Join(e.Encode(withInfo(newRunInfo(append([]string{"load"}, args...)...), map[string]any{
 			"servers": targetNames(targets), "notes": notes, "runs": runs, "medians": load.SummarizeEvents(runs),
 		})), failedRuns(runs))
 	}

@@ -91,11 +91,7 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 		p.phase(i, r.Server, fmt.Sprintf("round %d/%d", r.Round+1, *rounds))
 	}
 	runs, err := load.MeasureEvents(ctx, cfg)
-	p.done()
-	if ctx.Err() != nil {
-		return errors.New("interrupted")
-	}
-	if err != nil {
+	if err := p.finish(ctx, err); err != nil {
 		return err
 	}
 
@@ -153,7 +149,7 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 		}
 		fmt.Fprint(std.out, "\n", report.ShapesLegend)
 	case "json":
-		if err := report.ShapesJSON(std.out, newRunInfo(append([]string{"quick"}, args...)...).with(map[string]any{
+		if err := report.ShapesJSON(std.out, withInfo(newRunInfo(append([]string{"quick"}, args...)...), map[string]any{
 			"conns": *conns, "idle_conns": *idle, "run": dur.String(), "rounds": *rounds,
 		}), rows); err != nil {
 			return err

@@ -11,21 +11,15 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
 )
 
-// runInfo is where, when and from what a result comes: saved with it (the
-// JSON formats) and said above it (the Markdown pages), so that a saved
-// result keeps its context.
-type runInfo struct {
-	Command    string `json:"command"`    // as typed, quoted for a shell
-	CPU        string `json:"cpu"`        // /proc/cpuinfo's model name
-	CPUs       int    `json:"cpus"`       // cores (runtime.NumCPU)
-	Kernel     string `json:"kernel"`     // "Linux " and uname -r
-	Go         string `json:"go"`         // runtime.Version
-	GOMAXPROCS int    `json:"gomaxprocs"` // as the run had it
-	Commit     string `json:"commit"`     // see commit
-	Date       string `json:"date"`       // UTC, RFC 3339
-}
+// runInfo is where, when and from what a result comes (command, CPU,
+// cores, kernel, Go, GOMAXPROCS, commit, date): saved with it (each of
+// bench's JSON results, quick's and load's JSON setup) and said above it
+// (the Markdown pages), so that a saved result keeps its context.
+type runInfo = bench.Machine
 
 // newRunInfo is this run's runInfo; args is the command line after
 // "iomodel" (the command's name first).
@@ -38,8 +32,9 @@ func newRunInfo(args ...string) runInfo {
 	}
 }
 
-// machine says where, when and from what the figures come, on one line.
-func (ri runInfo) machine() string {
+// machineLine says where, when and from what the figures come, on one
+// line.
+func machineLine(ri runInfo) string {
 	date := ri.Date
 	if t, err := time.Parse(time.RFC3339, ri.Date); err == nil {
 		date = t.Format("2006-01-02 15:04 MST")
@@ -47,8 +42,9 @@ func (ri runInfo) machine() string {
 	return fmt.Sprintf("%s, %d CPUs (%s), %s, GOMAXPROCS %d; %s; commit %s", ri.Kernel, ri.CPUs, ri.CPU, ri.Go, ri.GOMAXPROCS, date, ri.Commit)
 }
 
-// with is m, made if nil, with ri's fields added under their JSON names.
-func (ri runInfo) with(m map[string]any) map[string]any {
+// withInfo is m, made if nil, with ri's fields added under their JSON
+// names.
+func withInfo(ri runInfo, m map[string]any) map[string]any {
 	if m == nil {
 		m = map[string]any{}
 	}
@@ -59,7 +55,7 @@ func (ri runInfo) with(m map[string]any) map[string]any {
 
 // machine says where, when and from what the figures come: kernel, CPUs,
 // Go, GOMAXPROCS, date, commit.
-func machine() string { return newRunInfo().machine() }
+func machine() string { return machineLine(newRunInfo()) }
 
 func cpuModel() string {
 	b, err := os.ReadFile("/proc/cpuinfo")

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
 )
 
 // checkRunInfo checks the context saved with a result (setup, a runInfo
@@ -106,38 +108,44 @@ func TestCommit(t *testing.T) {
 	}
 }
 
-// TestBenchSavedContext: bench's JSON carries its context, -load gives it
-// back in the Markdown page's header, and a bare list of results saved by
-// an older iomodel still loads, saying it has no context.
+// TestBenchSavedContext: each of bench's JSON results carries its context,
+// -load gives it back in the Markdown page's header, and results saved by
+// an older iomodel, without it, still load, saying they have none.
 func TestBenchSavedContext(t *testing.T) {
 	r := runArgs(t, append(tiny, "-format", "json", "-progress=false", "-isolate=false")...)
 	if r.code != 0 {
 		t.Fatalf("status %d: %s", r.code, r.err)
 	}
-	var saved benchSaved
-	if err := json.Unmarshal([]byte(r.stdout), &saved); err != nil {
-		t.Fatalf("%v: %s", err, r.stdout)
+	var rs []bench.Result
+	if err := json.Unmarshal([]byte(r.stdout), &rs); err != nil || len(rs) != 4 {
+		t.Fatalf("%d results, %v: %s", len(rs), err, r.stdout)
 	}
-	checkRunInfo(t, saved.Setup.runInfo, "iomodel bench -models blocking,net -conns 2,3 -duration 15ms -chunk 4096 -format json")
-	if len(saved.Results) != 4 || saved.Setup.Size != 64 || saved.Setup.Duration != "15ms" {
-		t.Errorf("saved %d results, setup %+v", len(saved.Results), saved.Setup)
+	for _, res := range rs {
+		if res.Machine == nil || *res.Machine != *rs[0].Machine {
+			t.Fatalf("%s ×%d: machine %+v, want %+v", res.Model, res.Conns, res.Machine, rs[0].Machine)
+		}
 	}
+	m := *rs[0].Machine
+	checkRunInfo(t, m, "iomodel bench -models blocking,net -conns 2,3 -duration 15ms -chunk 4096 -format json")
 	path := filepath.Join(t.TempDir(), "r.json")
 	os.WriteFile(path, []byte(r.stdout), 0o644)
 	md := runArgs(t, "bench", "-load", path, "-format", "markdown")
-	head := "    " + saved.Setup.Command + "\n\n64-byte messages, 2/3 conns, 4 KiB stream sends, TCP loopback, 15ms per run; " + saved.Setup.machine() + "\n\n| model |"
-	if md.code != 0 || !strings.HasPrefix(md.stdout, head) || !strings.Contains(head, "commit "+saved.Setup.Commit) {
+	head := "    " + m.Command + "\n\n64-byte messages, 2/3 conns, 4 KiB stream sends, TCP loopback, 15ms per run; " + machineLine(m) + "\n\n| model |"
+	if md.code != 0 || !strings.HasPrefix(md.stdout, head) || !strings.Contains(head, "commit "+m.Commit) {
 		t.Errorf("-load -format markdown: status %d, stderr %q; want the page to start\n%s\ngot:\n%s", md.code, md.err, head, md.stdout)
 	}
 	again := runArgs(t, "bench", "-load", path, "-format", "json")
-	var resaved benchSaved
-	if err := json.Unmarshal([]byte(again.stdout), &resaved); err != nil || resaved.Setup.runInfo != saved.Setup.runInfo {
-		t.Errorf("saved again, the context changed: %+v, was %+v (%v)", resaved.Setup.runInfo, saved.Setup.runInfo, err)
+	var resaved []bench.Result
+	if err := json.Unmarshal([]byte(again.stdout), &resaved); err != nil || len(resaved) != 4 || resaved[0].Machine == nil || *resaved[0].Machine != m {
+		t.Errorf("saved again, the context changed: %+v, was %+v (%v)", resaved, m, err)
 	}
-	bare, _ := json.Marshal(saved.Results)
+	for i := range rs {
+		rs[i].Machine = nil
+	}
+	bare, _ := json.Marshal(rs)
 	os.WriteFile(path, bare, 0o644)
 	old := runArgs(t, "bench", "-load", path, "-format", "markdown")
 	if old.code != 0 || !strings.Contains(old.stdout, "saved without the command, machine, date and commit") {
-		t.Errorf("a bare list: status %d, stderr %q:\n%s", old.code, old.err, old.stdout)
+		t.Errorf("results without their context: status %d, stderr %q:\n%s", old.code, old.err, old.stdout)
 	}
 }

@@ -104,6 +104,22 @@ type Result struct {
 	// CtxSwitchesPerMsg counts voluntary context switches (getrusage(2)):
 	// how often a thread of the process slept, for every model alike.
 	CtxSwitchesPerMsg float64 `json:"ctx_switches_per_msg"`
+
+	// Where it was measured, so that a saved result keeps its context.
+	Machine *Machine `json:"machine,omitempty"`
+}
+
+// Machine says where and from what source a result was measured, and
+// with which command.
+type Machine struct {
+	Command    string `json:"command"` // as typed, quoted for a shell
+	Kernel     string `json:"kernel"`
+	CPUs       int    `json:"cpus"`
+	CPU        string `json:"cpu"`
+	Go         string `json:"go"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Commit     string `json:"commit"`
+	Date       string `json:"date"`
 }
 
 // OK tells whether the result has numbers.
