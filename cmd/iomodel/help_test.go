@@ -58,6 +58,9 @@ func TestLoadHelp(t *testing.T) {
 	if d < 150*time.Second || d > 210*time.Second {
 		t.Errorf("load's defaults are planned to take %v, want about 3 minutes", d)
 	}
+	if top := runArgs(t, "help"); !strings.Contains(top.stdout, "(about "+roughly(d)+"; iomodel load -h)") {
+		t.Errorf("iomodel help does not say load takes about %s:\n%s", roughly(d), top.stdout)
+	}
 	long, err := loadPlanned(longRun(def))
 	if err != nil {
 		t.Fatalf("the long run %q: %v", loadLongRun, err)

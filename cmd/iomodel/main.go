@@ -205,10 +205,12 @@ func usage(w io.Writer) {
   iomodel bench [flags]          the models as clients, with every knob (iomodel bench -h)
   iomodel serve [flags] ADDR     echo or RESP server in one model, in either shape (iomodel serve -h)
   iomodel serve -http ADDR       net/http server in one model, for your own load generator
-  iomodel load [flags]           the servers beside Redis, gnet, nbio and net under redis-benchmark, echo, wrk (iomodel load -h)
+  iomodel load [flags]           the servers beside Redis, gnet, nbio and net under redis-benchmark, echo, wrk
+                                 (about 3 minutes; iomodel load -h)
   iomodel send [flags] ADDR TEXT client in one model: sends TEXT, prints the answer
   iomodel models                 the models, and how each one waits
 
+iomodel help CMD (or iomodel CMD -h) prints a command's usage.
 serve and send take -model M (default multiplex); see iomodel models.
 Status 2 means what was asked is wrong (unknown model or flag, bad address,
 port in use); 1, that something failed after the work started.
