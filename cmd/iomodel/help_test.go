@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,39 @@ func TestHTTPPlan(t *testing.T) {
 	want := "iomodel load: 36 runs (2 servers × 2 shape(s) × 3 connection count(s) × 3 round(s), each run 4s), about 3 minutes"
 	if got != want {
 		t.Errorf("httpPlan = %q, want %q", got, want)
+	}
+}
+
+// TestLoadHTTPJSON: load -format json writes the HTTP shapes' runs and
+// medians, with wrk's figures, under the run's context.
+func TestLoadHTTPJSON(t *testing.T) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		t.Skip("wrk not installed: Debian package wrk")
+	}
+	if testing.Short() {
+		t.Skip("runs wrk for two seconds")
+	}
+	r := runArgs(t, "load", "-models", "multiplex", "-shapes", "hello", "-conns", "2", "-rounds", "1", "-d", "1s", "-progress=false", "-format", "json")
+	if r.code != 0 {
+		t.Fatalf("status %d; stderr %q; stdout:\n%s", r.code, r.err, r.stdout)
+	}
+	var saved struct {
+		Setup   string
+		Runs    []load.Run
+		Medians []load.Summary
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &saved); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	var info map[string]any
+	json.Unmarshal([]byte(r.stdout), &info)
+	checkRunInfo(t, info, "iomodel load -models multiplex -shapes hello -conns 2")
+	if len(saved.Runs) != 2 || len(saved.Medians) != 2 || !strings.Contains(saved.Setup, "wrk") {
+		t.Fatalf("%d runs, %d medians, setup %q", len(saved.Runs), len(saved.Medians), saved.Setup)
+	}
+	for _, run := range saved.Runs {
+		if w := run.Wrk; run.Err != "" || w.Requests < 1 || w.P50 <= 0 || w.P999 < w.P99 || w.Max < w.P999 {
+			t.Errorf("run %+v", run)
+		}
 	}
 }

@@ -137,6 +137,9 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	}
 
 	w := std.out
+	if *ev.format == "json" {
+		return httpJSON(w, args, loadSetup(cfg, wrk, limit), runs)
+	}
 	fmt.Fprintf(w, "    %s\n\n", commandLine(args))
 	fmt.Fprintf(w, "%s\n\n", machine())
 	fmt.Fprintf(w, "%s\n\n", loadSetup(cfg, wrk, limit))

@@ -42,7 +42,7 @@ func addEventFlags(fs *flag.FlagSet) eventFlags {
 		peers:       fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
 		redis:       fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
 		settle:      fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
-		format:      fs.String("format", "table", "output: table (aligned, 120 columns, the less needed columns left out), wide (every column), markdown (the command, machine, date and commit, then every run and the medians, as tables, for a page) or json (the event shapes' runs and medians as data)"),
+		format:      fs.String("format", "table", "output: table (aligned, 120 columns, the less needed columns left out), wide (every column), markdown (the command, machine, date and commit, then every run and the medians, as tables, for a page) or json (the runs and medians as data, under the command, machine, date and commit)"),
 		modelShapes: fs.String("model-shapes", "conn,loop", "the models' shapes to serve in: conn (a goroutine per connection on the model's Conn), loop (the model's engine), or both"),
 	}
 }

@@ -3,8 +3,12 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,4 +180,18 @@ func httpPlan(cfg load.Config) string {
 // seconds, and some more to start the server, wrk and its connections.
 func httpPlanned(n int, d time.Duration) time.Duration {
 	return time.Duration(n) * (max(time.Second, d.Round(time.Second)) + 300*time.Millisecond)
+}
+
+// httpJSON writes the HTTP shapes' runs and medians as JSON, under their
+// context (runInfo) and setup.
+func httpJSON(w io.Writer, args []string, setup string, runs []load.Run) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	err := e.Encode(withInfo(newRunInfo(append([]string{"load"}, args...)...), map[string]any{
+		"setup": setup, "runs": runs, "medians": load.Summarize(runs),
+	}))
+	if slices.ContainsFunc(runs, func(r load.Run) bool { return r.Err != "" }) {
+		err = errors.Join(err, errors.New("some runs failed or reported errors: see the runs"))
+	}
+	return err
 }
