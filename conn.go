@@ -1,6 +1,6 @@
 package iomodel
 
-import "net"
+import "golang.org/x/net/ipv4"
 
 // Conn is what every model's connection is: bytes in, bytes out, and an end.
 //
@@ -41,22 +41,22 @@ type Conn interface {
 }
 
 // Message is one datagram of a batch, for every model's PacketConn.ReadBatch
-// and WriteBatch, in the shape of golang.org/x/net/ipv4.Message: a batch is
-// a []Message, read with one recvmmsg(2) or written with one sendmmsg(2)
-// where the kernel allows.
-type Message struct {
-	// Buffers are the datagram's bytes, scattered (read) or gathered
-	// (write) in order: a Message needs at least one.
-	Buffers [][]byte
-	// OOB is room for, or the content of, the datagram's control
-	// messages; it may be nil.
-	OOB []byte
-	// Addr is the sender (read) or the destination (write; nil on a
-	// connected socket).
-	Addr net.Addr
-	// N and NN are the bytes of Buffers and of OOB read or written.
-	N, NN int
-	// Flags are the datagram's message flags (MSG_TRUNC, MSG_CTRUNC), on
-	// read.
-	Flags int
-}
+// and WriteBatch: a batch is a []Message, read with one recvmmsg(2) or
+// written with one sendmmsg(2) where the kernel allows.
+//
+// It is golang.org/x/net/ipv4.Message itself (an alias, as ipv6.Message
+// is), so a PacketConn's ReadBatch is the method that x/net's users and
+// quic-go look for (quic-go reads in batches only from a PacketConn with
+// ReadBatch([]ipv4.Message, int) or one that is a net.Conn), and the same
+// batch can go to either. Its fields:
+//
+//   - Buffers are the datagram's bytes, scattered (read) or gathered
+//     (write) in order: a Message needs at least one.
+//   - OOB is room for, or the content of, the datagram's control
+//     messages; it may be nil.
+//   - Addr is the sender (read) or the destination (write; nil on a
+//     connected socket).
+//   - N and NN are the bytes of Buffers and of OOB read or written.
+//   - Flags are the datagram's message flags (MSG_TRUNC, MSG_CTRUNC), on
+//     read.
+type Message = ipv4.Message

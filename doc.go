@@ -30,6 +30,33 @@
 // cmd/iomodel measures the five models side by side against package net on
 // the machine it runs on.
 //
+// # Where a model is not net
+//
+// A model's Conn, Listener and PacketConn have the methods of net's, so
+// code that takes net.Conn, net.Listener or net.PacketConn takes them:
+// net/http, crypto/tls, grpc-go, gorilla/websocket, miekg/dns and quic-go
+// (which reads in batches through PacketConn.ReadBatch) all run on every
+// model. Code that asserts one of net's concrete types cannot see a model
+// there, and quietly does less; where it matters, do the same yourself:
+//
+//   - grpc-go sets TCP_USER_TIMEOUT, the bound on a dead peer, only on a
+//     *net.TCPConn. Set it with ListenConfig.Control and Dialer.Control
+//     (accepted connections inherit the listener's); see
+//     Example (TcpUserTimeout).
+//   - miekg/dns answers from the address a query came to (IP_PKTINFO)
+//     only on a *net.UDPConn: on a model's PacketConn listening on a
+//     wildcard address it answers from whichever address the kernel
+//     picks, which a resolver that asked another rejects. Listen on each
+//     address instead (ListenPacket("udp", "192.0.2.1:53"), one
+//     dns.Server per address).
+//   - net.Buffers.WriteTo writes buffer by buffer (the interface it looks
+//     for is unexported); call the Conn's WriteBuffers for writev(2).
+//   - Dial and Dialer.DialContext return a *Conn on every network. On
+//     "udp" and "unixgram" it is a net.Conn but not a net.PacketConn (its
+//     ReadFrom and WriteTo are a stream's io.ReaderFrom and io.WriterTo);
+//     the package-level DialContext and Dialer.DialPacket return the
+//     *PacketConn that is both, as net's Dial("udp") result is.
+//
 // Platforms: the module builds on every Go port, so that a program that
 // imports it builds everywhere; the models run on Linux (amd64, arm64, 386,
 // arm and the other Linux ports), and elsewhere every constructor returns

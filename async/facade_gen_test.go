@@ -71,6 +71,7 @@ func facadePacketNetwork(opts ...async.Option) conntest.PacketNetwork {
 			}
 			return p, nil
 		},
-		Network: facadeNetwork(opts...),
+		DialConn: async.DialContext,
+		Network:  facadeNetwork(opts...),
 	}
 }

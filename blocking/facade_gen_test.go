@@ -68,6 +68,7 @@ func facadePacketNetwork() conntest.PacketNetwork {
 			}
 			return p, nil
 		},
-		Network: facadeNetwork(),
+		DialConn: blocking.DialContext,
+		Network:  facadeNetwork(),
 	}
 }

@@ -15,6 +15,11 @@ type PacketNetwork struct {
 	// ListenPacketContext, if not nil, listens with the settings of lc
 	// (its Control) through the model's ListenConfig.ListenPacket.
 	ListenPacketContext func(ctx context.Context, lc *net.ListenConfig, network, address string) (net.PacketConn, error)
+	// DialConn, if not nil, is the model's DialContext function (the one
+	// that returns a net.Conn, for http.Transport and grpc's
+	// WithContextDialer): on "udp" and "unixgram" what it returns must be
+	// a net.PacketConn too, as net's Dial("udp") result is.
+	DialConn func(ctx context.Context, network, address string) (net.Conn, error)
 	// Network is the model's Dial and Listen, for the checks over a
 	// stream: descriptor passing on "unix", http.ServeFile on "tcp".
 	Network

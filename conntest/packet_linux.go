@@ -29,7 +29,8 @@ var netPacketNetwork = PacketNetwork{
 	ListenPacketContext: func(ctx context.Context, lc *net.ListenConfig, n, a string) (net.PacketConn, error) {
 		return lc.ListenPacket(ctx, n, a)
 	},
-	Network: netNetwork,
+	DialConn: (&net.Dialer{}).DialContext,
+	Network:  netNetwork,
 }
 
 // packetSide is one side of a check: package net, or the model.
@@ -347,27 +348,15 @@ type batcher interface {
 }
 
 // xnetBatcher is net's UDPConn batched through golang.org/x/net/ipv4, the
-// control for the model's batches.
+// control for the model's batches (iomodel.Message is ipv4.Message).
 type xnetBatcher struct{ p *ipv4.PacketConn }
 
-func (x xnetBatcher) do(ms []iomodel.Message, flags int, f func([]ipv4.Message, int) (int, error)) (int, error) {
-	xs := make([]ipv4.Message, len(ms))
-	for i, m := range ms {
-		xs[i] = ipv4.Message{Buffers: m.Buffers, OOB: m.OOB, Addr: m.Addr}
-	}
-	n, err := f(xs, flags)
-	for i := range n {
-		ms[i].N, ms[i].NN, ms[i].Flags, ms[i].Addr = xs[i].N, xs[i].NN, xs[i].Flags, xs[i].Addr
-	}
-	return n, err
-}
-
 func (x xnetBatcher) ReadBatch(ms []iomodel.Message, flags int) (int, error) {
-	return x.do(ms, flags, x.p.ReadBatch)
+	return x.p.ReadBatch(ms, flags)
 }
 
 func (x xnetBatcher) WriteBatch(ms []iomodel.Message, flags int) (int, error) {
-	return x.do(ms, flags, x.p.WriteBatch)
+	return x.p.WriteBatch(ms, flags)
 }
 
 // batchOf is c's batches: the model's own, or net's through x/net/ipv4

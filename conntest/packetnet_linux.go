@@ -36,6 +36,7 @@ var packetParityCases = []struct {
 	{"ListenPacketAutobind", testListenPacketAutobind},
 	{"ListenDualStack", testListenDualStack},
 	{"ReadErrorNames", testReadErrorNames},
+	{"DialedDatagram", testDialedDatagram},
 }
 
 // udpMsger is the Msg forms of net.UDPConn's reads.

@@ -186,16 +186,31 @@ func newWithOptions(fd int, opts []Option) (*Conn, error) {
 
 // Dial connects to address on the named network ("tcp", "tcp4", "tcp6",
 // "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket"), as net.Dial
-// does: a zero Dialer's Dial.
+// does: a zero Dialer's Dial. On a datagram network the *Conn it returns
+// is a net.Conn but not a net.PacketConn (its ReadFrom and WriteTo are a
+// stream's io.ReaderFrom and io.WriterTo); DialContext and
+// Dialer.DialPacket return the *PacketConn that is both, as net's
+// Dial("udp") result is.
 func Dial(network, address string, opts ...Option) (*Conn, error) {
 	d := Dialer{Options: opts}
 	return d.Dial(network, address)
 }
 
 // DialContext is a zero Dialer's DialContext, for http.Transport's
-// DialContext and the like, which take a function returning a net.Conn.
+// DialContext, grpc.WithContextDialer and the like, which take a function
+// returning a net.Conn. As net's, what it returns on a datagram network
+// ("udp", "udp4", "udp6", "unixgram") is a net.PacketConn too, a
+// *PacketConn (see Dialer.DialPacket); on a stream or seqpacket network
+// it is a *Conn.
 func DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	var d Dialer
+	if iofd.IsDatagram(network) {
+		p, err := d.DialPacket(ctx, network, address)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
@@ -253,7 +268,10 @@ func (d *Dialer) Dial(network, address string) (*Conn, error) {
 // address is tried in turn; cancelling ctx, or its deadline, Timeout or
 // Deadline passing, ends a pending connect. Errors are *net.OpError with
 // Op "dial"; a cancelled or timed-out dial's error is context.Canceled or
-// context.DeadlineExceeded for errors.Is, as net's is.
+// context.DeadlineExceeded for errors.Is, as net's is. It returns a *Conn on
+// every network; on a datagram network Dialer.DialPacket returns the
+// socket as a *PacketConn, which is a net.PacketConn too, as net's
+// Dial("udp") result is.
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (*Conn, error) {
 	o, err := makeOptions(d.Options)
 	if err != nil {
@@ -371,18 +389,50 @@ func withZeroCopy(fd *iofd.FD) iomodel.Stats {
 	return s
 }
 
-var _ net.PacketConn = (*PacketConn)(nil)
+var (
+	_ net.PacketConn = (*PacketConn)(nil)
+	_ net.Conn       = (*PacketConn)(nil)
+)
 
-// PacketConn is an unconnected datagram socket of this model ("udp",
-// "udp4", "udp6" or "unixgram"), made by ListenPacket: a net.PacketConn
-// with net's semantics, and the methods of net.UDPConn and net.UnixConn,
-// each waiting the model's way. ReadFrom returns one datagram and its
-// sender; a datagram larger than the buffer is truncated, n is what fit
-// and the rest is discarded, as net's UDPConn does; an empty datagram is
-// 0 bytes, no error. Close unblocks every pending call. ReadBatch and
-// WriteBatch move many datagrams per system call (recvmmsg(2),
-// sendmmsg(2)), which net's types do not offer.
+// PacketConn is a datagram socket of this model ("udp", "udp4", "udp6" or
+// "unixgram"), what *net.UDPConn and a datagram *net.UnixConn are: both a
+// net.PacketConn and a net.Conn, with the methods of net.UDPConn and
+// net.UnixConn, each waiting the model's way. ListenPacket makes an
+// unconnected one (ReadFrom reports each datagram's sender, WriteTo names
+// its destination); Dialer.DialPacket and DialContext a connected one
+// (Read and Write exchange datagrams with the peer, RemoteAddr names it,
+// and WriteTo, which names an address, fails with net.ErrWriteToConnected,
+// as net's).
+// ReadFrom returns one datagram and its sender; a datagram larger than
+// the buffer is truncated, n is what fit and the rest is discarded, as
+// net's UDPConn does; an empty datagram is 0 bytes, no error. Close
+// unblocks every pending call. ReadBatch and WriteBatch move many
+// datagrams per system call (recvmmsg(2), sendmmsg(2)), which net's types
+// do not offer; they take golang.org/x/net/ipv4's Message (iomodel.Message
+// is that type), so quic-go and x/net's users read in batches through
+// them.
+//
+// Unlike a stream Conn, it has no io.ReaderFrom or io.WriterTo: its
+// ReadFrom and WriteTo are net.PacketConn's, so code that tells datagrams
+// from streams by asserting net.PacketConn (miekg/dns does) sees a
+// datagram socket, as it sees net's.
 type PacketConn struct{ c *Conn }
+
+// Read reads one datagram into b, as net.UDPConn's Read: on a connected
+// socket from its peer, on an unconnected one from anyone. What does not
+// fit in b is discarded. Errors are *net.OpError with Op "read".
+func (p *PacketConn) Read(b []byte) (int, error) { return p.c.pd.fd.Recv(b) }
+
+// Write sends b as one datagram to the connected peer, as net.UDPConn's
+// Write; an unconnected socket has no peer and fails (EDESTADDRREQ, as
+// net's). An empty b sends an empty datagram. Errors are *net.OpError
+// with Op "write".
+func (p *PacketConn) Write(b []byte) (int, error) { return p.c.pd.fd.Send(b) }
+
+// RemoteAddr is the peer of a connected socket (Dialer.DialPacket,
+// DialContext), recorded when it was connected; nil for an unconnected
+// one, as net.UDPConn's.
+func (p *PacketConn) RemoteAddr() net.Addr { return p.c.pd.fd.RemoteAddr() }
 
 // ReadFrom reads one datagram into p and returns its size (at most
 // len(p): the rest of a larger one is discarded) and its sender, as
@@ -479,8 +529,9 @@ func (p *PacketConn) WriteMsgUnix(b, oob []byte, addr *net.UnixAddr) (n, oobn in
 }
 
 // ReadBatch reads up to len(ms) datagrams, waiting the model's way for the
-// first, with recvmmsg(2), in the shape of x/net/ipv4.PacketConn's
-// ReadBatch: it returns how many messages it filled, ms[:n], each with its
+// first, with recvmmsg(2), as x/net/ipv4.PacketConn's ReadBatch (ms are
+// x/net's ipv4.Message, which iomodel.Message is, so quic-go takes this
+// ReadBatch for its batched reads): it returns how many messages it filled, ms[:n], each with its
 // N, NN, Flags (MSG_TRUNC for a truncated one) and sender in Addr; the
 // batch comes back partly filled when fewer datagrams were waiting. flags
 // are added to the call's (with MSG_DONTWAIT it does not wait: nothing
@@ -555,6 +606,22 @@ func packetOpener(o options) iofd.Opener[*PacketConn] {
 		}
 		return &PacketConn{c: c}, fd, nil
 	}
+}
+
+// DialPacket connects a datagram socket ("udp", "udp4", "udp6",
+// "unixgram") to address, as DialContext does, and returns it as a
+// *PacketConn: a net.Conn and a net.PacketConn at once, as net's
+// Dial("udp") result (a *net.UDPConn) is. Read and Write exchange
+// datagrams with the peer; ReadFrom reports it as the sender; WriteTo,
+// which names an address, fails with net.ErrWriteToConnected, as net's
+// does even for the peer's. Another
+// network fails with an *net.OpError around net.UnknownNetworkError.
+func (d *Dialer) DialPacket(ctx context.Context, network, address string) (*PacketConn, error) {
+	o, err := makeOptions(d.Options)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	return iofd.DialPacketContext(ctx, d.config(), model, network, address, packetOpener(o))
 }
 
 // ListenPacket announces on the local address of a datagram network

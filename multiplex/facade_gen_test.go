@@ -71,6 +71,7 @@ func facadePacketNetwork(opts ...multiplex.Option) conntest.PacketNetwork {
 			}
 			return p, nil
 		},
-		Network: facadeNetwork(opts...),
+		DialConn: multiplex.DialContext,
+		Network:  facadeNetwork(opts...),
 	}
 }

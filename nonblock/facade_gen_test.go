@@ -71,6 +71,7 @@ func facadePacketNetwork(opts ...nonblock.Option) conntest.PacketNetwork {
 			}
 			return p, nil
 		},
-		Network: facadeNetwork(opts...),
+		DialConn: nonblock.DialContext,
+		Network:  facadeNetwork(opts...),
 	}
 }

@@ -71,6 +71,7 @@ func facadePacketNetwork(opts ...sigdriven.Option) conntest.PacketNetwork {
 			}
 			return p, nil
 		},
-		Network: facadeNetwork(opts...),
+		DialConn: sigdriven.DialContext,
+		Network:  facadeNetwork(opts...),
 	}
 }

@@ -77,16 +77,31 @@ func newWithOptions(fd int, opts []Option) (*Conn, error) {
 {{end}}
 // Dial connects to address on the named network ("tcp", "tcp4", "tcp6",
 // "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket"), as net.Dial
-// does: a zero Dialer's Dial.
+// does: a zero Dialer's Dial. On a datagram network the *Conn it returns
+// is a net.Conn but not a net.PacketConn (its ReadFrom and WriteTo are a
+// stream's io.ReaderFrom and io.WriterTo); DialContext and
+// Dialer.DialPacket return the *PacketConn that is both, as net's
+// Dial("udp") result is.
 func Dial(network, address string{{if .Options}}, opts ...Option{{end}}) (*Conn, error) {
 	d := Dialer{ {{- if .Options}}Options: opts{{end -}} }
 	return d.Dial(network, address)
 }
 
 // DialContext is a zero Dialer's DialContext, for http.Transport's
-// DialContext and the like, which take a function returning a net.Conn.
+// DialContext, grpc.WithContextDialer and the like, which take a function
+// returning a net.Conn. As net's, what it returns on a datagram network
+// ("udp", "udp4", "udp6", "unixgram") is a net.PacketConn too, a
+// *PacketConn (see Dialer.DialPacket); on a stream or seqpacket network
+// it is a *Conn.
 func DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	var d Dialer
+	if iofd.IsDatagram(network) {
+		p, err := d.DialPacket(ctx, network, address)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
@@ -146,7 +161,10 @@ func (d *Dialer) Dial(network, address string) (*Conn, error) {
 // address is tried in turn; cancelling ctx, or its deadline, Timeout or
 // Deadline passing, ends a pending connect. Errors are *net.OpError with
 // Op "dial"; a cancelled or timed-out dial's error is context.Canceled or
-// context.DeadlineExceeded for errors.Is, as net's is.
+// context.DeadlineExceeded for errors.Is, as net's is. It returns a *Conn on
+// every network; on a datagram network Dialer.DialPacket returns the
+// socket as a *PacketConn, which is a net.PacketConn too, as net's
+// Dial("udp") result is.
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (*Conn, error) {
 {{- if .Options}}
 	o, err := makeOptions(d.Options)

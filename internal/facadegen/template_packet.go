@@ -82,18 +82,50 @@ func withZeroCopy(fd *iofd.FD) iomodel.Stats {
 // packet is the part of the template that makes the datagram servers:
 // PacketConn, ListenPacket and ListenConfig.ListenPacket (issue 15).
 const packet = `
-var _ net.PacketConn = (*PacketConn)(nil)
+var (
+	_ net.PacketConn = (*PacketConn)(nil)
+	_ net.Conn       = (*PacketConn)(nil)
+)
 
-// PacketConn is an unconnected datagram socket of this model ("udp",
-// "udp4", "udp6" or "unixgram"), made by ListenPacket: a net.PacketConn
-// with net's semantics, and the methods of net.UDPConn and net.UnixConn,
-// each waiting the model's way. ReadFrom returns one datagram and its
-// sender; a datagram larger than the buffer is truncated, n is what fit
-// and the rest is discarded, as net's UDPConn does; an empty datagram is
-// 0 bytes, no error. Close unblocks every pending call. ReadBatch and
-// WriteBatch move many datagrams per system call (recvmmsg(2),
-// sendmmsg(2)), which net's types do not offer.
+// PacketConn is a datagram socket of this model ("udp", "udp4", "udp6" or
+// "unixgram"), what *net.UDPConn and a datagram *net.UnixConn are: both a
+// net.PacketConn and a net.Conn, with the methods of net.UDPConn and
+// net.UnixConn, each waiting the model's way. ListenPacket makes an
+// unconnected one (ReadFrom reports each datagram's sender, WriteTo names
+// its destination); Dialer.DialPacket and DialContext a connected one
+// (Read and Write exchange datagrams with the peer, RemoteAddr names it,
+// and WriteTo, which names an address, fails with net.ErrWriteToConnected,
+// as net's).
+// ReadFrom returns one datagram and its sender; a datagram larger than
+// the buffer is truncated, n is what fit and the rest is discarded, as
+// net's UDPConn does; an empty datagram is 0 bytes, no error. Close
+// unblocks every pending call. ReadBatch and WriteBatch move many
+// datagrams per system call (recvmmsg(2), sendmmsg(2)), which net's types
+// do not offer; they take golang.org/x/net/ipv4's Message (iomodel.Message
+// is that type), so quic-go and x/net's users read in batches through
+// them.
+//
+// Unlike a stream Conn, it has no io.ReaderFrom or io.WriterTo: its
+// ReadFrom and WriteTo are net.PacketConn's, so code that tells datagrams
+// from streams by asserting net.PacketConn (miekg/dns does) sees a
+// datagram socket, as it sees net's.
 type PacketConn struct{ c *Conn }
+
+// Read reads one datagram into b, as net.UDPConn's Read: on a connected
+// socket from its peer, on an unconnected one from anyone. What does not
+// fit in b is discarded. Errors are *net.OpError with Op "read".
+func (p *PacketConn) Read(b []byte) (int, error) { return {{.PacketFD}}.Recv(b) }
+
+// Write sends b as one datagram to the connected peer, as net.UDPConn's
+// Write; an unconnected socket has no peer and fails (EDESTADDRREQ, as
+// net's). An empty b sends an empty datagram. Errors are *net.OpError
+// with Op "write".
+func (p *PacketConn) Write(b []byte) (int, error) { return {{.PacketFD}}.Send(b) }
+
+// RemoteAddr is the peer of a connected socket (Dialer.DialPacket,
+// DialContext), recorded when it was connected; nil for an unconnected
+// one, as net.UDPConn's.
+func (p *PacketConn) RemoteAddr() net.Addr { return {{.PacketFD}}.RemoteAddr() }
 
 // ReadFrom reads one datagram into p and returns its size (at most
 // len(p): the rest of a larger one is discarded) and its sender, as
@@ -190,8 +222,9 @@ func (p *PacketConn) WriteMsgUnix(b, oob []byte, addr *net.UnixAddr) (n, oobn in
 }
 
 // ReadBatch reads up to len(ms) datagrams, waiting the model's way for the
-// first, with recvmmsg(2), in the shape of x/net/ipv4.PacketConn's
-// ReadBatch: it returns how many messages it filled, ms[:n], each with its
+// first, with recvmmsg(2), as x/net/ipv4.PacketConn's ReadBatch (ms are
+// x/net's ipv4.Message, which iomodel.Message is, so quic-go takes this
+// ReadBatch for its batched reads): it returns how many messages it filled, ms[:n], each with its
 // N, NN, Flags (MSG_TRUNC for a truncated one) and sender in Addr; the
 // batch comes back partly filled when fewer datagrams were waiting. flags
 // are added to the call's (with MSG_DONTWAIT it does not wait: nothing
@@ -266,6 +299,26 @@ func packetOpener({{if .Options}}o options{{end}}) iofd.Opener[*PacketConn] {
 		}
 		return &PacketConn{c: c}, fd, nil
 	}
+}
+
+// DialPacket connects a datagram socket ("udp", "udp4", "udp6",
+// "unixgram") to address, as DialContext does, and returns it as a
+// *PacketConn: a net.Conn and a net.PacketConn at once, as net's
+// Dial("udp") result (a *net.UDPConn) is. Read and Write exchange
+// datagrams with the peer; ReadFrom reports it as the sender; WriteTo,
+// which names an address, fails with net.ErrWriteToConnected, as net's
+// does even for the peer's. Another
+// network fails with an *net.OpError around net.UnknownNetworkError.
+func (d *Dialer) DialPacket(ctx context.Context, network, address string) (*PacketConn, error) {
+{{- if .Options}}
+	o, err := makeOptions(d.Options)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	return iofd.DialPacketContext(ctx, d.config(), model, network, address, packetOpener(o))
+{{- else}}
+	return iofd.DialPacketContext(ctx, d.config(), model, network, address, packetOpener())
+{{- end}}
 }
 
 // ListenPacket announces on the local address of a datagram network

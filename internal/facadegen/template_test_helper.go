@@ -87,7 +87,8 @@ func facadePacketNetwork({{if .Options}}opts ...{{.Pkg}}.Option{{end}}) conntest
 			}
 			return p, nil
 		},
-		Network: facadeNetwork({{if .Options}}opts...{{end}}),
+		DialConn: {{.Pkg}}.DialContext,
+		Network:  facadeNetwork({{if .Options}}opts...{{end}}),
 	}
 }
 `
