@@ -208,3 +208,23 @@ func TestBenchTable(t *testing.T) {
 		t.Error("a Markdown table is left in the output")
 	}
 }
+
+// TestQuickTable: the no-argument comparison's table, and every line
+// around it, fits 120 columns; -format wide, the same, is taken too.
+func TestQuickTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers and clients")
+	}
+	r := runArgs(t, "quick", "-models", "sigdriven/broadcast", "-rounds", "1", "-d", "50ms", "-conns", "2", "-idle", "10", "-progress=false", "-format", "wide")
+	if r.code != 0 {
+		t.Fatalf("status %d, stderr %q, stdout %s", r.code, r.err, r.stdout)
+	}
+	for n, l := range strings.Split(r.stdout, "\n") {
+		if w := utf8.RuneCountInString(l); w > termWidth {
+			t.Errorf("line %d is %d columns wide: %q", n+1, w, l)
+		}
+	}
+	if !strings.Contains(r.stdout, "\nserver ") || !strings.Contains(r.stdout, "\nsigdriven/broadcast conn ") {
+		t.Errorf("no table:\n%s", r.stdout)
+	}
+}
