@@ -397,7 +397,8 @@ type progress struct {
 	tty   bool
 	n     int
 	start time.Time
-	eta   bool // say when the last step should end, from the pace so far
+	eta   bool          // say when the last step should end, from the pace so far
+	plan  time.Duration // the planned total, if any: see left
 }
 
 func newProgress(w io.Writer, on bool, n int) *progress {
@@ -415,7 +416,7 @@ func (p *progress) phase(i int, model, phase string) {
 	spent := time.Since(p.start)
 	line := fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s)", i+1, p.n, model, phase, spent.Seconds())
 	if p.eta && i > 0 {
-		left := spent / time.Duration(i) * time.Duration(p.n-i)
+		left := p.left(i, spent)
 		line = fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s, about %v left)", i+1, p.n, model, phase, spent.Seconds(), left.Round(time.Second))
 	}
 	if p.tty {

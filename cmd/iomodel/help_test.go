@@ -158,3 +158,25 @@ func TestLoadHTTPJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressLeft: the time left is the pace's without a plan; with one,
+// the plan's remainder early on and the pace's near the end.
+func TestProgressLeft(t *testing.T) {
+	p := &progress{n: 10}
+	if got := p.left(1, 20*time.Second); got != 180*time.Second {
+		t.Errorf("without a plan, after 1 of 10 steps in 20 s: %v left, want 3m0s", got)
+	}
+	p.plan = 100 * time.Second
+	for _, c := range []struct {
+		i           int
+		spent, want time.Duration
+	}{
+		{1, 20 * time.Second, 90 * time.Second},  // 0.1 × 180 s + 0.9 × 80 s
+		{5, 50 * time.Second, 50 * time.Second},  // on plan: both say 50 s
+		{9, 180 * time.Second, 18 * time.Second}, // 0.9 × 20 s + 0.1 × 0 (past the plan)
+	} {
+		if got := p.left(c.i, c.spent); got != c.want {
+			t.Errorf("plan 100 s, after %d of 10 steps in %v: %v left, want %v", c.i, c.spent, got, c.want)
+		}
+	}
+}

@@ -126,7 +126,7 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	}
 	fmt.Fprintln(std.err, httpPlan(cfg))
 	p := newProgress(std.err, *progress, 0)
-	p.eta = true
+	p.eta, p.plan = true, httpPlanned(httpRuns(cfg), cfg.Duration)
 	cfg.Progress = func(i, n int, r load.Run) {
 		p.n = n
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, *rounds))

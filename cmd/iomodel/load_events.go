@@ -215,7 +215,7 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 		}
 	}
 	p := newProgress(std.err, progress, total)
-	p.eta = true
+	p.eta, p.plan = true, cfg.Planned()
 	cfg.Progress = func(i, n int, r load.EventRun) {
 		p.n = n
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, rounds))

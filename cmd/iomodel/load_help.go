@@ -167,7 +167,7 @@ func eventPlan(cfg load.EventConfig, building bool) string {
 
 // httpPlan is the line load prints before its HTTP shapes run.
 func httpPlan(cfg load.Config) string {
-	n := len(cfg.Shapes) * len(cfg.Conns) * cfg.Rounds * len(cfg.Models)
+	n := httpRuns(cfg)
 	names := make([]string, len(cfg.Shapes))
 	for i, s := range cfg.Shapes {
 		names[i] = s.Name
@@ -194,4 +194,22 @@ func httpJSON(w io.Writer, args []string, setup string, runs []load.Run) error {
 		err = errors.Join(err, errors.New("some runs failed or reported errors: see the runs"))
 	}
 	return err
+}
+
+// httpRuns is how many runs the HTTP shapes make.
+func httpRuns(cfg load.Config) int {
+	return len(cfg.Shapes) * len(cfg.Conns) * cfg.Rounds * len(cfg.Models)
+}
+
+// left is about how long the steps from i on take: from the pace so far,
+// and, when there is a plan, from what is left of it, the pace weighing
+// the more the further along the run is, so that the first steps (a
+// server's first start, a first round sized by a guess) do not swing it.
+func (p *progress) left(i int, spent time.Duration) time.Duration {
+	pace := spent / time.Duration(i) * time.Duration(p.n-i)
+	if p.plan <= 0 {
+		return pace
+	}
+	f := float64(i) / float64(p.n)
+	return time.Duration(f*float64(pace) + (1-f)*float64(max(0, p.plan-spent)))
 }
