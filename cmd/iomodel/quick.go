@@ -143,7 +143,7 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 		fmt.Fprint(std.out, "\n", report.ShapesLegend)
 		fmt.Fprint(std.out, "\n", wrap("iomodel bench measures each model as a client (round trip, stream, idle CPU); iomodel load runs the servers under redis-benchmark, wrk and more connections.", termWidth))
 	case "markdown":
-		fmt.Fprintf(std.out, "    %s\n\n%s\n\n", strings.Join(append([]string{"iomodel"}, args...), " "), setup)
+		fmt.Fprintf(std.out, "    %s\n\n%s\n\n", shellWords(append([]string{"iomodel", "quick"}, args...)), setup)
 		if err := report.ShapesMarkdown(std.out, rows); err != nil {
 			return err
 		}
