@@ -48,7 +48,7 @@ func New(fd int, opts ...Option) (*Conn, error) {
 }
 
 func openConn(sysfd int, remote net.Addr, o options) (*Conn, *iofd.FD, error) {
-	c := &Conn{w: waiter{o.policy}}
+	c := &Conn{w: newWaiter(o.policy)}
 	f, err := iofd.New(sysfd, iofd.Config{Model: model, Mode: iofd.Nonblocking, Waiter: &c.w, Remote: remote})
 	if err != nil {
 		return nil, nil, err
