@@ -61,7 +61,9 @@ type Handler interface {
 	// keeps the rest, data[consumed:], and hands it again in front of the
 	// next bytes that arrive, so a parser can wait for a whole message.
 	// Returning len(data) keeps nothing; a connection that keeps nothing
-	// holds no read buffer while it is idle.
+	// holds no read buffer while it is idle. What is kept is not bounded
+	// by the engine: a parser waiting for a message longer than it
+	// accepts should Close the connection.
 	OnData(c EventConn, data []byte) (consumed int)
 	// OnClose is called once, last, when the connection has ended. err is
 	// nil after Close or the Engine's Shutdown; io.EOF when the peer shut
@@ -87,8 +89,7 @@ type EventConn interface {
 	// Write sends p, never blocking the loop: what the socket takes at
 	// once is sent, the rest is copied into the connection's write queue
 	// and sent, in order, as the socket drains. It is safe from any
-	// goroutine (one outside the loop sends what the socket takes itself,
-	// and wakes the loop only when it queued something). Concurrent
+	// goroutine, and wakes the loop when it queued something; concurrent
 	// Writes never interleave their bytes. It returns
 	// len(p), nil when p was sent or queued; 0 and ErrBackpressure,
 	// taking nothing of p, when the queue already holds HighWater bytes or
@@ -114,8 +115,8 @@ type EventConn interface {
 	// wrapping os.ErrDeadlineExceeded for OnClose, if t passes while it is
 	// open (once closing, it reads nothing more, and a read deadline no
 	// longer applies). Data arriving does not move it (as with net.Conn,
-	// the deadline is an absolute time); the zero time removes it. The loop's own timers
-	// keep it: no runtime timer per connection.
+	// the deadline is an absolute time); the zero time removes it. The
+	// loop's own timers keep it: no runtime timer per connection.
 	SetReadDeadline(t time.Time) error
 	// SetIdleTimeout makes the loop close the connection, with an error
 	// wrapping os.ErrDeadlineExceeded for OnClose, once d has passed
@@ -177,9 +178,10 @@ type EngineStats struct {
 	Open     int64  // connections open now
 	Closed   uint64 // connections closed (OnClose called) or detached
 	// Rejected is how many connections were accepted and closed at once,
-	// without OnOpen, because the process was out of descriptors (EMFILE,
-	// ENFILE): the engine keeps a spare descriptor to take them off the
-	// listen queue rather than spin on it.
+	// without OnOpen: because the process was out of descriptors (EMFILE,
+	// ENFILE; the engine keeps a spare descriptor to take them off the
+	// listen queue rather than spin on it), or because the model cannot
+	// watch the descriptor (select's FD_SETSIZE).
 	Rejected uint64
 	// Reads and Writes are the data system calls issued, or the
 	// operations completed by the kernel in the async model; BytesRead and

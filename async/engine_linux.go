@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel/internal/loop"
-	"github.com/iomodel/iomodel/internal/sock"
 	"github.com/iomodel/iomodel/internal/uring"
 )
 
@@ -111,36 +110,4 @@ func (d *driver) dispatch(from *ringLoop, fd int, local, remote net.Addr) {
 	to.incoming = append(to.incoming, accepted{fd, local, remote})
 	to.wakeLocked()
 	to.mu.Unlock()
-}
-
-// addrs are an accepted socket's addresses: a multishot ACCEPT reports
-// none (one buffer would serve every connection), so ask the kernel. The
-// local address is nearly always the one the loop saw last (the
-// listener's): that net.Addr is shared rather than made again, 64 bytes
-// less per idle connection.
-func (l *ringLoop) addrs(fd int, ln net.Addr) (local, remote net.Addr) {
-	local = ln
-	if sa, err := unix.Getsockname(fd); err == nil {
-		if !sameSockaddr(sa, l.lastSA) {
-			l.lastSA, l.lastLocal = sa, sock.Addr(unix.SOCK_STREAM, sa)
-		}
-		local = l.lastLocal
-	}
-	if sa, err := unix.Getpeername(fd); err == nil {
-		remote = sock.Addr(unix.SOCK_STREAM, sa)
-	}
-	return local, remote
-}
-
-// sameSockaddr reports whether a and b are the same IP address and port.
-func sameSockaddr(a, b unix.Sockaddr) bool {
-	switch a := a.(type) {
-	case *unix.SockaddrInet4:
-		b, ok := b.(*unix.SockaddrInet4)
-		return ok && a.Addr == b.Addr && a.Port == b.Port
-	case *unix.SockaddrInet6:
-		b, ok := b.(*unix.SockaddrInet6)
-		return ok && a.Addr == b.Addr && a.Port == b.Port && a.ZoneId == b.ZoneId
-	}
-	return false
 }

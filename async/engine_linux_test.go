@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -33,10 +34,11 @@ type echoHandler struct {
 	mu     sync.Mutex
 	closed map[iomodel.EventConn]error
 	opened chan iomodel.EventConn
+	closes chan struct{} // a token per OnClose
 }
 
 func newEchoHandler() *echoHandler {
-	return &echoHandler{closed: map[iomodel.EventConn]error{}, opened: make(chan iomodel.EventConn, 1000)}
+	return &echoHandler{closed: map[iomodel.EventConn]error{}, opened: make(chan iomodel.EventConn, 1000), closes: make(chan struct{}, 1000)}
 }
 
 func (h *echoHandler) OnOpen(c iomodel.EventConn) { h.opened <- c }
@@ -48,23 +50,27 @@ func (h *echoHandler) OnClose(c iomodel.EventConn, err error) {
 	h.mu.Lock()
 	h.closed[c] = err
 	h.mu.Unlock()
+	h.closes <- struct{}{}
 }
 
 // closedWith waits (at most 10 s) for OnClose of ec and returns its error.
 func (h *echoHandler) closedWith(t *testing.T, ec iomodel.EventConn) error {
 	t.Helper()
-	end := time.Now().Add(10 * time.Second)
-	for time.Now().Before(end) {
+	timeout := time.After(10 * time.Second)
+	for {
 		h.mu.Lock()
 		err, ok := h.closed[ec]
 		h.mu.Unlock()
 		if ok {
 			return err
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case <-h.closes:
+		case <-timeout:
+			t.Fatal("OnClose not called within 10s")
+			return nil
+		}
 	}
-	t.Fatal("OnClose not called within 10s")
-	return nil
 }
 
 // startEngine serves h on a fresh TCP listener and shuts the Engine down
@@ -351,4 +357,17 @@ func TestEngineConformance(t *testing.T) {
 			return NewEngine(h, cfg, opts...)
 		})
 	})
+}
+
+// BenchmarkEngineEcho is conntest's 64-byte echo on the Engine, clients in
+// this process (for the server's own CPU, see README.md's runs).
+func BenchmarkEngineEcho(b *testing.B) {
+	requireRing(b)
+	for _, conns := range []int{1, 100} {
+		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
+			conntest.BenchEngineEcho(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
+				return NewEngine(h, cfg)
+			}, conns)
+		})
+	}
 }

@@ -69,8 +69,8 @@ type ringLoop struct {
 		incoming []accepted
 		kicks    []*loop.Conn
 	}
-	lastSA           unix.Sockaddr // the last accepted socket's local address,
-	lastLocal        net.Addr      // and its net.Addr (addrs)
+	now              int64 // Now's clock at the top of this turn
+	bufsUsed         int64 // the turn a provided buffer was last filled; 0: released since
 	stopping, forced bool
 	multiOK          bool // a multishot RECV has worked: EINVAL is not "unsupported"
 }
@@ -118,6 +118,11 @@ const (
 func ud(kind uint64, idx, gen uint32) uint64 {
 	return kind<<56 | uint64(gen&0xffffff)<<32 | uint64(idx)
 }
+
+// releaseAfter is how long a loop's provided buffers go unfilled before
+// their pages go back to the system (BufRing.Release): a second, so a busy
+// loop never pays for it and an idle one soon holds no receive memory.
+const releaseAfter = time.Second
 
 // acceptBackoff is how long a listener rests when the process is out of
 // descriptors and no spare is left to shed the connection with.
@@ -196,11 +201,22 @@ func (l *ringLoop) loop() {
 		l.r.Woken()
 		l.take()
 		now := loop.Now()
+		l.now = now
 		for c := l.timers.Due(now); c != nil; c = l.timers.Due(now) {
 			c.Expire(now)
 			l.service(c)
 		}
 		wait := l.timers.Next(now)
+		if l.bufsUsed != 0 {
+			// Give the buffers' pages back once no data has come for
+			// releaseAfter: an idle engine holds no receive memory.
+			if idle := time.Duration(now - l.bufsUsed); idle >= releaseAfter {
+				l.br.Release()
+				l.bufsUsed = 0
+			} else if d := releaseAfter - idle; wait < 0 || d < wait {
+				wait = d
+			}
+		}
 		for _, ls := range l.lns {
 			if ls != nil && ls.retryAt != 0 {
 				if ls.retryAt <= now {
@@ -238,7 +254,7 @@ func (l *ringLoop) take() {
 	l.mu.Unlock()
 
 	for _, ln := range t.lns {
-		ls := &lnState{l: ln, idx: uint32(len(l.lns))}
+		ls := &lnState{l: ln, idx: uint32(len(l.lns)), once: l.d.o.noMulti}
 		l.lns = append(l.lns, ls)
 		l.liveLns++
 		l.armAccept(ls)
@@ -486,6 +502,7 @@ func (l *ringLoop) received(c *loop.Conn, s *slot, cq uring.Completion) {
 	if bid, ok := cq.Buffer(); ok {
 		if cq.Res > 0 {
 			l.multiOK = true
+			l.bufsUsed = l.now
 			if !c.Closing() {
 				c.CountRead(int(cq.Res), nil)
 				c.Input(l.br.Buf(bid, int(cq.Res)))
@@ -574,7 +591,7 @@ func (l *ringLoop) accepted(cq uring.Completion, idx uint32) {
 			l.d.eng.Counters.Rejected.Add(1) // before the client can see it
 			unix.Close(int(cq.Res))
 		default:
-			local, remote := l.addrs(int(cq.Res), ls.l.Addr())
+			local, remote := ls.l.Accepted(int(cq.Res))
 			l.d.dispatch(l, int(cq.Res), local, remote)
 		}
 		if cq.More() {

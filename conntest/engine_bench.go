@@ -39,9 +39,45 @@ func BenchEngineEcho(b *testing.B, ne NewEngine, conns int) {
 		}
 		<-served
 	}()
+	echoClients(b, ln.Addr().String(), conns)
+}
+
+// BenchNetEcho is BenchEngineEcho's control: the same clients against
+// package net's goroutine-per-connection echo server.
+func BenchNetEcho(b *testing.B, conns int) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var servers sync.WaitGroup
+	defer servers.Wait()
+	defer ln.Close()
+	servers.Add(1)
+	go func() {
+		defer servers.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			servers.Add(1)
+			go func() {
+				defer servers.Done()
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+		}
+	}()
+	echoClients(b, ln.Addr().String(), conns)
+}
+
+// echoClients runs b.N 64-byte round trips over conns connections to addr
+// and reports msgs/s, p50 and p99.
+func echoClients(b *testing.B, addr string, conns int) {
+	var err error
 	cs := make([]net.Conn, conns)
 	for i := range cs {
-		if cs[i], err = net.DialTimeout("tcp", ln.Addr().String(), step); err != nil {
+		if cs[i], err = net.DialTimeout("tcp", addr, step); err != nil {
 			b.Fatal(err)
 		}
 		defer cs[i].Close()

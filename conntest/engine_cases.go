@@ -501,7 +501,7 @@ func wantTimeoutErr(t *testing.T, what string, err error) {
 // testEngineIdleTimeout: a connection that receives nothing for
 // IdleTimeout is closed; one that keeps sending stays.
 func testEngineIdleTimeout(t *testing.T, ne NewEngine) {
-	const idle = 300 * time.Millisecond
+	const idle = 500 * time.Millisecond
 	h := newHandler().echo()
 	s := serve(t, ne, h, iomodel.EngineConfig{IdleTimeout: idle})
 	start := time.Now()
@@ -512,7 +512,7 @@ func testEngineIdleTimeout(t *testing.T, ne NewEngine) {
 	stop := make(chan struct{})
 	busyErr := make(chan error, 1)
 	go func() {
-		tick := time.NewTicker(idle / 6)
+		tick := time.NewTicker(idle / 10)
 		defer tick.Stop()
 		for {
 			select {

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/iomodel/iomodel/internal/iofd"
 	"github.com/iomodel/iomodel/internal/loop"
 )
 
@@ -152,7 +153,11 @@ func (a *asker) backoff(timeout time.Duration) bool {
 	case k < p.Spins:
 		return false
 	case k-p.Spins < p.Yields:
+		// Let the loop's other goroutines run, then let other threads
+		// (the peers that will answer, often on this CPU) have the CPU,
+		// as a Conn's yield does.
 		runtime.Gosched()
+		iofd.YieldThread()
 		return false
 	}
 	d := p.MaxSleep

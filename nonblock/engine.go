@@ -10,9 +10,9 @@ import (
 )
 
 // Engine is the non-blocking model in the loop shape (see
-// iomodel.Handler): Config.Loops loops, one per CPU by default, each going
-// round its connections asking each in turn, recv(2) with MSG_DONTWAIT,
-// and calling the Handler with what it got; the kernel never says which
+// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default,
+// each going round its connections asking each in turn, recv(2) with
+// MSG_DONTWAIT, and calling the Handler with what it got; the kernel never says which
 // connection is ready. A round in which no connection had anything makes
 // the loop back off under its EnginePolicy (yield, then naps that double),
 // and the first find ends the back-off. So a busy connection is asked
@@ -30,8 +30,10 @@ type engineOptions struct {
 }
 
 // DefaultEnginePolicy is how an Engine's loop backs off after a round in
-// which no connection had anything: two more rounds each after
-// runtime.Gosched, then naps from 50 µs doubling to 2 ms. The last is the
+// which no connection had anything: two more rounds, each after yielding
+// the processor and the thread (runtime.Gosched and sched_yield(2), so
+// that a peer about to answer runs), then naps from 50 µs doubling to
+// 2 ms. The last is the
 // most an idle connection waits to be asked, and what bounds the CPU an
 // idle Engine spends: about one recv(2) per connection per 2 ms.
 var DefaultEnginePolicy = Policy{Yields: 2, MinSleep: 50 * time.Microsecond, MaxSleep: 2 * time.Millisecond}

@@ -1,6 +1,7 @@
 package nonblock_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/iomodel/iomodel"
@@ -13,4 +14,16 @@ func TestEngineSuite(t *testing.T) {
 	conntest.RunEngine(t, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
 		return nonblock.NewEngine(h, cfg)
 	})
+}
+
+// BenchmarkEngineEcho: 64-byte round trips on the Engine, clients in this
+// process (for the server's own CPU per message, see README.md).
+func BenchmarkEngineEcho(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			conntest.BenchEngineEcho(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
+				return nonblock.NewEngine(h, cfg)
+			}, n)
+		})
+	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // Engine is the signal-driven model in the loop shape (see
-// iomodel.Handler): Config.Loops loops, one per CPU by default, each a
-// goroutine locked to its own OS thread that blocks the Engine's real-time
+// iomodel.Handler): EngineConfig.Loops loops, one per CPU by default, each
+// a goroutine locked to its own OS thread that blocks the Engine's real-time
 // signal and SIGIO and reads them from a signalfd(2). Every connection a
 // loop owns is armed for that loop's thread (F_SETSIG, F_SETOWN_EX
 // F_OWNER_TID, O_ASYNC), so the kernel queues one signal per readiness
@@ -41,8 +41,10 @@ func WithEngineSignal(sig int) EngineOption {
 // shape): it takes its own duplicate of ln's socket and returns
 // iomodel.ErrEngineClosed after Shutdown. ln may be any listener of this
 // module or of package net on a stream socket (TCP, Unix). The duplicate
-// shares ln's open file, and so its signal settings: while the Engine
-// serves on it, ln's readiness signals go to the Engine's loop.
+// shares ln's open file, and so its signal settings (fcntl(2) F_SETSIG,
+// F_SETOWN_EX and O_ASYNC belong to the open file): while the Engine
+// serves on it, ln's readiness signals go to the Engine's loop, and after
+// Shutdown they are switched off. Give the Engine a listener of its own.
 func (e *Engine) Serve(ln net.Listener) error { return e.e.Serve(ln) }
 
 // Shutdown stops accepting, closes every connection as Close does

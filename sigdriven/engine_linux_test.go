@@ -112,3 +112,61 @@ func TestEngineOverflow(t *testing.T) {
 		t.Fatalf("Serve: %v, want ErrEngineClosed", err)
 	}
 }
+
+// TestEngineThreads: after Shutdown no thread blocks the Engine's signal
+// or SIGIO: each loop gave its thread back with its mask restored. (While
+// it serves, a loop asleep in rt_sigtimedwait(2) shows them unblocked in
+// /proc: the kernel unblocks what the call waits for while it waits, and
+// restores the mask when it returns.) In a child process, as TestMask,
+// because os/signal's own thread blocks every signal nobody Notify'd.
+func TestEngineThreads(t *testing.T) {
+	if !inChild("TestEngineThreads") {
+		runChild(t, "TestEngineThreads")
+		return
+	}
+	const sig, loops = 46, 2
+	if why := procMasksRenumbered(t, sig); why != "" {
+		t.Skip(why)
+	}
+	e, err := NewEngine(echoHandler{}, iomodel.EngineConfig{Loops: loops}, WithEngineSignal(sig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() { served <- e.Serve(ln) }()
+	// Serve has started the loops once a connection is echoed.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write([]byte("x"))
+	if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	blocking := func() []int {
+		const all = 0xfffffffe7ffbfeff // a thread being created blocks everything for a moment
+		var ids []int
+		for id, m := range taskMasks(t) {
+			if m[0]&all != all && sigismember(m[0], sig) && sigismember(m[0], int(unix.SIGIO)) {
+				ids = append(ids, id)
+			}
+		}
+		return ids
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-served
+	if ids := blocking(); len(ids) != 0 {
+		t.Errorf("threads still blocking signal %d and SIGIO after Shutdown: %v", sig, ids)
+	}
+}

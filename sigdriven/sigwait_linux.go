@@ -208,8 +208,8 @@ func (w *sigWaiter) Wait(events []loop.Event, timeout time.Duration) (int, error
 	}
 	// Read no more signals than there is room for events: a rescan can
 	// fill them all, and what is read is taken from the queue.
-	max := min(len(w.buf), len(events)-n)
-	batch, err := w.read(w.buf[:max])
+	room := min(len(w.buf), len(events)-n)
+	batch, err := w.read(w.buf[:room])
 	if err != nil && err != unix.EAGAIN {
 		return n, os.NewSyscallError("read signalfd", err)
 	}

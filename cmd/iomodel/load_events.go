@@ -312,7 +312,11 @@ func buildPeers(ctx context.Context, dir, bin string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build in %s: %v: %s", dir, err, out)
+		hint := ""
+		if strings.Contains(string(out), "missing go.sum entry") {
+			hint = " (the library's dependencies changed: run go mod tidy in " + dir + ")"
+		}
+		return fmt.Errorf("go build in %s%s: %v: %s", dir, hint, err, out)
 	}
 	return nil
 }

@@ -309,6 +309,9 @@ func (c *Conn) Finish() {
 // descriptor, as select does one ≥ FD_SETSIZE) before OnOpen: no callback
 // runs, and it counts as rejected rather than closed.
 func (c *Conn) Refuse() {
+	// Counted first: the client may see the close at once.
+	c.eng.Counters.Open.Add(-1)
+	c.eng.Counters.Rejected.Add(1)
 	c.mu.Lock()
 	if c.fd >= 0 {
 		closeFD(int(c.fd))
@@ -316,6 +319,4 @@ func (c *Conn) Refuse() {
 	}
 	c.state.Store(stateClosed)
 	c.mu.Unlock()
-	c.eng.Counters.Open.Add(-1)
-	c.eng.Counters.Rejected.Add(1)
 }

@@ -2,7 +2,6 @@ package loop
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -151,6 +150,3 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 
 // Stats is the model Engine's Stats.
 func (e *Engine) Stats() iomodel.EngineStats { return e.Counters.Snapshot() }
-
-// errShutdown is what a driver's Listen returns after Stop.
-var errShutdown = errors.New("engine is shutting down")

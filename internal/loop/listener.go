@@ -14,6 +14,7 @@ type Listener struct {
 	fd       int
 	reserve  int  // a spare descriptor, closed to make room when out of them
 	nonblock bool // the socket is O_NONBLOCK: accept4 never waits
+	tcp      bool // AF_INET or AF_INET6: accepted sockets get net's defaults
 	addr     net.Addr
 	counters *Counters
 	// lastLocal is the local address of the last connection accepted on

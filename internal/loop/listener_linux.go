@@ -56,6 +56,9 @@ func DupListener(model string, ln net.Listener) (*Listener, error) {
 		return nil, fmt.Errorf("%s.Serve: %w", model, os.NewSyscallError("fcntl", err))
 	}
 	l.nonblock = flags&unix.O_NONBLOCK != 0
+	if dom, err := unix.GetsockoptInt(dup, unix.SOL_SOCKET, unix.SO_DOMAIN); err == nil {
+		l.tcp = dom == unix.AF_INET || dom == unix.AF_INET6
+	}
 	if sa, err := unix.Getsockname(dup); err == nil {
 		l.addr = sock.Addr(unix.SOCK_STREAM, sa)
 	}
@@ -110,6 +113,9 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
 		switch err {
 		case nil:
+			if l.tcp {
+				tcpDefaults(nfd)
+			}
 			return nfd, l.localOf(nfd), sock.Addr(unix.SOCK_STREAM, sa), nil
 		case unix.EAGAIN:
 			return -1, nil, nil, unix.EAGAIN
@@ -118,8 +124,8 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 			// the next one.
 			continue
 		case unix.EMFILE, unix.ENFILE:
-			if !l.shed() {
-				return -1, nil, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, err)
+			if err := l.shed(err); err != nil {
+				return -1, nil, nil, err
 			}
 			continue
 		case unix.ENOBUFS, unix.ENOMEM:
@@ -127,6 +133,34 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 		}
 		return -1, nil, nil, os.NewSyscallError("accept4", err)
 	}
+}
+
+// Accepted readies a connection the owner accepted on l by other means
+// than Accept (the async engine's multishot ACCEPT, which reports no
+// address): net's TCP defaults, as Accept gives them, and its local and
+// remote addresses (the local one shared as Accept shares it). Only the
+// Listener's owner calls it.
+func (l *Listener) Accepted(fd int) (local, remote net.Addr) {
+	if l.tcp {
+		tcpDefaults(fd)
+	}
+	if sa, err := unix.Getpeername(fd); err == nil {
+		remote = sock.Addr(unix.SOCK_STREAM, sa)
+	}
+	return l.localOf(fd), remote
+}
+
+// tcpDefaults gives an accepted TCP connection what net gives its own
+// (net.newTCPConn, net.KeepAliveConfig's defaults): TCP_NODELAY, so a
+// small answer is not held back by Nagle's algorithm waiting for the
+// peer's delayed ACK, and keep-alive probes after 15 s idle, every 15 s, 9
+// of them. A failure leaves the connection as it is, as net's does.
+func tcpDefaults(fd int) {
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, 15)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 15)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 9)
 }
 
 // localOf is the local address of a connection accepted on l: the
@@ -155,11 +189,13 @@ func (l *Listener) localOf(nfd int) net.Addr {
 }
 
 // shed takes one connection off the queue into the spare descriptor and
-// closes it; false if there is no spare (and none could be opened).
-func (l *Listener) shed() bool {
+// closes it. It returns nil when it did, EAGAIN when none was waiting
+// (accept4 reports EMFILE before it looks at the queue), or an error
+// wrapping ErrNoDescriptors and errno when there is no spare.
+func (l *Listener) shed(errno error) error {
 	if l.reserve < 0 {
 		if l.reserve = openReserve(); l.reserve < 0 {
-			return false
+			return fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 		}
 	}
 	unix.Close(l.reserve)
@@ -172,7 +208,13 @@ func (l *Listener) shed() bool {
 		unix.Close(nfd)
 	}
 	l.reserve = openReserve()
-	return err == nil || err == unix.EINTR || err == unix.ECONNABORTED
+	switch err {
+	case nil, unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
+		return nil
+	case unix.EAGAIN:
+		return unix.EAGAIN
+	}
+	return fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 }
 
 // Close closes the duplicate and the spare; the caller's listener stays

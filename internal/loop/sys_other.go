@@ -36,3 +36,5 @@ func (l *Listener) Close() error { return nil }
 
 // ConnAddrs returns nothing off Linux.
 func ConnAddrs(int) (net.Addr, net.Addr) { return nil, nil }
+
+func (l *Listener) Accepted(int) (net.Addr, net.Addr) { return nil, nil }

@@ -128,3 +128,12 @@ func (b *BufRing) Close() {
 	unix.Munmap(b.bufs)
 	unix.Munmap(b.ring)
 }
+
+// Release gives the buffers' pages back to the system (madvise
+// MADV_DONTNEED): they read as zeros and take memory again only when the
+// kernel next writes into one. The owner calls it while it holds no buffer
+// (every one lent to the kernel), for instance when its loop has been idle
+// a while; it fails only if madvise does.
+func (b *BufRing) Release() error {
+	return unix.Madvise(b.bufs, unix.MADV_DONTNEED)
+}

@@ -193,7 +193,10 @@ func (r *EventRing) Submit() { r.enter(r.q.flush(), 0, false) }
 
 // Wait submits the prepared SQEs and waits until a completion is posted,
 // d passes (d < 0: no bound), or Wake is called. It does not sleep when
-// completions are already posted or a Wake came since the last Woken.
+// completions are already posted or a Wake came since the last Woken. The
+// bound is io_uring_enter's own timeout (IORING_ENTER_EXT_ARG, 5.11),
+// which every kernel that accepts the setup flags (5.18, setup_linux.go)
+// has.
 func (r *EventRing) Wait(d time.Duration) {
 	if !r.armed {
 		prepRead(r.sqe(WakeData), int32(r.efd), unsafe.Pointer(r.efdBuf), 8, ^uint64(0))

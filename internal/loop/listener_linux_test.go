@@ -1,0 +1,188 @@
+package loop
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestAcceptTCPDefaults: a connection the Listener accepts has net's
+// defaults, checked beside one net's own listener accepts.
+func TestAcceptTCPDefaults(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	l, err := DupListener("test", ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	options := func(fd int) [3]int {
+		var got [3]int
+		for i, o := range [][2]int{{unix.IPPROTO_TCP, unix.TCP_NODELAY}, {unix.SOL_SOCKET, unix.SO_KEEPALIVE}, {unix.IPPROTO_TCP, unix.TCP_KEEPIDLE}} {
+			v, err := unix.GetsockoptInt(fd, o[0], o[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i] = v
+		}
+		return got
+	}
+
+	// net's, as the control.
+	c1, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	var want [3]int
+	rc, _ := nc.(*net.TCPConn).SyscallConn()
+	rc.Control(func(fd uintptr) { want = options(int(fd)) })
+
+	c2, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fd, local, remote, err := l.Accept()
+		if err == unix.EAGAIN && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+		if got := options(fd); got != want {
+			t.Errorf("TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE: %v, net's %v", got, want)
+		}
+		if local.String() != c2.RemoteAddr().String() || remote.String() != c2.LocalAddr().String() {
+			t.Errorf("addresses %v %v, want %v %v", local, remote, c2.RemoteAddr(), c2.LocalAddr())
+		}
+		break
+	}
+	// Accepted, for a connection taken off the queue otherwise (the async
+	// engine's multishot ACCEPT), gives the same.
+	c3, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	for {
+		fd, _, err := unix.Accept4(l.Fd(), unix.SOCK_CLOEXEC)
+		if err == unix.EAGAIN && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+		local, remote := l.Accepted(fd)
+		if got := options(fd); got != want {
+			t.Errorf("Accepted: TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE: %v, net's %v", got, want)
+		}
+		if local.String() != c3.RemoteAddr().String() || remote.String() != c3.LocalAddr().String() {
+			t.Errorf("Accepted: addresses %v %v, want %v %v", local, remote, c3.RemoteAddr(), c3.LocalAddr())
+		}
+		return
+	}
+}
+
+// TestAcceptOutOfDescriptors: out of descriptors, Accept sheds the
+// connection into its spare and counts it; with no spare left it says so
+// (ErrNoDescriptors) instead of leaving the caller to spin.
+func TestAcceptOutOfDescriptors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	l, err := DupListener("test", ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var counters Counters
+	l.counters = &counters
+	c1, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	// Just above the highest descriptor open, so the spare's number is
+	// one a new descriptor may take.
+	names, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	highest := 0
+	for _, n := range names {
+		if fd, err := strconv.Atoi(n.Name()); err == nil {
+			highest = max(highest, fd)
+		}
+	}
+	low := lim
+	low.Cur = uint64(highest + 8)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	var fill []int
+	defer func() {
+		for _, fd := range fill {
+			unix.Close(fd)
+		}
+	}()
+	for {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		fill = append(fill, fd)
+	}
+	// With its spare: the connection is taken off the queue and closed.
+	if _, _, _, err := l.Accept(); err != unix.EAGAIN {
+		t.Fatalf("Accept with a spare, out of descriptors: %v; want both connections shed, then EAGAIN", err)
+	}
+	if n := counters.Rejected.Load(); n != 2 {
+		t.Fatalf("%d connections shed into the spare, want 2", n)
+	}
+	c1.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c1.Read(make([]byte, 1)); err == nil {
+		t.Errorf("the shed connection is still open")
+	}
+	// Without (nothing waits, but accept4 cannot tell before it has a
+	// descriptor): Accept says so.
+	unix.Close(l.reserve)
+	l.reserve = -1
+	fill = append(fill, openReserve()) // the number the spare had
+	_, _, _, err = l.Accept()
+	if !errors.Is(err, ErrNoDescriptors) || !errors.Is(err, unix.EMFILE) {
+		t.Fatalf("Accept with no spare, out of descriptors: %v, want ErrNoDescriptors and EMFILE", err)
+	}
+}
