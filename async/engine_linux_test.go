@@ -53,6 +53,18 @@ func (h *echoHandler) OnClose(c iomodel.EventConn, err error) {
 	h.closes <- struct{}{}
 }
 
+// waitOpen waits (at most 10 s) for the next OnOpen.
+func (h *echoHandler) waitOpen(t *testing.T) iomodel.EventConn {
+	t.Helper()
+	select {
+	case ec := <-h.opened:
+		return ec
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnOpen not called within 10s")
+		return nil
+	}
+}
+
 // closedWith waits (at most 10 s) for OnClose of ec and returns its error.
 func (h *echoHandler) closedWith(t *testing.T, ec iomodel.EventConn) error {
 	t.Helper()
@@ -320,7 +332,7 @@ func TestEngineShutdown(t *testing.T) {
 		for i := 0; i < 8; i++ {
 			c := dial(t, ln.Addr().String())
 			peers = append(peers, c)
-			ec := <-h.opened
+			ec := h.waitOpen(t)
 			ec.Write(bytes.Repeat([]byte{byte(i)}, 100<<10))
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -334,8 +346,13 @@ func TestEngineShutdown(t *testing.T) {
 				t.Errorf("peer %d: read %d bytes, %v; want 100 KiB then EOF", i, len(got), err)
 			}
 		}
-		if err := <-served; !errors.Is(err, iomodel.ErrEngineClosed) {
-			t.Errorf("Serve: %v, want ErrEngineClosed", err)
+		select {
+		case err := <-served:
+			if !errors.Is(err, iomodel.ErrEngineClosed) {
+				t.Errorf("Serve: %v, want ErrEngineClosed", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return within 10s of Shutdown")
 		}
 		if err := e.Serve(ln); !errors.Is(err, iomodel.ErrEngineClosed) {
 			t.Errorf("Serve after Shutdown: %v, want ErrEngineClosed", err)

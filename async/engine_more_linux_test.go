@@ -73,7 +73,7 @@ func TestEngineDeadlines(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			a.Write([]byte("x")) // keeps it alive
 		}
-		ea := <-h.opened
+		ea := h.waitOpen(t)
 		if _, err := a.Read(make([]byte, 1)); err != io.EOF {
 			t.Fatalf("idle connection: Read %v, want EOF after the idle timeout", err)
 		}
@@ -85,7 +85,7 @@ func TestEngineDeadlines(t *testing.T) {
 		}
 
 		b := dial(t, addr)
-		eb := <-h.opened
+		eb := h.waitOpen(t)
 		eb.SetIdleTimeout(0)
 		eb.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 		go func() {
@@ -128,7 +128,7 @@ func TestEngineBackpressure(t *testing.T) {
 		e, addr := startEngine(t, h, iomodel.EngineConfig{Loops: 1, HighWater: 256 << 10, LowWater: 64 << 10}, opts...)
 		a := dial(t, addr)
 		a.(*net.TCPConn).SetReadBuffer(4096)
-		ec := <-h.opened
+		ec := h.waitOpen(t)
 		a.Write(bytes.Repeat([]byte("z"), 100))
 		end := time.Now().Add(10 * time.Second)
 		for h.refused.Load() == 0 {
