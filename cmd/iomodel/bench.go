@@ -19,8 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/bench"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/models"
 	"github.com/iomodel/iomodel/cmd/iomodel/internal/report"
@@ -45,7 +43,7 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	connList := fs.String("conns", "100", "connection counts of the many-connection run, comma-separated (one run each)")
 	dur := fs.Duration("duration", time.Second, "length of each run (round trip, stream, each connection count)")
 	count := fs.Int("count", 1, "measure every model this many times, in rounds, and report the median of each figure")
-	format := fs.String("format", "table", "output: "+strings.Join(report.Formats, ", "))
+	format := fs.String("format", "table", "output: "+strings.Join(benchFormats, ", ")+" (table: 120 columns, the less needed left out; wide: every column)")
 	svg := fs.String("svg", "", "also write an SVG chart to this file")
 	progress := fs.Bool("progress", true, "show progress on stderr")
 	load := fs.String("load", "", "measure nothing: report the results in this file, written earlier with -format json")
@@ -74,8 +72,8 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(report.Formats, *format) {
-		return usagef("unknown format %q (known: %s)", *format, strings.Join(report.Formats, ", "))
+	if !slices.Contains(benchFormats, *format) {
+		return usagef("unknown format %q (known: %s)", *format, strings.Join(benchFormats, ", "))
 	}
 	cfg := bench.Config{Size: *size, Chunk: *chunk, Conns: conns, Duration: *dur}
 	if err := cfg.Validate(); err != nil {
@@ -106,18 +104,17 @@ func benchCmd(ctx context.Context, args []string, std stdio) error {
 			return err
 		}
 	}
-	if *format == "table" {
+	if *format == "table" || *format == "wide" {
 		fmt.Fprintln(std.out, setup(cfg, *count))
 		fmt.Fprintln(std.out)
 	}
 	if *load == "" {
-		m := &bench.Machine{Kernel: kernelName(), CPUs: runtime.NumCPU(), CPU: cpuModel(), Go: runtime.Version(),
-			GOMAXPROCS: runtime.GOMAXPROCS(0), Commit: commit(), Date: time.Now().UTC().Format(time.RFC3339)}
+		m := newRunInfo(append([]string{"bench"}, args...)...)
 		for i := range rs {
-			rs[i].Machine = m
+			rs[i].Machine = &m
 		}
 	}
-	if err := report.Write(std.out, *format, rs); err != nil {
+	if err := writeBench(std.out, *format, rs, cfg, *count); err != nil {
 		return err
 	}
 	if svgFile != nil {
@@ -143,22 +140,6 @@ func parseConns(s string) ([]int, error) {
 	return ns, nil
 }
 
-// loadResults reads results written with -format json.
-func loadResults(path string) ([]bench.Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var rs []bench.Result
-	if err := json.Unmarshal(b, &rs); err != nil {
-		return nil, fmt.Errorf("%s: not results written by -format json: %v", path, err)
-	}
-	if len(rs) == 0 {
-		return nil, fmt.Errorf("%s: no results", path)
-	}
-	return rs, nil
-}
-
 // configOf is the configuration loaded results were measured with.
 func configOf(rs []bench.Result, cfg bench.Config) bench.Config {
 	cfg.Size, cfg.Chunk, cfg.Conns = rs[0].Size, rs[0].Chunk, nil
@@ -173,11 +154,11 @@ func configOf(rs []bench.Result, cfg bench.Config) bench.Config {
 
 // setup says what was measured, where.
 func setup(cfg bench.Config, count int) string {
-	var u unix.Utsname
-	kernel := "Linux"
-	if unix.Uname(&u) == nil {
-		kernel += " " + unix.ByteSliceToString(u.Release[:])
-	}
+	return fmt.Sprintf("%s; %s, %d CPUs, %s", measured(cfg, count), kernelName(), runtime.NumCPU(), runtime.Version())
+}
+
+// measured says what was measured.
+func measured(cfg bench.Config, count int) string {
 	conns := make([]string, len(cfg.Conns))
 	for i, n := range cfg.Conns {
 		conns[i] = strconv.Itoa(n)
@@ -189,8 +170,7 @@ func setup(cfg bench.Config, count int) string {
 	if count > 1 {
 		runs += fmt.Sprintf(", median of %d", count)
 	}
-	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback%s; %s, %d CPUs, %s",
-		cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), runs, kernel, runtime.NumCPU(), runtime.Version())
+	return fmt.Sprintf("%d-byte messages, %s conns, %s stream sends, TCP loopback%s", cfg.Size, strings.Join(conns, "/"), bytesize(cfg.Chunk), runs)
 }
 
 func bytesize(n int) string {
@@ -417,7 +397,8 @@ type progress struct {
 	tty   bool
 	n     int
 	start time.Time
-	eta   bool // say when the last step should end, from the pace so far
+	eta   bool          // say when the last step should end, from the pace so far
+	plan  time.Duration // the planned total, if any: see left
 }
 
 func newProgress(w io.Writer, on bool, n int) *progress {
@@ -435,7 +416,7 @@ func (p *progress) phase(i int, model, phase string) {
 	spent := time.Since(p.start)
 	line := fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s)", i+1, p.n, model, phase, spent.Seconds())
 	if p.eta && i > 0 {
-		left := spent / time.Duration(i) * time.Duration(p.n-i)
+		left := p.left(i, spent)
 		line = fmt.Sprintf("iomodel: [%d/%d] %s: %s (%.0f s, about %v left)", i+1, p.n, model, phase, spent.Seconds(), left.Round(time.Second))
 	}
 	if p.tty {

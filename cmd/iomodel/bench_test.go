@@ -127,7 +127,7 @@ func TestBenchJSONEveryModel(t *testing.T) {
 
 func TestBenchTableMarkdownSVG(t *testing.T) {
 	svg := filepath.Join(t.TempDir(), "chart.svg")
-	r := runArgs(t, append(tiny, "-svg", svg, "-progress=false")...)
+	r := runArgs(t, append(tiny, "-svg", svg, "-progress=false", "-format", "wide")...)
 	if r.code != 0 {
 		t.Fatalf("status %d: %s", r.code, r.err)
 	}
@@ -152,6 +152,11 @@ func TestBenchTableMarkdownSVG(t *testing.T) {
 
 	r = runArgs(t, append(tiny, "-format", "markdown", "-progress=false", "-isolate=false")...)
 	md := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if !strings.HasPrefix(r.stdout, "    iomodel bench ") || len(md) < 4 || !strings.Contains(md[2], "commit ") {
+		t.Errorf("the markdown page does not start with the command, then the setup, machine and commit:\n%s", r.stdout)
+	} else {
+		md = md[4:]
+	}
 	if r.code != 0 || len(md) != 6 || !strings.HasPrefix(md[1], "|---|") {
 		t.Fatalf("markdown (status %d):\n%s", r.code, r.stdout)
 	}
@@ -250,7 +255,7 @@ func TestBenchLoad(t *testing.T) {
 	var rs []bench.Result
 	json.Unmarshal([]byte(r.stdout), &rs)
 	var want strings.Builder
-	report.Write(&want, "markdown", rs)
+	writeBench(&want, "markdown", rs, configOf(rs, bench.Config{}), 1)
 	r = runArgs(t, "bench", "-load", path, "-format", "markdown")
 	if r.code != 0 || r.stdout != want.String() || r.err != "" {
 		t.Errorf("-load: status %d, stderr %q, output:\n%s\nwant:\n%s", r.code, r.err, r.stdout, want.String())

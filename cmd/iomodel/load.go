@@ -44,6 +44,10 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
+	if tw := textOutput(*ev.format, std.out); tw != nil {
+		std.out = tw
+		defer tw.Close()
+	}
 	ms, err := selectWithNet(*list)
 	if err != nil {
 		return err
@@ -120,10 +124,9 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 			return runEchoClient(ctx, self, addr, n, d, nil)
 		},
 	}
-	nruns := len(shapes) * len(conns) * *rounds * len(ms)
-	fmt.Fprintf(std.err, "iomodel load: %d HTTP and echo runs of %v, about %v planned\n", nruns, *dur, (time.Duration(nruns) * (*dur + time.Second)).Round(time.Second))
+	fmt.Fprintln(std.err, httpPlan(cfg))
 	p := newProgress(std.err, *progress, 0)
-	p.eta = true
+	p.eta, p.plan = true, httpPlanned(httpRuns(cfg), cfg.Duration)
 	cfg.Progress = func(i, n int, r load.Run) {
 		p.n = n
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, *rounds))
@@ -134,6 +137,9 @@ func loadCmd(ctx context.Context, args []string, std stdio) error {
 	}
 
 	w := std.out
+	if *ev.format == "json" {
+		return httpJSON(w, args, loadSetup(cfg, wrk, limit), runs)
+	}
 	fmt.Fprintf(w, "    %s\n\n", commandLine(args))
 	fmt.Fprintf(w, "%s\n\n", machine())
 	fmt.Fprintf(w, "%s\n\n", loadSetup(cfg, wrk, limit))
@@ -195,14 +201,7 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 
 // commandLine is the command as a reader would type it again.
 func commandLine(args []string) string {
-	q := []string{"iomodel", "load"}
-	for _, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$*?[]{}()<>|&;`~#") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		q = append(q, a)
-	}
-	return strings.Join(q, " ")
+	return shellWords(append([]string{"iomodel", "load"}, args...))
 }
 
 // loadSetup says where and how the load ran.

@@ -12,8 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,14 +35,14 @@ type eventFlags struct {
 func addEventFlags(fs *flag.FlagSet) eventFlags {
 	return eventFlags{
 		clients:     fs.String("clients", "50", "resp: redis-benchmark's clients (-c), comma-separated"),
-		pipelines:   fs.String("pipeline", "1,16", "resp: redis-benchmark's pipeline depths (-P), comma-separated"),
+		pipelines:   fs.String("pipeline", "1", "resp: redis-benchmark's pipeline depths (-P), comma-separated"),
 		requests:    fs.Int("requests", 0, "resp: redis-benchmark's requests per test (-n); 0 sizes them to take about -d: at 25k req/s (150k pipelined) in the first round, at the server's own rate from the previous round after"),
 		echoConns:   fs.String("echo-conns", "100,1000", "tcp-echo: connection counts, comma-separated"),
-		idleConns:   fs.String("idle", "10000", "idle: connection counts, comma-separated (each needs as many descriptors in the server and in the client process: counts past RLIMIT_NOFILE are left out, saying so)"),
+		idleConns:   fs.String("idle", "5000", "idle: connection counts, comma-separated (each needs as many descriptors in the server and in the client process: counts past RLIMIT_NOFILE are left out, saying so)"),
 		peers:       fs.String("peers", "", "the benchmark peers' module (gnet, nbio), built once per run with go build; default: cmd/iomodel/peers above the working directory, or none"),
 		redis:       fs.Bool("redis", true, "resp: put Redis itself beside the servers, when redis-server is installed"),
 		settle:      fs.Duration("idle-settle", time.Second, "idle: how long the connections stay open, idle, before the server's memory is read"),
-		format:      fs.String("format", "markdown", "the event shapes' output: markdown (the command, machine, date and commit, then every run and the medians, as tables) or json (the same as data)"),
+		format:      fs.String("format", "table", "output: table (aligned, 120 columns, the less needed columns left out), wide (every column), markdown (the command, machine, date and commit, then every run and the medians, as tables, for a page) or json (the runs and medians as data, under the command, machine, date and commit)"),
 		modelShapes: fs.String("model-shapes", "conn,loop", "the models' shapes to serve in: conn (a goroutine per connection on the model's Conn), loop (the model's engine), or both"),
 	}
 }
@@ -118,8 +116,8 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 			return usagef("bad shape %q in -model-shapes: want conn, loop or both", f)
 		}
 	}
-	if *ev.format != "markdown" && *ev.format != "json" {
-		return usagef("unknown format %q (known: markdown, json)", *ev.format)
+	if !slices.Contains(loadFormats, *ev.format) {
+		return usagef("unknown format %q (known: %s)", *ev.format, strings.Join(loadFormats, ", "))
 	}
 	if *ev.requests < 0 || *ev.settle <= 0 {
 		return usagef("-requests must be 0 (sized to -d) or more, -idle-settle positive")
@@ -165,6 +163,7 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 			notes = append(notes, "Redis left out: redis-server is not installed (Debian: apt-get install redis-server)")
 		}
 	}
+	var build func() error
 	peersDir := *ev.peers
 	if peersDir == "" {
 		peersDir = findPeers()
@@ -172,13 +171,17 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if peersDir == "" {
 		notes = append(notes, "gnet and nbio left out: the peers module (cmd/iomodel/peers) is not above the working directory; run from the repository or pass -peers DIR")
 	} else {
-		fmt.Fprintf(std.err, "iomodel load: building the peers (gnet, nbio) in %s\n", peersDir)
-		bin, cleanup, err := buildPeers(ctx, peersDir)
+		tmp, err := os.MkdirTemp("", "iomodel-peers-")
 		if err != nil {
-			return fmt.Errorf("building the peers: %w", err)
+			return err
 		}
-		defer cleanup()
+		defer os.RemoveAll(tmp)
+		bin := filepath.Join(tmp, "peers")
 		targets = append(targets, peerTarget(bin, "gnet"), peerTarget(bin, "nbio"))
+		build = func() error { // once the plan is printed
+			fmt.Fprintf(std.err, "iomodel load: building the peers (gnet, nbio) in %s\n", peersDir)
+			return buildPeers(ctx, peersDir, bin)
+		}
 	}
 	for _, m := range ms {
 		if m.Family == "net" {
@@ -205,9 +208,14 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	}
 	cfg.Echo, cfg.Idle = selfClients(self)
 	total := cfg.EventRuns()
-	fmt.Fprintf(std.err, "iomodel load: %d event runs (%d servers, %d round(s)), about %v planned\n", total, len(targets), rounds, cfg.Planned().Round(time.Second))
+	fmt.Fprintln(std.err, eventPlan(cfg, build != nil))
+	if build != nil {
+		if err := build(); err != nil {
+			return fmt.Errorf("building the peers: %w", err)
+		}
+	}
 	p := newProgress(std.err, progress, total)
-	p.eta = true
+	p.eta, p.plan = true, cfg.Planned()
 	cfg.Progress = func(i, n int, r load.EventRun) {
 		p.n = n
 		p.phase(i, r.Server, fmt.Sprintf("%s, %d conns, round %d/%d", r.Shape, r.Conns, r.Round+1, rounds))
@@ -221,11 +229,9 @@ func loadEvents(ctx context.Context, ev eventFlags, ms []models.Model, shapes []
 	if *ev.format == "json" {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		return errors.Join(e.Encode(map[string]any{
-			"command": commandLine(args), "kernel": kernelName(), "cpus": runtime.NumCPU(), "cpu": cpuModel(), "go": runtime.Version(),
-			"gomaxprocs": runtime.GOMAXPROCS(0), "commit": commit(), "date": time.Now().UTC().Format(time.RFC3339),
+		return errors.Join(e.Encode(withInfo(newRunInfo(append([]string{"load"}, args...)...), map[string]any{
 			"servers": targetNames(targets), "notes": notes, "runs": runs, "medians": load.SummarizeEvents(runs),
-		}), failedRuns(runs))
+		})), failedRuns(runs))
 	}
 	fmt.Fprintf(w, "    %s\n\n", commandLine(args))
 	fmt.Fprintf(w, "%s\n\n", machine())
@@ -280,52 +286,6 @@ func parseCounts(flag, s string) ([]int, error) {
 	return ns, nil
 }
 
-// machine says where, when and from what the figures come: kernel, CPUs,
-// Go, GOMAXPROCS, date, commit.
-func machine() string {
-	return fmt.Sprintf("%s, %d CPUs (%s), %s, GOMAXPROCS %d; %s; commit %s",
-		kernelName(), runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02 15:04 MST"), commit())
-}
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for line := range strings.Lines(string(b)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
-// commit is the source's commit: from the build (go build stamps it), or
-// from git in the working directory, or "unknown".
-func commit() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		var rev, dirty string
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = " (modified)"
-				}
-			}
-		}
-		if rev != "" {
-			return rev[:min(12, len(rev))] + dirty
-		}
-	}
-	out, err := exec.Command("git", "describe", "--always", "--dirty", "--abbrev=12").Output()
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // findPeers looks for the peers module above the working directory.
 func findPeers() string {
 	dir, err := os.Getwd()
@@ -347,25 +307,18 @@ func findPeers() string {
 	}
 }
 
-// buildPeers builds the peers program into a temporary directory.
-func buildPeers(ctx context.Context, dir string) (bin string, cleanup func(), err error) {
-	tmp, err := os.MkdirTemp("", "iomodel-peers-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	bin = filepath.Join(tmp, "peers")
+// buildPeers builds the peers program in dir into bin.
+func buildPeers(ctx context.Context, dir, bin string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		cleanup()
 		hint := ""
 		if strings.Contains(string(out), "missing go.sum entry") {
 			hint = " (the library's dependencies changed: run go mod tidy in " + dir + ")"
 		}
-		return "", nil, fmt.Errorf("go build in %s%s: %v: %s", dir, hint, err, out)
+		return fmt.Errorf("go build in %s%s: %v: %s", dir, hint, err, out)
 	}
-	return bin, cleanup, nil
+	return nil
 }
 
 // serveTarget is iomodel serve on model m, in the loop shape or the

@@ -21,7 +21,7 @@ func TestLoadSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs wrk for several seconds")
 	}
-	r := runArgs(t, "load", "-models", "multiplex", "-conns", "10", "-rounds", "1", "-d", "1s", "-shapes", "hello,body,https,echo", "-progress=false")
+	r := runArgs(t, "load", "-models", "multiplex", "-conns", "10", "-rounds", "1", "-d", "1s", "-shapes", "hello,body,https,echo", "-progress=false", "-format", "markdown")
 	if r.code != 0 {
 		t.Fatalf("status %d; stderr %q; stdout:\n%s", r.code, r.err, r.stdout)
 	}
@@ -81,7 +81,7 @@ func TestLoadEvents(t *testing.T) {
 	if emu := selfexec.Emulator(); emu != "" {
 		t.Skipf("under %s: the peers would be built for the emulated machine and Redis runs natively; the event shapes are measured on real hardware", emu)
 	}
-	args := []string{"load", "-models", "multiplex", "-rounds", "1", "-d", "200ms", "-clients", "10", "-pipeline", "4", "-requests", "2000",
+	args := []string{"load", "-models", "multiplex", "-format", "markdown", "-rounds", "1", "-d", "200ms", "-clients", "10", "-pipeline", "4", "-requests", "2000",
 		"-echo-conns", "10", "-idle", "50", "-idle-settle", "50ms", "-progress=false", "-per-round=false"}
 	r := runArgs(t, args...)
 	t.Logf("\n%s", r.stdout)

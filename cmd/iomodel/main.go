@@ -58,9 +58,12 @@
 // (-echo-conns) and memory per idle connection (-idle); requests/s, p50,
 // p99, max, the server's CPU per request, threads, system calls and
 // wake-ups per request, and ratios to net in the same round, under the
-// machine, date, commit and command:
+// machine, date, commit and command. It prints its plan (runs, about how
+// long) first and an ETA as it goes; its report is a table of 120 columns
+// (-format wide: every column; markdown: a page; json: data with the
+// command, CPU, kernel, Go, GOMAXPROCS, commit and date):
 //
-//	iomodel load                                   multiplex and async, 3 rounds: about 4 minutes
+//	iomodel load                                   multiplex and async, 3 rounds: about 3 minutes (load -h says what it runs)
 //	iomodel load -models quick -clients 50,1000 -pipeline 1,16 -echo-conns 100,1000,10000 -idle 10000,15000
 //
 // Its HTTP shapes serve net/http on each model's Listener and on package net's, and
@@ -74,8 +77,10 @@
 // run and as medians over the rounds, requests/s, p50, p99, p99.9 and max
 // latency, the server's CPU per request (getrusage of this process; wrk is
 // another), the fewest, median and most requests one connection was answered,
-// non-2xx answers and socket errors, and the ratios to net's run in the
-// same round, as Markdown tables under the command line that made them:
+// non-2xx answers and socket errors (wrk's figures from a Lua done() hook
+// the tool gives it, exact, not from its rounded text report), and the
+// ratios to net's run in the same round, under the command line that made
+// them:
 //
 //	iomodel load -shapes hello,close,64k,body,https,echo -conns 100,1000,5000
 //	iomodel load -models all -conns 100 -shapes hello,https -rounds 5
@@ -97,9 +102,10 @@
 //	echo hello | nc -N localhost 7000
 //	iomodel send -model async localhost:7000 hello
 //
-// Errors in what was asked (an unknown model or flag, a bad address, a port
-// in use) print a message and exit with status 2; a failure after the work
-// started exits with status 1.
+// Every command answers -h (or --help, or iomodel help CMD) with its usage
+// on stdout and status 0. Errors in what was asked (an unknown model or
+// flag, a bad address, a port in use) print a message and exit with status
+// 2; a failure after the work started exits with status 1.
 package main
 
 import (
@@ -169,6 +175,9 @@ func run(ctx context.Context, args []string, std stdio) int {
 	if isHelp(name) {
 		name = "help"
 	}
+	if name == "help" && len(args) > 0 && !isHelp(args[0]) { // iomodel help CMD is iomodel CMD -h
+		name, args = args[0], []string{"-h"}
+	}
 	cmd, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(std.err, "iomodel: unknown command %q\n", name)
@@ -196,10 +205,12 @@ func usage(w io.Writer) {
   iomodel bench [flags]          the models as clients, with every knob (iomodel bench -h)
   iomodel serve [flags] ADDR     echo or RESP server in one model, in either shape (iomodel serve -h)
   iomodel serve -http ADDR       net/http server in one model, for your own load generator
-  iomodel load [flags]           the servers beside Redis, gnet, nbio and net under redis-benchmark, echo, wrk (iomodel load -h)
+  iomodel load [flags]           the servers beside Redis, gnet, nbio and net under redis-benchmark, echo, wrk
+                                 (about 3 minutes; iomodel load -h)
   iomodel send [flags] ADDR TEXT client in one model: sends TEXT, prints the answer
   iomodel models                 the models, and how each one waits
 
+iomodel help CMD (or iomodel CMD -h) prints a command's usage.
 serve and send take -model M (default multiplex); see iomodel models.
 Status 2 means what was asked is wrong (unknown model or flag, bad address,
 port in use); 1, that something failed after the work started.
@@ -237,17 +248,15 @@ func modelsCmd(_ context.Context, args []string, std stdio) error {
 // prints its usage to std.err.
 func newFlags(name, synopsis string, std stdio) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(std.err)
-	fs.Usage = func() {
-		fmt.Fprintf(std.err, "usage: iomodel %s %s\n", name, synopsis)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(flagOutput{std.err, std.out, synopsis})
+	fs.Usage = func() {} // parse prints it: on stdout when asked, on stderr after a mistake
 	return fs
 }
 
 // parse parses args, turning flag errors into usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
+		printUsage(fs, errors.Is(err, flag.ErrHelp))
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -28,7 +27,7 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 	idle := fs.Int("idle", 1000, "idle connections held after the echo")
 	dur := fs.Duration("d", 250*time.Millisecond, "length of each echo run")
 	rounds := fs.Int("rounds", 3, "rounds: each runs every server once, in an order that rotates; figures are medians")
-	format := fs.String("format", "table", "output: table (120 columns), markdown or json")
+	format := fs.String("format", "table", "output: table (120 columns; wide is the same, as every column fits), markdown or json")
 	svg := fs.String("svg", "", "also write an SVG chart to this file")
 	progress := fs.Bool("progress", true, "show progress on stderr")
 	if err := parse(fs, args); err != nil {
@@ -39,8 +38,8 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 		return usagef("unexpected arguments %q", fs.Args())
 	case *conns < 1 || *idle < 1 || *rounds < 1 || *dur <= 0:
 		return usagef("-conns, -idle and -rounds must be at least 1, -d positive")
-	case !slices.Contains([]string{"table", "markdown", "json"}, *format):
-		return usagef("unknown format %q (known: table, markdown, json)", *format)
+	case !slices.Contains([]string{"table", "wide", "markdown", "json"}, *format):
+		return usagef("unknown format %q (known: table, wide, markdown, json)", *format)
 	}
 	ms, err := selectWithNet(*list)
 	if err != nil {
@@ -135,25 +134,24 @@ func quickCmd(ctx context.Context, args []string, std stdio) error {
 
 	setup := fmt.Sprintf("64-byte echo at %d conns for %v, then %d idle conns; median of %d rounds; %s", *conns, *dur, *idle, *rounds, machine())
 	switch *format {
-	case "table":
-		fmt.Fprintln(std.out, setup)
+	case "table", "wide":
+		fmt.Fprintln(std.out, strings.TrimSpace(wrap(setup, termWidth)))
 		fmt.Fprintln(std.out)
 		if err := report.ShapesTable(std.out, rows); err != nil {
 			return err
 		}
 		fmt.Fprint(std.out, "\n", report.ShapesLegend)
-		fmt.Fprintln(std.out, "\niomodel bench measures each model as a client (round trip, stream, idle CPU); iomodel load runs the servers under redis-benchmark, wrk and more connections.")
+		fmt.Fprint(std.out, "\n", wrap("iomodel bench measures each model as a client (round trip, stream, idle CPU); iomodel load runs the servers under redis-benchmark, wrk and more connections.", termWidth))
 	case "markdown":
-		fmt.Fprintf(std.out, "    %s\n\n%s\n\n", strings.Join(append([]string{"iomodel"}, args...), " "), setup)
+		fmt.Fprintf(std.out, "    %s\n\n%s\n\n", shellWords(append([]string{"iomodel", "quick"}, args...)), setup)
 		if err := report.ShapesMarkdown(std.out, rows); err != nil {
 			return err
 		}
 		fmt.Fprint(std.out, "\n", report.ShapesLegend)
 	case "json":
-		if err := report.ShapesJSON(std.out, map[string]any{
-			"kernel": kernelName(), "cpus": runtime.NumCPU(), "cpu": cpuModel(), "go": runtime.Version(), "gomaxprocs": runtime.GOMAXPROCS(0),
-			"commit": commit(), "date": time.Now().UTC().Format(time.RFC3339), "conns": *conns, "idle_conns": *idle, "run": dur.String(), "rounds": *rounds,
-		}, rows); err != nil {
+		if err := report.ShapesJSON(std.out, withInfo(newRunInfo(append([]string{"quick"}, args...)...), map[string]any{
+			"conns": *conns, "idle_conns": *idle, "run": dur.String(), "rounds": *rounds,
+		}), rows); err != nil {
 			return err
 		}
 	}

@@ -146,6 +146,7 @@ func TestQuick(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatalf("%v: %s", err, r.stdout)
 	}
+	checkRunInfo(t, got.Setup, "iomodel quick -models multiplex -rounds 1")
 	var names []string
 	for _, x := range got.Results {
 		names = append(names, x.Model+" "+x.Shape)

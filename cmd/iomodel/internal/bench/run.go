@@ -109,8 +109,10 @@ type Result struct {
 	Machine *Machine `json:"machine,omitempty"`
 }
 
-// Machine says where and from what source a result was measured.
+// Machine says where and from what source a result was measured, and
+// with which command.
 type Machine struct {
+	Command    string `json:"command"` // as typed, quoted for a shell
 	Kernel     string `json:"kernel"`
 	CPUs       int    `json:"cpus"`
 	CPU        string `json:"cpu"`

@@ -16,9 +16,10 @@ import (
 const Legend = `rtt: one message and its echo on one connection (median, 99th percentile); stream: one connection
 sending while it reads the echo back; the rest over the many-connection run, each connection a loop of
 round trips: messages/s, the latency of one message across every connection (median, 99th
-percentile, max), the fewest and most round trips one connection completed (fairness), CPU time per message (getrusage, the whole client process), peak OS threads
-(/proc/self/status), and per message the system calls (the Conns' Stats plus the model's poller, signal
-or ring calls) and the times a call went to sleep (Stats Waits). net.Conn keeps no such counts.
+percentile, max), the fewest and most round trips one connection completed (fairness), CPU time
+per message (getrusage, the whole client process), peak OS threads (/proc/self/status), and per
+message the system calls (the Conns' Stats plus the model's poller, signal or ring calls) and the
+times a call went to sleep (Stats Waits). net.Conn keeps no such counts.
 idle CPU: the share of one CPU the process spends while as many connections wait in Recv for nothing.
 `
 
