@@ -35,7 +35,7 @@ var table = []Model{
 	},
 	{
 		Name: "nonblock", Family: "nonblock", Quick: true,
-		Waits:  "a call that gets EAGAIN asks again: yields, then sleeps that grow",
+		Waits:  "a call that gets EAGAIN spins, yields, then one poller asks every waiting fd in turn",
 		Serves: "one goroutine polls the listener and every client with TryAccept, TryRecv and TrySend, and sleeps a little longer each time none had anything",
 		Start: func() (*Instance, error) {
 			return &Instance{
