@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iomodel/iomodel/internal/selfexec"
 )
 
 func TestSummarizeEvents(t *testing.T) {
@@ -58,11 +60,17 @@ func TestProcUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Threads < 1 || u.RSS < 1<<20 {
-		t.Errorf("%+v: want a thread or more and a MiB of memory or more", u)
-	}
 	if _, err := procUsage(-1); err == nil {
 		t.Error("procUsage(-1) succeeded")
+	}
+	if u.RSS < 1<<20 {
+		t.Errorf("%+v: want a MiB of memory or more", u)
+	}
+	if u.Threads < 1 {
+		if emu := selfexec.Emulator(); emu != "" {
+			t.Skipf("under %s: /proc/self/stat is the emulator's, whose num_threads is 0 (%+v); the thread count is measured on real hardware", emu, u)
+		}
+		t.Errorf("%+v: want a thread or more", u)
 	}
 }
 
