@@ -34,42 +34,60 @@ type Result struct {
 // Resets runs the storm against an echo server on the Listener listen
 // makes and against package net's, in interleaved turns, and returns what
 // the healthy clients of each completed. Clients are package net's.
+//
+// Each turn has a server of its own, made for the turn and closed after
+// it with everything it started, so that one side's waiting calls cannot
+// take CPU from the other side's turn: the two share this process.
 func Resets(t *testing.T, listen func() (net.Listener, error), load Load) (ours, control Result) {
 	t.Helper()
-	l, err := listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	nl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	servers := []*server{serve(t, l), serve(t, nl)}
-	for _, s := range servers {
-		s.dialHealthy(t, load.Healthy)
+	sides := []*side{
+		{listen: listen, counts: make([]int64, load.Healthy)},
+		{listen: func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }, counts: make([]int64, load.Healthy)},
 	}
 	for turn := range 2 * load.Turns {
-		s := servers[(turn+turn/2)%2] // ours, net, net, ours, ...
-		s.turn(t, load)
+		sides[(turn+turn/2)%2].turn(t, load) // ours, net, net, ours, ...
 	}
-	return servers[0].result(), servers[1].result()
+	return sides[0].result(), sides[1].result()
 }
 
+// side is what one side's turns completed.
+type side struct {
+	listen func() (net.Listener, error)
+	counts []int64 // round trips by each healthy client, over all turns
+	rtts   []time.Duration
+	resets int64
+}
+
+// turn serves on a fresh Listener for one turn and closes it after.
+func (sd *side) turn(t *testing.T, load Load) {
+	t.Helper()
+	l, err := sd.listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serve(l)
+	defer s.close()
+	s.dialHealthy(t, load.Healthy)
+	rtts, resets := s.run(t, load)
+	for i, r := range rtts {
+		sd.counts[i] += int64(len(r))
+		sd.rtts = append(sd.rtts, r...)
+	}
+	sd.resets += resets
+}
+
+// server is an echo server, a goroutine per connection, and the healthy
+// clients dialed to it.
 type server struct {
 	l       net.Listener
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	open    map[net.Conn]bool
 	healthy []net.Conn
-	counts  []int64
-	rtts    []time.Duration
-	resets  int64
 }
 
-func serve(t *testing.T, l net.Listener) *server {
+func serve(l net.Listener) *server {
 	s := &server{l: l, open: map[net.Conn]bool{}}
-	t.Cleanup(s.close)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -100,6 +118,8 @@ func serve(t *testing.T, l net.Listener) *server {
 	return s
 }
 
+// close closes the listener, the healthy clients and every connection the
+// server holds, and waits for its goroutines.
 func (s *server) close() {
 	s.l.Close()
 	for _, c := range s.healthy {
@@ -122,11 +142,12 @@ func (s *server) dialHealthy(t *testing.T, n int) {
 		}
 		s.healthy = append(s.healthy, c)
 	}
-	s.counts = make([]int64, n)
 }
 
-// turn runs the healthy clients and the storm against s for load.Turn.
-func (s *server) turn(t *testing.T, load Load) {
+// run runs the healthy clients and the storm against s for load.Turn and
+// returns each healthy client's round trip times and how many connections
+// the storm reset.
+func (s *server) run(t *testing.T, load Load) ([][]time.Duration, int64) {
 	t.Helper()
 	var wg sync.WaitGroup
 	var failed atomic.Value
@@ -173,47 +194,46 @@ func (s *server) turn(t *testing.T, load Load) {
 	if err, _ := failed.Load().(error); err != nil {
 		t.Fatalf("a healthy client's round trip during the storm: %v", err)
 	}
-	for i, r := range rtts {
-		s.counts[i] += int64(len(r))
-		s.rtts = append(s.rtts, r...)
-	}
-	s.resets += resets.Load()
+	return rtts, resets.Load()
 }
 
-func (s *server) result() Result {
-	r := Result{Fewest: slices.Min(s.counts), Resets: s.resets}
-	for _, n := range s.counts {
+func (sd *side) result() Result {
+	r := Result{Fewest: slices.Min(sd.counts), Resets: sd.resets}
+	for _, n := range sd.counts {
 		r.RoundTrips += n
 	}
-	if len(s.rtts) > 0 {
-		slices.Sort(s.rtts)
-		r.P99 = float64(s.rtts[(len(s.rtts)-1)*99/100]) / float64(time.Millisecond)
+	if len(sd.rtts) > 0 {
+		slices.Sort(sd.rtts)
+		r.P99 = float64(sd.rtts[(len(sd.rtts)-1)*99/100]) / float64(time.Millisecond)
 	}
 	return r
 }
 
-// Check fails t if ours starved the healthy clients where control did
-// not: fewer than an eighth of control's round trips in all, or a client
-// that completed fewer than an eighth of control's fewest. It logs both
-// Results. The bound is loose on purpose: on a shared 2-CPU machine, with
-// other packages' tests running beside it, a model that serves as well as
-// net's measured between a quarter of net's and more than net's, and a
-// starved client completes a few round trips or none.
-func Check(t *testing.T, ours, control Result) {
+// Check fails t if the healthy clients on ours completed fewer than
+// 1/share of control's round trips in all, or the client that completed
+// the fewest fewer than 1/share of control's fewest. It logs both
+// Results; the p99s are logged, not checked, since on a shared machine
+// they move with everything else running there.
+//
+// Measured with DefaultLoad on a 2-CPU machine (quiet, beside two busy
+// processes, beside other packages' tests, and under -race): nonblock's
+// poller 0.56–1.34 of net's round trips, the nonblock it replaced (each
+// waiting call on its own back-off) 0.05–0.18, blocking 0.31–0.35.
+func Check(t *testing.T, ours, control Result, share int64) {
 	t.Helper()
 	t.Logf("healthy round trips during the storm: %d in all, fewest %d per client, p99 %.2f ms, %d resets (package net's: %d, %d, %.2f ms, %d)",
 		ours.RoundTrips, ours.Fewest, ours.P99, ours.Resets, control.RoundTrips, control.Fewest, control.P99, control.Resets)
-	if ours.RoundTrips*8 < control.RoundTrips {
-		t.Errorf("the healthy clients completed %d round trips during the storm; want at least an eighth of package net's %d", ours.RoundTrips, control.RoundTrips)
+	if ours.RoundTrips*share < control.RoundTrips {
+		t.Errorf("the healthy clients completed %d round trips during the storm; want at least 1/%d of package net's %d", ours.RoundTrips, share, control.RoundTrips)
 	}
-	if ours.Fewest*8 < control.Fewest {
-		t.Errorf("a healthy client completed only %d round trips during the storm; want at least an eighth of the fewest on package net's, %d", ours.Fewest, control.Fewest)
+	if ours.Fewest*share < control.Fewest {
+		t.Errorf("a healthy client completed only %d round trips during the storm; want at least 1/%d of the fewest on package net's, %d", ours.Fewest, share, control.Fewest)
 	}
 }
 
-// Run is Resets with DefaultLoad, then Check.
-func Run(t *testing.T, listen func() (net.Listener, error)) {
+// Run is Resets with DefaultLoad, then Check with share.
+func Run(t *testing.T, listen func() (net.Listener, error), share int64) {
 	t.Helper()
 	ours, control := Resets(t, listen, DefaultLoad)
-	Check(t, ours, control)
+	Check(t, ours, control, share)
 }
