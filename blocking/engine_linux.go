@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -32,7 +33,7 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	if err != nil {
 		return nil, err
 	}
-	e.Drive(&threads{e: e, conns: make(map[*connThread]struct{}), acceptors: make(map[*kernelWait]struct{}), quit: make(chan struct{}), done: make(chan struct{})})
+	e.Drive(&threads{e: e, conns: make(map[*connThread]struct{}), acceptors: make(map[*kernelSleep]struct{}), quit: make(chan struct{}), done: make(chan struct{})})
 	return &Engine{e: e}, nil
 }
 
@@ -55,7 +56,7 @@ type threads struct {
 
 	mu        sync.Mutex
 	conns     map[*connThread]struct{}
-	acceptors map[*kernelWait]struct{}
+	acceptors map[*kernelSleep]struct{}
 	stopping  bool
 	forced    bool
 	once      sync.Once
@@ -68,7 +69,7 @@ func (d *threads) Start() error { return nil }
 
 // Listen is loop.Driver's: a goroutine accepts on l.
 func (d *threads) Listen(l *loop.Listener) error {
-	s := new(kernelWait)
+	s := new(kernelSleep)
 	d.mu.Lock()
 	if d.stopping {
 		d.mu.Unlock()
@@ -85,7 +86,7 @@ func (d *threads) Listen(l *loop.Listener) error {
 
 // accept takes l's connections, each to a goroutine of its own, until
 // Stop.
-func (d *threads) accept(l *loop.Listener, s *kernelWait) {
+func (d *threads) accept(l *loop.Listener, s *kernelSleep) {
 	defer d.wg.Done()
 	defer func() {
 		d.e.Counters.Loops.Add(-1)
@@ -108,7 +109,7 @@ func (d *threads) accept(l *loop.Listener, s *kernelWait) {
 			// Sleep until a connection waits: the listening socket's
 			// open file may be non-blocking (it is the caller's too), so
 			// accept4 cannot be the one to sleep.
-			if e := s.pollIn(gen, l.Fd()); e != 0 && e != unix.EINTR {
+			if e := s.ppoll(gen, l.Fd(), unix.POLLIN, nil); e != 0 && e != unix.EINTR {
 				l.Fail(fmt.Errorf("%s.Serve: %w", model, &net.OpError{Op: "accept", Net: l.Addr().Network(), Addr: l.Addr(), Err: e}))
 				return
 			}
@@ -160,7 +161,7 @@ func (d *threads) Stop(force bool) {
 	for t := range d.conns {
 		conns = append(conns, t)
 	}
-	acceptors := make([]*kernelWait, 0, len(d.acceptors))
+	acceptors := make([]*kernelSleep, 0, len(d.acceptors))
 	for s := range d.acceptors {
 		acceptors = append(acceptors, s)
 	}
@@ -199,13 +200,16 @@ func (d *threads) forget(t *connThread) {
 // A connThread is one connection's goroutine: A with his rod. It sleeps in
 // recv(2) on the blocking socket, calls the Handler with what it got, and
 // sleeps again; output another goroutine queued, Close, a moved deadline
-// or Shutdown interrupt the sleep (kernelWait). It is the Conn's loop.Owner.
+// or Shutdown interrupt the sleep (kernelSleep). It is the Conn's
+// loop.Owner.
 type connThread struct {
 	d    *threads
 	c    *loop.Conn
-	s    kernelWait
+	s    kernelSleep
 	wake chan struct{} // one token: an interruption for park
 	gid  atomic.Uint64 // the goroutine's number (loop.GoroutineID)
+
+	rcvNone, sndNone bool // SO_RCVTIMEO, SO_SNDTIMEO are noTimeout (setTimeout)
 }
 
 // Goroutine is loop.Goroutiner's: Detach from another goroutine fails.
@@ -300,12 +304,13 @@ func (t *connThread) read(gen uint32, buf []byte) int {
 		return 0
 	}
 	fd := c.Fd()
-	if err := arm(fd, unix.SO_RCVTIMEO, &t.s.rcvtimeo, left); err != nil {
+	if err := setTimeout(fd, unix.SO_RCVTIMEO, left, &t.rcvNone); err != nil {
 		c.Fail("setsockopt", err)
 		return 0
 	}
 	c.CountWait()
-	n, e := t.s.recv(gen, fd, buf)
+	r, e := t.s.syscall6(gen, unix.SYS_RECVFROM, uintptr(fd), unsafe.Pointer(unsafe.SliceData(buf)), uintptr(len(buf)), 0, 0, 0)
+	n := int(r)
 	t.d.e.Counters.Wakeups.Add(1)
 	if e == unix.EINTR {
 		return 0 // interrupted: look again
@@ -341,11 +346,14 @@ func (t *connThread) flush(gen uint32) {
 		return
 	}
 	fd := c.Fd()
-	if err := arm(fd, unix.SO_SNDTIMEO, &t.s.sndtimeo, left); err != nil {
+	if err := setTimeout(fd, unix.SO_SNDTIMEO, left, &t.sndNone); err != nil {
 		c.Fail("setsockopt", err)
 		return
 	}
-	n, e := t.s.send(gen, fd, p)
+	// MSG_NOSIGNAL: a closed peer is EPIPE, not a signal that kills the
+	// process.
+	r, e := t.s.syscall6(gen, unix.SYS_SENDTO, uintptr(fd), unsafe.Pointer(unsafe.SliceData(p)), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
+	n := int(r)
 	switch {
 	case n > 0:
 		c.Sent(n) // a send interrupted after some bytes returns them
@@ -365,7 +373,7 @@ func (t *connThread) park(gen uint32) {
 		return
 	}
 	if left == 0 {
-		left = kernelWaitMax
+		left = noTimeout
 	}
 	timer := time.NewTimer(left)
 	defer timer.Stop()

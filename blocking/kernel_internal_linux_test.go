@@ -8,7 +8,7 @@ import (
 )
 
 // TestSleptCallYields: a Recv that slept in the kernel gives up its P when
-// it comes back (leaveKernel, sleptYield), so that calls whose P was
+// it comes back (kernelSleep.leaveKernel, sleptYield), so that calls whose P was
 // retaken meanwhile are not overtaken by it.
 func TestSleptCallYields(t *testing.T) {
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
@@ -38,7 +38,7 @@ func TestSleptCallYields(t *testing.T) {
 	}()
 	// Send only once the Recv has been in the kernel for well over
 	// sleptYield: it is asleep there, waiting for these bytes.
-	for c.k.half[0].kernel.Load() == 0 {
+	for c.k.half[0].tid.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	entered := time.Now()
