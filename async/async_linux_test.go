@@ -21,6 +21,7 @@ import (
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/internal/iofd"
+	"github.com/iomodel/iomodel/internal/modeltest"
 	"github.com/iomodel/iomodel/internal/uring"
 )
 
@@ -450,18 +451,15 @@ func TestIdleRecvs(t *testing.T) {
 	for i := range as {
 		as[i], bs[i] = pair(t, unix.SOCK_STREAM)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
+	var g modeltest.Group
 	for i := range as {
-		wg.Go(func() {
+		g.Go(func() error {
 			buf := make([]byte, 8)
 			k, err := as[i].Recv(buf)
 			if err == nil && string(buf[:k]) != "go" {
 				err = fmt.Errorf("conn %d got %q", i, buf[:k])
 			}
-			if err != nil {
-				errs <- err
-			}
+			return err
 		})
 	}
 	// Wait until every Recv is in the ring (they share the default ring).
@@ -487,11 +485,7 @@ func TestIdleRecvs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	g.Wait(t, modeltest.Step, `the Recvs woken by "go"`)
 }
 
 // TestStress moves random bytes both ways over many pairs at once and
@@ -503,8 +497,7 @@ func TestStress(t *testing.T) {
 	if os.Getenv("IOMODEL_STRESS") == "full" {
 		pairs, size = 2000, 1<<20
 	}
-	var wg sync.WaitGroup
-	errc := make(chan error, 4*pairs)
+	var g modeltest.Group
 	for i := range pairs {
 		a, b := pair(t, unix.SOCK_STREAM)
 		for dir, ends := range [][2]*Conn{{a, b}, {b, a}} {
@@ -514,38 +507,34 @@ func TestStress(t *testing.T) {
 			for j := range data {
 				data[j] = byte(rng.Uint32())
 			}
-			wg.Go(func() {
+			g.Go(func() error {
 				for off := 0; off < len(data); {
 					k := min(1+rng.IntN(64<<10), len(data)-off)
 					if _, err := src.Send(data[off : off+k]); err != nil {
-						errc <- err
-						return
+						return err
 					}
 					off += k
 				}
+				return nil
 			})
-			wg.Go(func() {
+			g.Go(func() error {
 				got := make([]byte, 0, len(data))
 				buf := make([]byte, 48<<10)
 				for len(got) < len(data) {
 					k, err := dst.Recv(buf)
 					if err != nil {
-						errc <- err
-						return
+						return err
 					}
 					got = append(got, buf[:k]...)
 				}
 				if !bytes.Equal(got, data) {
-					errc <- fmt.Errorf("pair %d: bytes differ", i)
+					return fmt.Errorf("pair %d: bytes differ", i)
 				}
+				return nil
 			})
 		}
 	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Fatal(err)
-	}
+	g.Wait(t, 3*time.Minute, "the pairs' streams")
 }
 
 // TestBatching: with many busy Conns, many operations share one
@@ -553,30 +542,24 @@ func TestStress(t *testing.T) {
 func TestBatching(t *testing.T) {
 	r := ownRing(t, 0)
 	const conns, rounds = 64, 200
-	var wg sync.WaitGroup
-	errc := make(chan error, conns)
+	var g modeltest.Group
 	before := r.Stats()
 	for range conns {
 		a, b := pair(t, unix.SOCK_STREAM, WithRing(r), WithRingOnly())
-		wg.Go(func() {
+		g.Go(func() error {
 			buf := make([]byte, 64)
 			for range rounds {
 				if _, err := a.Send(buf); err != nil {
-					errc <- err
-					return
+					return err
 				}
 				if _, err := io.ReadFull(b, buf); err != nil {
-					errc <- err
-					return
+					return err
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Fatal(err)
-	}
+	g.Wait(t, time.Minute, "the round trips")
 	s := r.Stats()
 	ops, enters := s.Ops-before.Ops, s.Enters-before.Enters
 	t.Logf("%d busy conns: %d ops in %d enters: %.3f enters/op", conns, ops, enters, float64(enters)/float64(ops))
@@ -727,8 +710,7 @@ func TestDeadlineChurnOnSmallRing(t *testing.T) {
 	r := ownRing(t, 16)
 	conns, msgs := scale(64, 16), scale(40, 15)
 	var timeouts atomic.Int64
-	var wg sync.WaitGroup
-	errc := make(chan error, 2*conns)
+	var g modeltest.Group
 	for i := range conns {
 		a, b := pair(t, unix.SOCK_STREAM, WithRing(r))
 		rng := rand.New(rand.NewPCG(uint64(i), 7))
@@ -736,16 +718,16 @@ func TestDeadlineChurnOnSmallRing(t *testing.T) {
 		for j := range delays {
 			delays[j] = time.Duration(rng.IntN(1000)) * time.Microsecond
 		}
-		wg.Go(func() {
+		g.Go(func() error {
 			for j := range msgs {
 				time.Sleep(delays[j]) // pacing, not synchronization
 				if _, err := b.Send([]byte{byte(j)}); err != nil {
-					errc <- err
-					return
+					return err
 				}
 			}
+			return nil
 		})
-		wg.Go(func() {
+		g.Go(func() error {
 			buf := make([]byte, 4)
 			var got []byte
 			for len(got) < msgs {
@@ -755,23 +737,18 @@ func TestDeadlineChurnOnSmallRing(t *testing.T) {
 				if errors.Is(err, os.ErrDeadlineExceeded) {
 					timeouts.Add(1)
 				} else if err != nil {
-					errc <- err
-					return
+					return err
 				}
 			}
 			for j, c := range got {
 				if c != byte(j) {
-					errc <- fmt.Errorf("conn %d: byte %d is %d: lost or duplicated", i, j, c)
-					return
+					return fmt.Errorf("conn %d: byte %d is %d: lost or duplicated", i, j, c)
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Fatal(err)
-	}
+	g.Wait(t, time.Minute, "the senders and receivers")
 	s := r.Stats()
 	t.Logf("%d Recvs timed out; at most %d of %d completions in flight", timeouts.Load(), s.MaxInFlight, s.Size)
 }

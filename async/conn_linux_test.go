@@ -94,16 +94,5 @@ func TestNewBadInput(t *testing.T) {
 // fuzzer-chosen pieces, and compares what arrives with go-cmp.
 func FuzzStream(f *testing.F) {
 	requireRing(f)
-	f.Add([]byte("hello, world"), uint64(3))
-	f.Add(make([]byte, 100000), uint64(4095))
-	mp := conntest.FromFDs(conntest.FDPairs()[0].Make, newConn)
-	f.Fuzz(func(t *testing.T, data []byte, seed uint64) {
-		p, err := mp()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.A.Close()
-		defer p.B.Close()
-		conntest.CheckStream(t, p, conntest.Traits{}, data, seed)
-	})
+	conntest.FuzzStream(f, conntest.FromFDs(conntest.FDPairs()[0].Make, newConn))
 }

@@ -2,19 +2,17 @@ package async
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/conntest"
+	"github.com/iomodel/iomodel/internal/modeltest"
 )
 
 // withoutMultishot is the fallback forced on a kernel that has multishot
@@ -53,22 +51,17 @@ func (h *echoHandler) OnClose(c iomodel.EventConn, err error) {
 	h.closes <- struct{}{}
 }
 
-// waitOpen waits (at most 10 s) for the next OnOpen.
+// waitOpen waits (at most modeltest.Step) for the next OnOpen.
 func (h *echoHandler) waitOpen(t *testing.T) iomodel.EventConn {
 	t.Helper()
-	select {
-	case ec := <-h.opened:
-		return ec
-	case <-time.After(10 * time.Second):
-		t.Fatal("OnOpen not called within 10s")
-		return nil
-	}
+	return modeltest.Within(t, h.opened, "OnOpen")
 }
 
-// closedWith waits (at most 10 s) for OnClose of ec and returns its error.
+// closedWith waits (at most modeltest.Step) for OnClose of ec and returns
+// its error.
 func (h *echoHandler) closedWith(t *testing.T, ec iomodel.EventConn) error {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(modeltest.Step)
 	for {
 		h.mu.Lock()
 		err, ok := h.closed[ec]
@@ -79,7 +72,7 @@ func (h *echoHandler) closedWith(t *testing.T, ec iomodel.EventConn) error {
 		select {
 		case <-h.closes:
 		case <-timeout:
-			t.Fatal("OnClose not called within 10s")
+			t.Fatalf("OnClose not called within %v", modeltest.Step)
 			return nil
 		}
 	}
@@ -94,40 +87,7 @@ func startEngine(t *testing.T, h iomodel.Handler, cfg iomodel.EngineConfig, opts
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- e.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := e.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		select {
-		case err := <-served:
-			if !errors.Is(err, iomodel.ErrEngineClosed) {
-				t.Errorf("Serve returned %v, want ErrEngineClosed", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("Serve did not return within 10s of Shutdown")
-		}
-		ln.Close()
-	})
-	return e, ln.Addr().String()
-}
-
-func dial(t *testing.T, addr string) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	return c
+	return e, modeltest.Serve(t, e).Addr()
 }
 
 // TestEngineEcho sends random bytes in random chunks over many connections
@@ -139,7 +99,7 @@ func TestEngineEcho(t *testing.T) {
 		const conns, size = 20, 200 << 10
 		var wg sync.WaitGroup
 		for i := 0; i < conns; i++ {
-			c := dial(t, addr)
+			c := modeltest.Dial(t, addr)
 			want := make([]byte, size)
 			for j := range want {
 				want[j] = byte(rand.Uint32())
@@ -195,13 +155,8 @@ func TestEngineWritesFromGoroutines(t *testing.T) {
 	engineModes(t, func(t *testing.T, opts ...EngineOption) {
 		h := &pushHandler{*newEchoHandler()}
 		_, addr := startEngine(t, h, iomodel.EngineConfig{Loops: 2}, opts...)
-		c := dial(t, addr)
-		var ec iomodel.EventConn
-		select {
-		case ec = <-h.opened:
-		case <-time.After(10 * time.Second):
-			t.Fatal("OnOpen not called within 10s")
-		}
+		c := modeltest.Dial(t, addr)
+		ec := h.waitOpen(t)
 		const writers, each = 4, 500
 		var wg sync.WaitGroup
 		for w := 0; w < writers; w++ {
@@ -249,38 +204,28 @@ func TestEngineCloseBothSides(t *testing.T) {
 	engineModes(t, func(t *testing.T, opts ...EngineOption) {
 		h := newEchoHandler()
 		e, addr := startEngine(t, h, iomodel.EngineConfig{Loops: 1}, opts...)
-		waitOpen := func() iomodel.EventConn {
-			select {
-			case ec := <-h.opened:
-				return ec
-			case <-time.After(10 * time.Second):
-				t.Fatal("OnOpen not called within 10s")
-				return nil
-			}
-		}
-		closedWith := func(ec iomodel.EventConn) error { return h.closedWith(t, ec) }
 
 		// The peer shuts down its side: OnClose gets io.EOF.
-		a := dial(t, addr)
-		ea := waitOpen()
+		a := modeltest.Dial(t, addr)
+		ea := h.waitOpen(t)
 		a.(*net.TCPConn).CloseWrite()
-		if err := closedWith(ea); err != io.EOF {
+		if err := h.closedWith(t, ea); err != io.EOF {
 			t.Errorf("peer's shutdown: OnClose(%v), want io.EOF", err)
 		}
 
 		// The peer resets: OnClose gets ECONNRESET.
-		b := dial(t, addr)
-		eb := waitOpen()
+		b := modeltest.Dial(t, addr)
+		eb := h.waitOpen(t)
 		b.(*net.TCPConn).SetLinger(0)
 		b.Close()
-		if err := closedWith(eb); err == nil || err == io.EOF {
+		if err := h.closedWith(t, eb); err == nil || err == io.EOF {
 			t.Errorf("peer's reset: OnClose(%v), want the socket's error", err)
 		}
 
 		// Close from another goroutine with 1 MiB queued: all of it
 		// arrives, then EOF, then OnClose(nil); a second Close fails.
-		c := dial(t, addr)
-		ec := waitOpen()
+		c := modeltest.Dial(t, addr)
+		ec := h.waitOpen(t)
 		big := make([]byte, 1<<20-1)
 		for i := range big {
 			big[i] = byte(i * 7)
@@ -301,7 +246,7 @@ func TestEngineCloseBothSides(t *testing.T) {
 		if err != nil || !bytes.Equal(got, big) {
 			t.Errorf("after Close: read %d bytes, %v; want the %d queued, then EOF", len(got), err, len(big))
 		}
-		if err := closedWith(ec); err != nil {
+		if err := h.closedWith(t, ec); err != nil {
 			t.Errorf("Close: OnClose(%v), want nil", err)
 		}
 		if st := e.Stats(); st.Open != 0 || st.Closed != 3 {
@@ -321,40 +266,22 @@ func TestEngineShutdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		served := make(chan error, 1)
-		go func() { served <- e.Serve(ln) }()
+		s := modeltest.Serve(t, e)
 		var peers []net.Conn
 		for i := 0; i < 8; i++ {
-			c := dial(t, ln.Addr().String())
+			c := s.Dial(t)
 			peers = append(peers, c)
 			ec := h.waitOpen(t)
 			ec.Write(bytes.Repeat([]byte{byte(i)}, 100<<10))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := e.Shutdown(ctx); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		s.Shutdown(t)
 		for i, c := range peers {
 			got, err := io.ReadAll(c)
 			if err != nil || len(got) != 100<<10 || got[0] != byte(i) {
 				t.Errorf("peer %d: read %d bytes, %v; want 100 KiB then EOF", i, len(got), err)
 			}
 		}
-		select {
-		case err := <-served:
-			if !errors.Is(err, iomodel.ErrEngineClosed) {
-				t.Errorf("Serve: %v, want ErrEngineClosed", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Serve did not return within 10s of Shutdown")
-		}
-		if err := e.Serve(ln); !errors.Is(err, iomodel.ErrEngineClosed) {
+		if err := e.Serve(s.Listener); !errors.Is(err, iomodel.ErrEngineClosed) {
 			t.Errorf("Serve after Shutdown: %v, want ErrEngineClosed", err)
 		}
 		if st := e.Stats(); st.Open != 0 || st.Loops != 0 {
@@ -363,16 +290,12 @@ func TestEngineShutdown(t *testing.T) {
 	})
 }
 
-var _ = os.Getpid
-
 // TestEngineConformance runs conntest's loop-shape suite on the Engine as
 // this kernel has it, and with the fallback forced.
 func TestEngineConformance(t *testing.T) {
 	requireRing(t)
 	engineModes(t, func(t *testing.T, opts ...EngineOption) {
-		conntest.RunEngine(t, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
-			return NewEngine(h, cfg, opts...)
-		})
+		conntest.RunEngine(t, modeltest.Of(NewEngine, opts...))
 	})
 }
 
@@ -380,11 +303,5 @@ func TestEngineConformance(t *testing.T) {
 // this process (for the server's own CPU, see README.md's runs).
 func BenchmarkEngineEcho(b *testing.B) {
 	requireRing(b)
-	for _, conns := range []int{1, 100} {
-		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
-			conntest.BenchEngineEcho(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
-				return NewEngine(h, cfg)
-			}, conns)
-		})
-	}
+	modeltest.BenchEcho(b, modeltest.Of(NewEngine))
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/internal/modeltest"
 	"github.com/iomodel/iomodel/internal/uring"
 )
 
@@ -67,7 +68,7 @@ func TestEngineDeadlines(t *testing.T) {
 	engineModes(t, func(t *testing.T, opts ...EngineOption) {
 		h := &idleHandler{*newEchoHandler()}
 		_, addr := startEngine(t, h, iomodel.EngineConfig{Loops: 1, IdleTimeout: 150 * time.Millisecond}, opts...)
-		a := dial(t, addr)
+		a := modeltest.Dial(t, addr)
 		start := time.Now()
 		for i := 0; i < 5; i++ {
 			time.Sleep(50 * time.Millisecond)
@@ -84,7 +85,7 @@ func TestEngineDeadlines(t *testing.T) {
 			t.Errorf("idle timeout: OnClose(%v), want os.ErrDeadlineExceeded", err)
 		}
 
-		b := dial(t, addr)
+		b := modeltest.Dial(t, addr)
 		eb := h.waitOpen(t)
 		eb.SetIdleTimeout(0)
 		eb.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
@@ -126,7 +127,7 @@ func TestEngineBackpressure(t *testing.T) {
 	engineModes(t, func(t *testing.T, opts ...EngineOption) {
 		h := &slowHandler{echoHandler: *newEchoHandler()}
 		e, addr := startEngine(t, h, iomodel.EngineConfig{Loops: 1, HighWater: 256 << 10, LowWater: 64 << 10}, opts...)
-		a := dial(t, addr)
+		a := modeltest.Dial(t, addr)
 		a.(*net.TCPConn).SetReadBuffer(4096)
 		ec := h.waitOpen(t)
 		a.Write(bytes.Repeat([]byte("z"), 100))
@@ -176,7 +177,7 @@ func TestEngineDetach(t *testing.T) {
 	engineModes(t, func(t *testing.T, opts ...EngineOption) {
 		h := &detachHandler{echoHandler: *newEchoHandler(), got: make(chan net.Conn, 1)}
 		_, addr := startEngine(t, h, iomodel.EngineConfig{Loops: 1}, opts...)
-		a := dial(t, addr)
+		a := modeltest.Dial(t, addr)
 		msg := make([]byte, 300<<10)
 		for i := range msg {
 			msg[i] = byte(i % 251)

@@ -57,20 +57,24 @@ func pollerSide(backend multiplex.Backend, shards int, locked bool) side {
 	}}
 }
 
+// pollerKinds are the Pollers the Conn's tests and benchmarks run on:
+// each backend, and epoll with its waiting goroutine on a locked thread.
+var pollerKinds = []struct {
+	name string
+	opts []multiplex.PollerOption
+}{
+	{"epoll", nil},
+	{"epoll-locked", []multiplex.PollerOption{multiplex.WithLockedThread()}},
+	{"poll", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Poll)}},
+	{"select", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Select)}},
+}
+
 // impls is the multiplex Conn on a Poller of each backend, beside the
 // baselines (raw blocking read/write, and net.Conn on the runtime's
 // netpoller), each against benchkit's blocking echo thread.
 func impls(b *testing.B) (impls []benchkit.Impl, stop func()) {
 	var pollers []*multiplex.Poller
-	for _, c := range []struct {
-		name string
-		opts []multiplex.PollerOption
-	}{
-		{"epoll", nil},
-		{"epoll-locked", []multiplex.PollerOption{multiplex.WithLockedThread()}},
-		{"poll", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Poll)}},
-		{"select", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Select)}},
-	} {
+	for _, c := range pollerKinds {
 		p, err := multiplex.NewPoller(c.opts...)
 		if err != nil {
 			b.Fatal(err)

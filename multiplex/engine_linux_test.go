@@ -1,17 +1,16 @@
 package multiplex_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/conntest"
+	"github.com/iomodel/iomodel/internal/modeltest"
 	"github.com/iomodel/iomodel/multiplex"
 )
 
@@ -27,9 +26,7 @@ func TestEngine(t *testing.T) {
 		{"select", []multiplex.EngineOption{multiplex.WithEngineBackend(multiplex.Select)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			conntest.RunEngine(t, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
-				return multiplex.NewEngine(h, cfg, tc.opts...)
-			})
+			conntest.RunEngine(t, modeltest.Of(multiplex.NewEngine, tc.opts...))
 		})
 	}
 }
@@ -39,9 +36,7 @@ func TestEngine(t *testing.T) {
 func BenchmarkEngineEcho(b *testing.B) {
 	for _, n := range []int{1, 100} {
 		b.Run(fmt.Sprintf("engine/conns=%d", n), func(b *testing.B) {
-			conntest.BenchEngineEcho(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
-				return multiplex.NewEngine(h, cfg)
-			}, n)
+			conntest.BenchEngineEcho(b, modeltest.Of(multiplex.NewEngine), n)
 		})
 		b.Run(fmt.Sprintf("net/conns=%d", n), func(b *testing.B) { conntest.BenchNetEcho(b, n) })
 	}
@@ -67,49 +62,17 @@ func TestEngineSelectFDSetSize(t *testing.T) {
 		defer unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
 	}
 	closed := make(chan error, 4)
-	h := echoHandler{closed: closed}
-	e, err := multiplex.NewEngine(h, iomodel.EngineConfig{Loops: 1}, multiplex.WithEngineBackend(multiplex.Select))
+	e, err := multiplex.NewEngine(modeltest.Echo{Closed: closed}, iomodel.EngineConfig{Loops: 1}, multiplex.WithEngineBackend(multiplex.Select))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan error, 1)
-	go func() { served <- e.Serve(ln) }()
-	low, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer low.Close()
-	low.SetDeadline(time.Now().Add(10 * time.Second))
+	s := modeltest.Serve(t, e)
+	low := s.Dial(t)
 	echoOnce(t, low, "below FD_SETSIZE")
 
 	// Fill the descriptors below 1024, so the next accepted one is above.
-	var fill []int
-	defer func() {
-		for _, fd := range fill {
-			unix.Close(fd)
-		}
-	}()
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fill = append(fill, fd)
-		if fd >= 1030 {
-			break
-		}
-	}
-	high, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer high.Close()
-	high.SetDeadline(time.Now().Add(10 * time.Second))
+	modeltest.FillDescriptors(t, 1030)
+	high := s.Dial(t)
 	if n, err := high.Read(make([]byte, 1)); err == nil {
 		t.Fatalf("a connection above FD_SETSIZE answered %d bytes; want it closed", n)
 	}
@@ -117,31 +80,14 @@ func TestEngineSelectFDSetSize(t *testing.T) {
 		t.Errorf("EngineStats.Rejected = %d, want 1", st.Rejected)
 	}
 	echoOnce(t, low, "after the refused one")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-served; err != iomodel.ErrEngineClosed {
-		t.Errorf("Serve: %v", err)
-	}
-	if err := <-closed; err != nil {
+	s.Shutdown(t)
+	if err := modeltest.Within(t, closed, "OnClose at Shutdown"); err != nil {
 		t.Errorf("OnClose at Shutdown: %v", err)
 	}
 }
 
-// echoHandler echoes and reports each OnClose.
-type echoHandler struct{ closed chan error }
-
-func (echoHandler) OnOpen(iomodel.EventConn) {}
-
-func (echoHandler) OnData(c iomodel.EventConn, p []byte) int {
-	c.Write(p)
-	return len(p)
-}
-
-func (h echoHandler) OnClose(_ iomodel.EventConn, err error) { h.closed <- err }
-
+// echoOnce sends "ping" on c and fails t unless it comes back; what
+// names the moment.
 func echoOnce(t *testing.T, c net.Conn, what string) {
 	t.Helper()
 	c.Write([]byte("ping"))

@@ -14,22 +14,13 @@ import (
 // libraries such as miekg/dns check to tell a datagram socket from a
 // stream. The package-level DialContext returns the same on "udp".
 func ExampleDialer_DialPacket() {
-	server, err := multiplex.ListenPacket("udp", "127.0.0.1:0")
+	server, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer server.Close()
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := server.ReadFrom(buf)
-			if err != nil {
-				return // closed
-			}
-			server.WriteTo(buf[:n], from)
-		}
-	}()
+	server.SetDeadline(time.Now().Add(5 * time.Second))
 
 	var d multiplex.Dialer
 	c, err := d.DialPacket(context.Background(), "udp", server.LocalAddr().String())
@@ -38,20 +29,27 @@ func ExampleDialer_DialPacket() {
 		return
 	}
 	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
 	var conn net.Conn = c
 	_, isPacketConn := conn.(net.PacketConn)
 	fmt.Println("a net.PacketConn too:", isPacketConn)
 	fmt.Println("RemoteAddr is the server:", c.RemoteAddr().String() == server.LocalAddr().String())
 
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	// Write goes to the server; the server answers where it came from,
+	// and Read takes the answer.
 	c.Write([]byte("one datagram"))
 	buf := make([]byte, 1500)
-	n, err := c.Read(buf)
+	n, from, err := server.ReadFrom(buf)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("echo: %s\n", buf[:n])
+	server.WriteTo(append([]byte("echo: "), buf[:n]...), from)
+	if n, err = c.Read(buf); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s\n", buf[:n])
 	// Output:
 	// a net.PacketConn too: true
 	// RemoteAddr is the server: true

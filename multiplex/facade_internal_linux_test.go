@@ -15,59 +15,44 @@ import (
 // backend, on a Conn from New, one from Dial, one from Accept, and the
 // Listener.
 func TestDeadlineAfterClose(t *testing.T) {
-	for _, b := range []Backend{Epoll, Poll, Select} {
-		t.Run(b.String(), func(t *testing.T) {
-			p, err := NewPoller(WithBackend(b))
-			if err != nil {
-				t.Fatal(err)
+	onEachBackend(t, func(t *testing.T, p *Poller) {
+		fromNew, _ := connOn(t, p)
+		ln, err := Listen("tcp", "127.0.0.1:0", WithPoller(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dialed, err := Dial("tcp", ln.Addr().String(), WithPoller(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted, err := ln.AcceptConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			c    *Conn
+		}{{"New", fromNew}, {"Dial", dialed}, {"Accept", accepted}} {
+			if err := c.c.Close(); err != nil {
+				t.Fatalf("%s: Close: %v", c.name, err)
 			}
-			defer p.Close()
-			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer unix.Close(fds[1])
-			fromNew, err := New(fds[0], WithPoller(p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := Listen("tcp", "127.0.0.1:0", WithPoller(p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			dialed, err := Dial("tcp", ln.Addr().String(), WithPoller(p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			accepted, err := ln.AcceptConn()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range []struct {
+			when := time.Now().Add(time.Second)
+			for _, set := range []struct {
 				name string
-				c    *Conn
-			}{{"New", fromNew}, {"Dial", dialed}, {"Accept", accepted}} {
-				if err := c.c.Close(); err != nil {
-					t.Fatalf("%s: Close: %v", c.name, err)
-				}
-				when := time.Now().Add(time.Second)
-				for _, set := range []struct {
-					name string
-					f    func(time.Time) error
-				}{{"SetDeadline", c.c.SetDeadline}, {"SetReadDeadline", c.c.SetReadDeadline}, {"SetWriteDeadline", c.c.SetWriteDeadline}} {
-					if err := set.f(when); !errors.Is(err, net.ErrClosed) {
-						t.Errorf("%s: %s after Close: %v, want an error wrapping net.ErrClosed", c.name, set.name, err)
-					}
+				f    func(time.Time) error
+			}{{"SetDeadline", c.c.SetDeadline}, {"SetReadDeadline", c.c.SetReadDeadline}, {"SetWriteDeadline", c.c.SetWriteDeadline}} {
+				if err := set.f(when); !errors.Is(err, net.ErrClosed) {
+					t.Errorf("%s: %s after Close: %v, want an error wrapping net.ErrClosed", c.name, set.name, err)
 				}
 			}
-			if err := ln.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := ln.SetDeadline(time.Now().Add(time.Second)); !errors.Is(err, net.ErrClosed) {
-				t.Errorf("Listener.SetDeadline after Close: %v, want an error wrapping net.ErrClosed", err)
-			}
-		})
-	}
+		}
+		if err := ln.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := ln.SetDeadline(time.Now().Add(time.Second)); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Listener.SetDeadline after Close: %v, want an error wrapping net.ErrClosed", err)
+		}
+	})
 }
 
 // TestAcceptKeepsPeerAddress: a connection whose peer reset it while it

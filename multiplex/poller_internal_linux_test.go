@@ -10,6 +10,33 @@ import (
 // an event carrying the old registration's tag, as epoll_wait can when the
 // event was queued before the old fd was removed: it must be dropped.
 func TestStaleTag(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, p *Poller) {
+		old, oldFD := connOn(t, p)
+		oldTag := old.pd.h.tag()
+		old.Close()
+		c, fd := connOn(t, p)
+		defer c.Close()
+		if fd != oldFD {
+			t.Logf("fd number not reused (%d, then %d); the slot is", oldFD, fd)
+		}
+		if c.pd.h.slot != uint32(oldTag) || c.pd.h.tag() == oldTag {
+			t.Fatalf("new registration %+v: want slot %d reused with a new generation", c.pd.h, uint32(oldTag))
+		}
+		before := p.Stats().Stale
+		p.shards[0].dispatch([]Event{{Tag: oldTag, Events: Readable | Writable}})
+		if got := p.Stats().Stale - before; got != 1 {
+			t.Fatalf("stale event: %d dropped, want 1", got)
+		}
+		p.shards[0].dispatch([]Event{{Tag: c.pd.h.tag(), Events: Readable}})
+		if got := p.Stats().Stale - before; got != 1 {
+			t.Fatalf("current event dropped as stale")
+		}
+	})
+}
+
+// onEachBackend runs f as a subtest per backend (epoll, poll, select),
+// each with a Poller of its own, closed when the subtest ends.
+func onEachBackend(t *testing.T, f func(t *testing.T, p *Poller)) {
 	for _, b := range []Backend{Epoll, Poll, Select} {
 		t.Run(b.String(), func(t *testing.T) {
 			p, err := NewPoller(WithBackend(b))
@@ -17,44 +44,27 @@ func TestStaleTag(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer p.Close()
-			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer unix.Close(fds[1])
-			old, err := New(fds[0], WithPoller(p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			oldTag := old.pd.h.tag()
-			old.Close()
-			fds2, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer unix.Close(fds2[1])
-			if fds2[0] != fds[0] {
-				t.Logf("fd number not reused (%d, then %d); the slot is", fds[0], fds2[0])
-			}
-			c, err := New(fds2[0], WithPoller(p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if c.pd.h.slot != uint32(oldTag) || c.pd.h.tag() == oldTag {
-				t.Fatalf("new registration %+v: want slot %d reused with a new generation", c.pd.h, uint32(oldTag))
-			}
-			before := p.Stats().Stale
-			p.shards[0].dispatch([]Event{{Tag: oldTag, Events: Readable | Writable}})
-			if got := p.Stats().Stale - before; got != 1 {
-				t.Fatalf("stale event: %d dropped, want 1", got)
-			}
-			p.shards[0].dispatch([]Event{{Tag: c.pd.h.tag(), Events: Readable}})
-			if got := p.Stats().Stale - before; got != 1 {
-				t.Fatalf("current event dropped as stale")
-			}
+			f(t, p)
 		})
 	}
+}
+
+// connOn makes a Conn on p from one end of a new stream socketpair and
+// returns it with its descriptor's number; the test closes the Conn, and
+// the peer closes when the test ends.
+func connOn(t *testing.T, p *Poller) (*Conn, int) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fds[1]) })
+	c, err := New(fds[0], WithPoller(p))
+	if err != nil {
+		unix.Close(fds[0])
+		t.Fatal(err)
+	}
+	return c, fds[0]
 }
 
 // TestCloseOnExec checks every fd a selector makes: an fd of ours must not

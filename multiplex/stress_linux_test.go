@@ -305,15 +305,7 @@ func TestThreads(t *testing.T) {
 // readiness lands at every point of the EAGAIN-then-wait window. A lost
 // wake-up would leave a Recv asleep: its deadline turns that into a failure.
 func TestLostWakeups(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts []multiplex.PollerOption
-	}{
-		{"epoll", nil},
-		{"epoll-locked", []multiplex.PollerOption{multiplex.WithLockedThread()}},
-		{"poll", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Poll)}},
-		{"select", []multiplex.PollerOption{multiplex.WithBackend(multiplex.Select)}},
-	} {
+	for _, tc := range pollerKinds {
 		t.Run(tc.name, func(t *testing.T) {
 			rounds := scale(2000, 5000, 100_000)
 			p, err := multiplex.NewPoller(tc.opts...)

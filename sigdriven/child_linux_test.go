@@ -40,3 +40,15 @@ func runChild(t *testing.T, name string, args ...string) []byte {
 	}
 	return out
 }
+
+// logChildReport logs the line of a child's output that begins with key
+// (the counters the child printed), and fails t if there is none.
+func logChildReport(t *testing.T, out []byte, key string) {
+	t.Helper()
+	i := bytes.Index(out, []byte(key))
+	if i < 0 {
+		t.Fatalf("child did not report %s:\n%s", key, out)
+	}
+	line, _, _ := bytes.Cut(out[i:], []byte("\n"))
+	t.Logf("child: %s", bytes.TrimSpace(line))
+}

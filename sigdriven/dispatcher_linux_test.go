@@ -76,15 +76,9 @@ func TestSiginfoTLayout(t *testing.T) {
 // kernel reads them): with a fence up for fd, a readiness signal queued
 // behind the marker reaches fd only if the marker lifted the fence.
 func TestMarker(t *testing.T) {
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
+	a, b := streamPair(t)
 	ar := newToken()
-	reg, err := register(a, DefaultSignal, ar, newToken())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.unregister()
+	registered(t, a, DefaultSignal, ar, newToken())
 	d := currentDispatcher(t, DefaultSignal)
 	d.mu.Lock()
 	d.slots[a].retiring++
@@ -97,9 +91,7 @@ func TestMarker(t *testing.T) {
 }
 
 func TestBadSignal(t *testing.T) {
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
+	a, _ := streamPair(t)
 	for _, c := range []struct {
 		sig  int
 		want string
@@ -201,14 +193,8 @@ func TestClosedFD(t *testing.T) {
 }
 
 func TestDoubleRegister(t *testing.T) {
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
-	reg, err := register(a, DefaultSignal, newToken(), newToken())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.unregister()
+	a, _ := streamPair(t)
+	registered(t, a, DefaultSignal, newToken(), newToken())
 	if r2, err := register(a, DefaultSignal, newToken(), newToken()); err == nil {
 		r2.unregister()
 		t.Fatal("the same fd was registered twice")
@@ -218,20 +204,10 @@ func TestDoubleRegister(t *testing.T) {
 // TestPrecise: a signal wakes the registration and direction it names and
 // nothing else.
 func TestPrecise(t *testing.T) {
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
+	a, b := streamPair(t)
 	ar, aw, br, bw := newToken(), newToken(), newToken(), newToken()
-	regA, err := register(a, DefaultSignal, ar, aw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer regA.unregister()
-	regB, err := register(b, DefaultSignal, br, bw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer regB.unregister()
+	registered(t, a, DefaultSignal, ar, aw)
+	regB := registered(t, b, DefaultSignal, br, bw)
 
 	before := Signals()
 	if _, err := unix.Write(a, []byte("x")); err != nil {
@@ -296,9 +272,7 @@ func TestMask(t *testing.T) {
 	if why := procMasksRenumbered(t, sig); why != "" {
 		t.Skip(why)
 	}
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
+	a, _ := streamPair(t)
 	reg, err := register(a, sig, newToken(), newToken())
 	if err != nil {
 		t.Fatal(err)
@@ -353,19 +327,13 @@ func TestQueuedWhileNotReading(t *testing.T) {
 	if why := procMasksRenumbered(t, DefaultSignal); why != "" {
 		t.Skip(why)
 	}
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
+	a, b := streamPair(t)
 	br := newToken()
-	reg, err := register(b, DefaultSignal, br, newToken())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.unregister()
+	registered(t, b, DefaultSignal, br, newToken())
 	tid := currentDispatcher(t, DefaultSignal).tid
 
 	entered, release := holdDispatcher(t)
-	defer release() // before the deferred unregisters: the last one waits for the thread
+	defer release() // before the unregisters: the last one waits for the thread
 	// The thread stops before its next read: after handling this byte's
 	// signal, or before reading it if it was not in read(2) yet.
 	unix.Write(a, []byte("1"))
@@ -404,17 +372,11 @@ func TestStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second registration keeps the dispatcher alive across X's end.
-	k, kp := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(k)
-	defer unix.Close(kp)
-	regK, err := register(k, DefaultSignal, newToken(), newToken())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer regK.unregister()
+	k, _ := streamPair(t)
+	registered(t, k, DefaultSignal, newToken(), newToken())
 
 	entered, release := holdDispatcher(t)
-	defer release() // before the deferred unregisters: the last one waits for the thread
+	defer release() // before the unregisters: the last one waits for the thread
 	unix.Write(xp, []byte("0"))
 	<-entered
 	stale := uint64(3)
@@ -443,7 +405,7 @@ func TestStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer regY.unregister()
+	defer regY.unregister() // before y closes
 	release()
 
 	unix.Write(yp, []byte("y"))
@@ -465,12 +427,8 @@ func TestNotifyCoexists(t *testing.T) {
 	signal.Notify(user, unix.SIGIO)
 	defer signal.Stop(user)
 
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
-	c, d := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(c)
-	defer unix.Close(d)
+	a, _ := streamPair(t)
+	c, d := streamPair(t)
 	regA, err := register(a, DefaultSignal, newToken(), newToken())
 	if err != nil {
 		t.Fatal(err)
@@ -527,15 +485,9 @@ func TestBroadcast(t *testing.T) {
 	var toks []*token
 	var peers []int
 	for i := 0; i < n; i++ {
-		a, b := socketpair(t, unix.SOCK_STREAM)
-		defer unix.Close(a)
-		defer unix.Close(b)
+		a, b := streamPair(t)
 		r, w := newToken(), newToken()
-		reg, err := register(a, 0, r, w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer reg.unregister()
+		registered(t, a, 0, r, w)
 		toks = append(toks, r, w)
 		peers = append(peers, b)
 	}
@@ -555,17 +507,11 @@ func TestNotOnMainThread(t *testing.T) {
 		// Pretend that the first thread asked is the main thread.
 		return first.CompareAndSwap(0, int64(unix.Gettid())) || first.Load() == int64(unix.Gettid())
 	}
-	defer func() { onMainThread = saved }()
+	t.Cleanup(func() { onMainThread = saved }) // after the registration's end
 
-	a, b := socketpair(t, unix.SOCK_STREAM)
-	defer unix.Close(a)
-	defer unix.Close(b)
+	a, b := streamPair(t)
 	br := newToken()
-	reg, err := register(b, DefaultSignal, br, newToken())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.unregister()
+	registered(t, b, DefaultSignal, br, newToken())
 	d := currentDispatcher(t, DefaultSignal)
 	if int64(d.tid) == first.Load() || first.Load() == 0 {
 		t.Fatalf("dispatcher thread %d, the pretended main thread %d", d.tid, first.Load())

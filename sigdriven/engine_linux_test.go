@@ -2,28 +2,16 @@ package sigdriven
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/iomodel/iomodel"
+	"github.com/iomodel/iomodel/conntest"
+	"github.com/iomodel/iomodel/internal/modeltest"
 	"golang.org/x/sys/unix"
 )
-
-// echoHandler writes back what it receives.
-type echoHandler struct{}
-
-func (echoHandler) OnOpen(iomodel.EventConn) {}
-func (echoHandler) OnData(c iomodel.EventConn, data []byte) int {
-	c.Write(data)
-	return len(data)
-}
-func (echoHandler) OnClose(iomodel.EventConn, error) {}
 
 // TestEngineOverflow: with RLIMIT_SIGPENDING lowered to 16 (in a child
 // process: the limit is the whole process's), 200 clients of an echo
@@ -32,57 +20,41 @@ func (echoHandler) OnClose(iomodel.EventConn, error) {}
 // in order, on every connection.
 func TestEngineOverflow(t *testing.T) {
 	if !inChild("TestEngineOverflow") {
-		out := runChild(t, "TestEngineOverflow")
-		if i := bytes.Index(out, []byte("overflows=")); i >= 0 {
-			t.Logf("child: %s", bytes.TrimSpace(out[i:i+bytes.IndexByte(out[i:], '\n')]))
-		}
+		logChildReport(t, runChild(t, "TestEngineOverflow"), "overflows=")
 		return
 	}
 	const conns, limit, rounds, size = 200, 16, 20, 64
 	if err := unix.Setrlimit(unix.RLIMIT_SIGPENDING, &unix.Rlimit{Cur: limit, Max: limit}); err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewEngine(echoHandler{}, iomodel.EngineConfig{Loops: 2})
+	e, err := NewEngine(modeltest.Echo{}, iomodel.EngineConfig{Loops: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan error, 1)
-	go func() { served <- e.Serve(ln) }()
+	s := modeltest.Serve(t, e)
 	before := Signals()
 
 	cs := make([]net.Conn, conns)
 	for i := range cs {
-		if cs[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
-			t.Fatal(err)
-		}
-		defer cs[i].Close()
-		cs[i].SetDeadline(time.Now().Add(20 * time.Second))
+		cs[i] = s.Dial(t)
 	}
 	msg := func(i, k int) []byte { return bytes.Repeat([]byte{byte(i), byte(k)}, size/2) }
-	var wg sync.WaitGroup
-	errs := make(chan error, conns)
+	var g modeltest.Group
 	for i, c := range cs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			want := make([]byte, 0, rounds*size)
 			for k := range rounds {
 				want = append(want, msg(i, k)...)
 			}
 			got := make([]byte, len(want))
 			if _, err := io.ReadFull(c, got); err != nil {
-				errs <- fmt.Errorf("conn %d: %v", i, err)
-				return
+				return fmt.Errorf("conn %d: %v", i, err)
 			}
 			if !bytes.Equal(got, want) {
-				errs <- fmt.Errorf("conn %d: the echo differs from what was sent", i)
+				return fmt.Errorf("conn %d: the echo differs from what was sent", i)
 			}
-		}()
+			return nil
+		})
 	}
 	// Every connection gets its next message before any gets two, so
 	// events from all 200 are due at once.
@@ -93,24 +65,13 @@ func TestEngineOverflow(t *testing.T) {
 			}
 		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	g.Wait(t, modeltest.ClientDeadline+modeltest.Step, "the echoes")
 	after := Signals()
 	fmt.Printf("overflows=%d signals=%d stale=%d\n", after.Overflows-before.Overflows, after.Signals-before.Signals, after.Stale-before.Stale)
 	if after.Overflows == before.Overflows {
 		t.Error("the real-time queue never overflowed (no SIGIO read)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-served; !errors.Is(err, iomodel.ErrEngineClosed) {
-		t.Fatalf("Serve: %v, want ErrEngineClosed", err)
-	}
+	s.Shutdown(t)
 }
 
 // TestEngineThreads: after Shutdown no thread blocks the Engine's signal
@@ -128,23 +89,13 @@ func TestEngineThreads(t *testing.T) {
 	if why := procMasksRenumbered(t, sig); why != "" {
 		t.Skip(why)
 	}
-	e, err := NewEngine(echoHandler{}, iomodel.EngineConfig{Loops: loops}, WithEngineSignal(sig))
+	e, err := NewEngine(modeltest.Echo{}, iomodel.EngineConfig{Loops: loops}, WithEngineSignal(sig))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan error, 1)
-	go func() { served <- e.Serve(ln) }()
+	s := modeltest.Serve(t, e)
 	// Serve has started the loops once a connection is echoed.
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := s.Dial(t)
 	c.Write([]byte("x"))
 	if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
 		t.Fatal(err)
@@ -160,13 +111,15 @@ func TestEngineThreads(t *testing.T) {
 		}
 		return ids
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	<-served
+	s.Shutdown(t)
 	if ids := blocking(); len(ids) != 0 {
 		t.Errorf("threads still blocking signal %d and SIGIO after Shutdown: %v", sig, ids)
 	}
 }
+
+// TestEngineSuite runs the loop shape's conformance suite on the Engine.
+func TestEngineSuite(t *testing.T) { conntest.RunEngine(t, modeltest.Of(NewEngine)) }
+
+// BenchmarkEngineEcho: 64-byte round trips on the Engine, clients in this
+// process (for the server's own CPU per message, see README.md).
+func BenchmarkEngineEcho(b *testing.B) { modeltest.BenchEcho(b, modeltest.Of(NewEngine)) }

@@ -1,9 +1,10 @@
 package sigdriven_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"io"
+	"log"
 	"net"
 	"time"
 
@@ -11,52 +12,55 @@ import (
 	"github.com/iomodel/iomodel/sigdriven"
 )
 
-// echo is a Handler that writes back what it receives.
-type echo struct{}
+// counter answers each message with how many bytes its connection has
+// sent so far, a count kept with the connection (SetContext).
+type counter struct{}
 
-func (echo) OnOpen(iomodel.EventConn) {}
-func (echo) OnData(c iomodel.EventConn, data []byte) int {
-	c.Write(data) // copied into the queue if the socket cannot take it all
+func (counter) OnOpen(c iomodel.EventConn) { c.SetContext(0) }
+
+func (counter) OnData(c iomodel.EventConn, data []byte) int {
+	n := c.Context().(int) + len(data)
+	c.SetContext(n)
+	fmt.Fprintln(c, n) // an EventConn is an io.Writer
 	return len(data)
 }
-func (echo) OnClose(iomodel.EventConn, error) {}
 
-// An echo server in the loop shape: the loops sleep on their real-time
-// signal queues and call echo for the connection each signal names.
+func (counter) OnClose(iomodel.EventConn, error) {}
+
+// A server on loops that sleep on their real-time signal queues, here
+// signal 40 (WithEngineSignal): the kernel queues one signal per
+// readiness event, naming the descriptor, and the loop calls counter for
+// it.
 func ExampleNewEngine() {
+	e, err := sigdriven.NewEngine(counter{}, iomodel.EngineConfig{Loops: 1}, sigdriven.WithEngineSignal(40))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	defer ln.Close()
-	e, err := sigdriven.NewEngine(echo{}, iomodel.EngineConfig{Loops: 1})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	served := make(chan error, 1)
-	go func() { served <- e.Serve(ln) }()
+	go e.Serve(ln)
 
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	c.Write([]byte("hello, signal queue"))
-	buf := make([]byte, len("hello, signal queue"))
-	if _, err := io.ReadFull(c, buf); err != nil {
-		fmt.Println(err)
-		return
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for _, msg := range []string{"abc", "de"} {
+		c.Write([]byte(msg))
+		n, _ := r.ReadString('\n')
+		fmt.Print(n)
 	}
-	fmt.Printf("%s\n", buf)
-	c.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	fmt.Println(e.Shutdown(ctx), <-served)
+	fmt.Println(e.Shutdown(ctx))
 	// Output:
-	// hello, signal queue
-	// <nil> iomodel: engine shut down
+	// 3
+	// 5
+	// <nil>
 }

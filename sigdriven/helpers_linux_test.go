@@ -51,6 +51,31 @@ func (t *token) drain() {
 	}
 }
 
+// streamPair is a stream socketpair whose ends close when the test ends.
+func streamPair(tb testing.TB) (a, b int) {
+	tb.Helper()
+	a, b = socketpair(tb, unix.SOCK_STREAM)
+	tb.Cleanup(func() {
+		unix.Close(a)
+		unix.Close(b)
+	})
+	return a, b
+}
+
+// registered is register's registration of fd, failing tb if register
+// fails; it is unregistered when the test ends (before a streamPair made
+// earlier closes).
+func registered(tb testing.TB, fd, sig int, r, w readier) *registration {
+	tb.Helper()
+	reg, err := register(fd, sig, r, w)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(reg.unregister)
+	return reg
+}
+
+// socketpair is an AF_UNIX socketpair of type typ.
 func socketpair(tb testing.TB, typ int) (a, b int) {
 	tb.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)

@@ -1,13 +1,13 @@
 package sigdriven
 
 import (
-	"bytes"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/modeltest"
 )
 
 // TestOverflow: with RLIMIT_SIGPENDING lowered (in a child process: the
@@ -16,12 +16,7 @@ import (
 // it and wakes everyone, and no byte is lost.
 func TestOverflow(t *testing.T) {
 	if !inChild("TestOverflow") {
-		out := runChild(t, "TestOverflow")
-		i := bytes.Index(out, []byte("signals="))
-		if i < 0 {
-			t.Fatalf("child did not report:\n%s", out)
-		}
-		t.Logf("child: %s", bytes.TrimSpace(out[i:i+bytes.IndexByte(out[i:], '\n')]))
+		logChildReport(t, runChild(t, "TestOverflow"), "signals=")
 		return
 	}
 	const conns, limit = 200, 16
@@ -35,25 +30,14 @@ func TestOverflow(t *testing.T) {
 	type pair struct {
 		r, w int
 		tok  *token
-		reg  *registration
 	}
 	pairs := make([]pair, conns)
 	for i := range pairs {
-		r, w := socketpair(t, unix.SOCK_STREAM)
+		r, w := streamPair(t)
 		tok := newToken()
-		reg, err := register(r, DefaultSignal, tok, newToken())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pairs[i] = pair{r, w, tok, reg}
+		registered(t, r, DefaultSignal, tok, newToken())
+		pairs[i] = pair{r, w, tok}
 	}
-	defer func() {
-		for _, p := range pairs {
-			p.reg.unregister()
-			unix.Close(p.r)
-			unix.Close(p.w)
-		}
-	}()
 	before := Signals()
 
 	// Deterministic part: with the thread held away from read(2), one
@@ -61,7 +45,7 @@ func TestOverflow(t *testing.T) {
 	entered, release := holdDispatcher(t)
 	defer release()
 	unix.Write(pairs[0].w, []byte{0})
-	<-entered
+	modeltest.Within(t, entered, "the dispatcher about to read")
 	for _, p := range pairs[1:] {
 		unix.Write(p.w, []byte{0})
 	}
@@ -69,13 +53,10 @@ func TestOverflow(t *testing.T) {
 
 	// Busy part: readers that wait for their wake-up after EAGAIN, a
 	// writer spreading bytes over all of them.
-	var wg sync.WaitGroup
-	errs := make(chan error, conns)
+	var g modeltest.Group
 	for i := range pairs {
 		p := &pairs[i]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			buf := make([]byte, 64)
 			got := 0
 			for got < rounds+1 {
@@ -84,21 +65,20 @@ func TestOverflow(t *testing.T) {
 					select {
 					case <-p.tok.c:
 					case <-time.After(10 * time.Second):
-						errs <- fmt.Errorf("fd %d: no wake-up after 10s with %d bytes", p.r, got)
-						return
+						return fmt.Errorf("fd %d: no wake-up after 10s with %d bytes", p.r, got)
 					}
 					continue
 				}
 				if err != nil {
-					errs <- err
-					return
+					return err
 				}
 				got += n
 			}
 			if got != rounds+1 {
-				errs <- fmt.Errorf("fd %d: %d bytes, want %d", p.r, got, rounds+1)
+				return fmt.Errorf("fd %d: %d bytes, want %d", p.r, got, rounds+1)
 			}
-		}()
+			return nil
+		})
 	}
 	for k := 0; k < rounds; k++ {
 		for _, p := range pairs {
@@ -107,11 +87,8 @@ func TestOverflow(t *testing.T) {
 			}
 		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	// Each reader gives up after 10 s without a wake-up.
+	g.Wait(t, time.Minute, "the readers")
 	after := Signals()
 	t.Logf("signals=%d overflows=%d precise=%d broadcast=%d", after.Signals-before.Signals, after.Overflows-before.Overflows, after.Precise-before.Precise, after.Broadcast-before.Broadcast)
 	if after.Overflows == before.Overflows {

@@ -1,7 +1,6 @@
 package sigdriven
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"testing"
@@ -48,33 +47,50 @@ func waitFDs(w *sigWaiter, d time.Duration) ([]int, error) {
 	return fds, err
 }
 
+// streamPairs makes n stream socketpairs, closed when the test ends: rs
+// are the ends a waiter watches, ws their peers.
+func streamPairs(t *testing.T, n int) (rs, ws []int) {
+	t.Helper()
+	rs, ws = make([]int, n), make([]int, n)
+	for i := range rs {
+		rs[i], ws[i] = streamPair(t)
+	}
+	return rs, ws
+}
+
+// addReaders adds each of fds to w for reading, tagged with its number,
+// and returns the function that removes them; when an Add fails, it
+// removes those it added and returns the error.
+func addReaders(w *sigWaiter, fds []int) (remove func(), err error) {
+	added := 0
+	remove = func() {
+		for _, fd := range fds[:added] {
+			w.Remove(fd)
+		}
+	}
+	for _, fd := range fds {
+		if err := w.Add(fd, loop.Read, uint64(fd)); err != nil {
+			remove()
+			return nil, err
+		}
+		added++
+	}
+	return remove, nil
+}
+
 // TestSigWaiterPrecise: a byte written to one of several descriptors is
 // reported for that descriptor alone, by its signal; a wait with nothing
 // to report ends at its timeout; wake from another goroutine ends a sleep
 // with no limit.
 func TestSigWaiterPrecise(t *testing.T) {
 	const n = 8
-	var rs, ws [n]int
-	for i := range rs {
-		rs[i], ws[i] = socketpair(t, unix.SOCK_STREAM)
-	}
-	defer func() {
-		for i := range rs {
-			unix.Close(rs[i])
-			unix.Close(ws[i])
-		}
-	}()
+	rs, ws := streamPairs(t, n)
 	onSigWaiter(t, 10*time.Second, func(w *sigWaiter) error {
-		for _, fd := range rs {
-			if err := w.Add(fd, loop.Read, uint64(fd)); err != nil {
-				return err
-			}
+		remove, err := addReaders(w, rs)
+		if err != nil {
+			return err
 		}
-		defer func() {
-			for _, fd := range rs {
-				w.Remove(fd)
-			}
-		}()
+		defer remove()
 		before := Signals()
 		// Added descriptors are reported once, without a signal.
 		got, err := waitFDs(w, 0)
@@ -123,37 +139,20 @@ func TestSigWaiterPrecise(t *testing.T) {
 // sends SIGIO instead, the waiter rescans, and every byte is read.
 func TestSigWaiterOverflow(t *testing.T) {
 	if !inChild("TestSigWaiterOverflow") {
-		out := runChild(t, "TestSigWaiterOverflow")
-		if i := bytes.Index(out, []byte("overflows=")); i >= 0 {
-			t.Logf("child: %s", bytes.TrimSpace(out[i:i+bytes.IndexByte(out[i:], '\n')]))
-		}
+		logChildReport(t, runChild(t, "TestSigWaiterOverflow"), "overflows=")
 		return
 	}
 	const conns, limit, rounds = 200, 16, 20
 	if err := unix.Setrlimit(unix.RLIMIT_SIGPENDING, &unix.Rlimit{Cur: limit, Max: limit}); err != nil {
 		t.Fatal(err)
 	}
-	rs, ws := make([]int, conns), make([]int, conns)
-	for i := range rs {
-		rs[i], ws[i] = socketpair(t, unix.SOCK_STREAM)
-	}
-	defer func() {
-		for i := range rs {
-			unix.Close(rs[i])
-			unix.Close(ws[i])
-		}
-	}()
+	rs, ws := streamPairs(t, conns)
 	onSigWaiter(t, 30*time.Second, func(w *sigWaiter) error {
-		for _, fd := range rs {
-			if err := w.Add(fd, loop.Read, uint64(fd)); err != nil {
-				return err
-			}
+		remove, err := addReaders(w, rs)
+		if err != nil {
+			return err
 		}
-		defer func() {
-			for _, fd := range rs {
-				w.Remove(fd)
-			}
-		}()
+		defer remove()
 		before := Signals()
 		got := make(map[int]int)
 		buf := make([]byte, 4096)

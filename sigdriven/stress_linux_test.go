@@ -19,10 +19,7 @@ import (
 // left behind (the runtime keeps idle ones) do not count.
 func TestThreads(t *testing.T) {
 	if !inChild("TestThreads") {
-		out := runChild(t, "TestThreads", "-test.short="+strconv.FormatBool(testing.Short()))
-		if i := bytes.Index(out, []byte("threads=")); i >= 0 {
-			t.Logf("child: %s", bytes.TrimSpace(out[i:i+bytes.IndexByte(out[i:], '\n')]))
-		}
+		logChildReport(t, runChild(t, "TestThreads", "-test.short="+strconv.FormatBool(testing.Short())), "threads=")
 		return
 	}
 	n := 5000

@@ -9,21 +9,14 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel/internal/modeltest"
 )
 
 // TestAcceptTCPDefaults: a connection the Listener accepts has net's
 // defaults, checked beside one net's own listener accepts.
 func TestAcceptTCPDefaults(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	l, err := DupListener("test", ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	ln, l := dupListener(t)
 	options := func(fd int) [3]int {
 		var got [3]int
 		for i, o := range [][2]int{{unix.IPPROTO_TCP, unix.TCP_NODELAY}, {unix.SOL_SOCKET, unix.SO_KEEPALIVE}, {unix.IPPROTO_TCP, unix.TCP_KEEPIDLE}} {
@@ -37,11 +30,7 @@ func TestAcceptTCPDefaults(t *testing.T) {
 	}
 
 	// net's, as the control.
-	c1, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c1.Close()
+	modeltest.Dial(t, ln.Addr().String())
 	nc, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)
@@ -51,53 +40,70 @@ func TestAcceptTCPDefaults(t *testing.T) {
 	rc, _ := nc.(*net.TCPConn).SyscallConn()
 	rc.Control(func(fd uintptr) { want = options(int(fd)) })
 
-	c2, err := net.Dial("tcp", ln.Addr().String())
+	c2 := modeltest.Dial(t, ln.Addr().String())
+	waitQueued(t, l)
+	fd, local, remote, err := l.Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c2.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		fd, local, remote, err := l.Accept()
-		if err == unix.EAGAIN && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(fd)
-		if got := options(fd); got != want {
-			t.Errorf("TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE: %v, net's %v", got, want)
-		}
-		if local.String() != c2.RemoteAddr().String() || remote.String() != c2.LocalAddr().String() {
-			t.Errorf("addresses %v %v, want %v %v", local, remote, c2.RemoteAddr(), c2.LocalAddr())
-		}
-		break
+	defer unix.Close(fd)
+	if got := options(fd); got != want {
+		t.Errorf("TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE: %v, net's %v", got, want)
+	}
+	if local.String() != c2.RemoteAddr().String() || remote.String() != c2.LocalAddr().String() {
+		t.Errorf("addresses %v %v, want %v %v", local, remote, c2.RemoteAddr(), c2.LocalAddr())
 	}
 	// Accepted, for a connection taken off the queue otherwise (the async
 	// engine's multishot ACCEPT), gives the same.
-	c3, err := net.Dial("tcp", ln.Addr().String())
+	c3 := modeltest.Dial(t, ln.Addr().String())
+	waitQueued(t, l)
+	fd3, _, err := unix.Accept4(l.Fd(), unix.SOCK_CLOEXEC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c3.Close()
+	defer unix.Close(fd3)
+	local, remote = l.Accepted(fd3)
+	if got := options(fd3); got != want {
+		t.Errorf("Accepted: TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE: %v, net's %v", got, want)
+	}
+	if local.String() != c3.RemoteAddr().String() || remote.String() != c3.LocalAddr().String() {
+		t.Errorf("Accepted: addresses %v %v, want %v %v", local, remote, c3.RemoteAddr(), c3.LocalAddr())
+	}
+}
+
+// dupListener listens on loopback TCP with package net and returns that
+// listener and a Listener on its own duplicate of its descriptor; both
+// close when the test ends.
+func dupListener(t *testing.T) (net.Listener, *Listener) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	l, err := DupListener("test", ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return ln, l
+}
+
+// waitQueued waits, with poll(2), until a connection waits in l's accept
+// queue, for at most modeltest.Step.
+func waitQueued(t *testing.T, l *Listener) {
+	t.Helper()
+	fds := []unix.PollFd{{Fd: int32(l.Fd()), Events: unix.POLLIN}}
 	for {
-		fd, _, err := unix.Accept4(l.Fd(), unix.SOCK_CLOEXEC)
-		if err == unix.EAGAIN && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
+		n, err := unix.Poll(fds, int(modeltest.Step/time.Millisecond))
+		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("poll on the listener: %v", err)
 		}
-		defer unix.Close(fd)
-		local, remote := l.Accepted(fd)
-		if got := options(fd); got != want {
-			t.Errorf("Accepted: TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE: %v, net's %v", got, want)
-		}
-		if local.String() != c3.RemoteAddr().String() || remote.String() != c3.LocalAddr().String() {
-			t.Errorf("Accepted: addresses %v %v, want %v %v", local, remote, c3.RemoteAddr(), c3.LocalAddr())
+		if n == 0 {
+			t.Fatalf("no connection in the accept queue within %v", modeltest.Step)
 		}
 		return
 	}
@@ -107,28 +113,11 @@ func TestAcceptTCPDefaults(t *testing.T) {
 // connection into its spare and counts it; with no spare left it says so
 // (ErrNoDescriptors) instead of leaving the caller to spin.
 func TestAcceptOutOfDescriptors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	l, err := DupListener("test", ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	ln, l := dupListener(t)
 	var counters Counters
 	l.counters = &counters
-	c1, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c1.Close()
-	c2, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c1 := modeltest.Dial(t, ln.Addr().String())
+	modeltest.Dial(t, ln.Addr().String())
 
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
@@ -152,19 +141,7 @@ func TestAcceptOutOfDescriptors(t *testing.T) {
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
 		t.Fatal(err)
 	}
-	var fill []int
-	defer func() {
-		for _, fd := range fill {
-			unix.Close(fd)
-		}
-	}()
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			break
-		}
-		fill = append(fill, fd)
-	}
+	modeltest.FillDescriptors(t, 0)
 	// With its spare: the connection is taken off the queue and closed.
 	if _, _, _, err := l.Accept(); err != unix.EAGAIN {
 		t.Fatalf("Accept with a spare, out of descriptors: %v; want both connections shed, then EAGAIN", err)
@@ -180,7 +157,7 @@ func TestAcceptOutOfDescriptors(t *testing.T) {
 	// descriptor): Accept says so.
 	unix.Close(l.reserve)
 	l.reserve = -1
-	fill = append(fill, openReserve()) // the number the spare had
+	defer unix.Close(openReserve()) // the number the spare had
 	_, _, _, err = l.Accept()
 	if !errors.Is(err, ErrNoDescriptors) || !errors.Is(err, unix.EMFILE) {
 		t.Fatalf("Accept with no spare, out of descriptors: %v, want ErrNoDescriptors and EMFILE", err)
