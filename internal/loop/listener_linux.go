@@ -91,8 +91,10 @@ func openReserve() int {
 // closes its spare descriptor, accepts the connection into it, closes
 // that (the client sees it closed, Counters.Rejected counts it) and opens
 // the spare again; when there is no spare, it returns an error wrapping
-// ErrNoDescriptors, and the caller stops accepting for a while. Other
-// errors (wrapped as *os.SyscallError) end accepting on this listener.
+// ErrNoDescriptors, and the caller stops accepting for a while. A
+// connection taken into the spare's place while a descriptor had come
+// free again is kept (shed). Other errors (wrapped as *os.SyscallError)
+// end accepting on this listener.
 func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 	for {
 		if !l.nonblock {
@@ -111,6 +113,14 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 			}
 		}
 		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
+		if err == unix.EMFILE || err == unix.ENFILE {
+			if nfd, sa, err = l.shed(err); err != nil {
+				return -1, nil, nil, err // EAGAIN, or no spare
+			}
+			if nfd < 0 {
+				continue // shed; take the next one
+			}
+		}
 		switch err {
 		case nil:
 			if l.tcp {
@@ -122,11 +132,6 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 		case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
 			// accept(2): the connection went before it was taken; take
 			// the next one.
-			continue
-		case unix.EMFILE, unix.ENFILE:
-			if err := l.shed(err); err != nil {
-				return -1, nil, nil, err
-			}
 			continue
 		case unix.ENOBUFS, unix.ENOMEM:
 			return -1, nil, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, err)
@@ -188,33 +193,44 @@ func (l *Listener) localOf(nfd int) net.Addr {
 	return a
 }
 
-// shed takes one connection off the queue into the spare descriptor and
-// closes it. It returns nil when it did, EAGAIN when none was waiting
-// (accept4 reports EMFILE before it looks at the queue), or an error
-// wrapping ErrNoDescriptors and errno when there is no spare.
-func (l *Listener) shed(errno error) error {
+// shed takes one connection off the queue into the spare descriptor's
+// place and closes it, returning -1 and nil. It returns EAGAIN when none
+// was waiting (accept4 reports EMFILE before it looks at the queue), or an
+// error wrapping ErrNoDescriptors and errno when there is no spare.
+//
+// Descriptors may have come free since accept4 failed (closed by other
+// goroutines, or RLIMIT_NOFILE raised), and the connection taken now may
+// be the first to arrive after: when the spare opens again beside it, the
+// process is no longer out of descriptors and accept4 would have given it
+// a place, so shed keeps it and returns it with its address, as net's
+// Accept would have.
+func (l *Listener) shed(errno error) (int, unix.Sockaddr, error) {
 	if l.reserve < 0 {
 		if l.reserve = openReserve(); l.reserve < 0 {
-			return fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
+			return -1, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 		}
 	}
 	unix.Close(l.reserve)
 	l.reserve = -1
-	nfd, _, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
-	if err == nil {
+	nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
+	l.reserve = openReserve()
+	switch err {
+	case nil:
+		if l.reserve >= 0 {
+			return nfd, sa, nil
+		}
 		if l.counters != nil {
 			l.counters.Rejected.Add(1) // before the client can see it closed
 		}
 		unix.Close(nfd)
-	}
-	l.reserve = openReserve()
-	switch err {
-	case nil, unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
-		return nil
+		l.reserve = openReserve()
+		return -1, nil, nil
+	case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
+		return -1, nil, nil
 	case unix.EAGAIN:
-		return unix.EAGAIN
+		return -1, nil, unix.EAGAIN
 	}
-	return fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
+	return -1, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 }
 
 // Close closes the duplicate and the spare; the caller's listener stays
