@@ -98,7 +98,7 @@ type slot struct {
 type lnState struct {
 	l       *loop.Listener
 	idx     uint32 // in lns and in user_data
-	armed   bool   // an ACCEPT is in the kernel
+	armed   bool   // its ACCEPT, or the POLL_ADD of shed, is in the kernel
 	once    bool   // one-shot ACCEPTs (no multishot here)
 	retryAt int64  // out of descriptors: arm again then (Now's clock)
 	closing bool
@@ -113,6 +113,7 @@ const (
 	kCancel   // of a connection's requests: counts in its slot
 	kAccept   // a listener's ACCEPT
 	kLnCancel // a listener's cancel: nothing waits for it
+	kLnPoll   // a listener's POLL_ADD, out of descriptors (shed)
 )
 
 func ud(kind uint64, idx, gen uint32) uint64 {
@@ -439,6 +440,9 @@ func (l *ringLoop) complete(cq uring.Completion) {
 	case kAccept:
 		l.accepted(cq, idx)
 		return
+	case kLnPoll:
+		l.lnReady(cq, idx)
+		return
 	case kLnCancel:
 		return
 	}
@@ -552,8 +556,15 @@ func (l *ringLoop) armAccept(ls *lnState) {
 	ls.armed = true
 }
 
-// closeListener stops accepting on ls: its ACCEPT is cancelled, and the
-// duplicate closed once the ACCEPT's last completion is reaped.
+// armPoll arms a one-shot POLL_ADD for ls's next connection, in place of
+// its ACCEPT while the process is out of descriptors (shed).
+func (l *ringLoop) armPoll(ls *lnState) {
+	l.r.PollAdd(ls.l.Fd(), unix.POLLIN, ud(kLnPoll, ls.idx, 0))
+	ls.armed = true
+}
+
+// closeListener stops accepting on ls: its ACCEPT (or POLL_ADD) is
+// cancelled, and the duplicate closed once its last completion is reaped.
 func (l *ringLoop) closeListener(ls *lnState) {
 	if ls.closing {
 		return
@@ -624,19 +635,29 @@ func underLimit(fd int) bool {
 	return unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil || uint64(fd) < lim.Cur
 }
 
-// shed is what a listener does out of descriptors: the Listener's own
-// Accept takes the waiting connections (closing them through its spare
-// descriptor while none is free) until none waits, and the ACCEPT is armed
-// again; with no spare left, accepting rests for acceptBackoff.
+// shed is what a listener does out of descriptors (its ACCEPT failed with
+// EMFILE, ENFILE, ENOBUFS or ENOMEM): the Listener's own Accept takes the
+// waiting connections (closing them through its spare descriptor while
+// none is free) until none waits. The kernel's ACCEPT takes a descriptor
+// before it looks at the queue, so while the process is still out of them
+// an ACCEPT armed again would fail at once, and again, and the loop would
+// spin: unless a connection was accepted, the listener waits for the next
+// one with a POLL_ADD (lnReady), and Accept is the one to take it, into a
+// descriptor of its own once there is one. With no spare left, accepting
+// rests for acceptBackoff.
 func (l *ringLoop) shed(ls *lnState) {
+	took := false
 	for {
 		fd, local, remote, err := ls.l.Accept()
 		switch {
 		case err == nil:
+			took = true
 			l.d.dispatch(l, fd, local, remote)
 			continue
-		case err == unix.EAGAIN:
+		case err == unix.EAGAIN && took:
 			l.armAccept(ls)
+		case err == unix.EAGAIN:
+			l.armPoll(ls)
 		case errors.Is(err, loop.ErrNoDescriptors):
 			ls.retryAt = loop.Now() + int64(acceptBackoff)
 		default:
@@ -644,6 +665,25 @@ func (l *ringLoop) shed(ls *lnState) {
 			l.dropListener(ls)
 		}
 		return
+	}
+}
+
+// lnReady handles the completion of listener idx's POLL_ADD (armPoll): a
+// connection waits, and shed takes it.
+func (l *ringLoop) lnReady(cq uring.Completion, idx uint32) {
+	ls := l.lns[idx]
+	if ls == nil {
+		panic("async: completion for a listener the loop has let go")
+	}
+	ls.armed = false
+	switch {
+	case ls.closing || l.stopping:
+		l.dropListener(ls)
+	case cq.Res < 0:
+		ls.l.Fail(os.NewSyscallError("poll", syscall.Errno(-cq.Res)))
+		l.dropListener(ls)
+	default:
+		l.shed(ls)
 	}
 }
 
@@ -663,7 +703,7 @@ func (l *ringLoop) Unwatch(c *loop.Conn) error {
 	idx := uint32(c.Tag)
 	mine := func(cq uring.Completion) bool {
 		kind := cq.UserData >> 56
-		return kind != kAccept && kind != kLnCancel && uint32(cq.UserData) == idx
+		return kind != kAccept && kind != kLnCancel && kind != kLnPoll && uint32(cq.UserData) == idx
 	}
 	if l.pos+1 < len(l.cqes) {
 		rest := l.cqes[l.pos+1:]
