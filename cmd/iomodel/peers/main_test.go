@@ -19,8 +19,8 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestPeers: each library echoes, and serves RESP with a partial command
-// kept across reads.
+// TestPeers: each library echoes, and serves RESP (PING, SET, GET) with a
+// partial command kept across reads.
 func TestPeers(t *testing.T) {
 	for _, lib := range []string{"gnet", "nbio"} {
 		for _, proto := range []string{"echo", "resp"} {
@@ -51,7 +51,8 @@ func TestPeers(t *testing.T) {
 				c.SetDeadline(time.Now().Add(10 * time.Second))
 				in, want := "hello, loop", "hello, loop"
 				if proto == "resp" {
-					in, want = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "+OK\r\n$1\r\nv\r\n"
+					in = "*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+					want = "+PONG\r\n+OK\r\n$1\r\nv\r\n"
 				}
 				for _, part := range []string{in[:9], in[9:]} {
 					io.WriteString(c, part)
