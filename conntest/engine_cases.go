@@ -39,6 +39,7 @@ var engineCases = []struct {
 	{"ReadDeadline", testEngineReadDeadline},
 	{"PeerReset", testEnginePeerReset},
 	{"OutOfDescriptors", testEngineOutOfDescriptors},
+	{"OutOfDescriptorsAtTheLimit", testEngineOutOfDescriptorsAtTheLimit},
 	{"ShutdownFlushes", testEngineShutdownFlushes},
 	{"ShutdownBounded", testEngineShutdownBounded},
 	{"ShutdownBeforeServe", testEngineShutdownBeforeServe},

@@ -19,8 +19,10 @@ import (
 // and the loop waits without spinning; once descriptors are free again,
 // the first connection that arrives is accepted. Package net is the
 // control: its Accept fails with EMFILE meanwhile (the connection stays
-// queued), and an accept loop that retries, as net/http's does, serves
-// the first connection after.
+// queued; unless it gets the descriptor an engine frees for a moment to
+// shed), and an accept loop that retries, as net/http's does, serves the
+// first connection after. The limit is lowered while the engine
+// serves, as an operator's prlimit(1) would.
 func testEngineOutOfDescriptors(t *testing.T, ne NewEngine) {
 	h := newHandler().echo()
 	s := serve(t, ne, h, iomodel.EngineConfig{})
@@ -33,12 +35,62 @@ func testEngineOutOfDescriptors(t *testing.T, ne NewEngine) {
 	cn := ctl.dial(t)
 	cn.Write([]byte("n"))
 
+	raise := lowerLimit(t)
+	free := fillTable(t)
+	before := s.e.Stats()
+	wantRefused(t, s, before)
+	ctl.serve()
+	select {
+	case <-ctl.tried:
+	case <-time.After(step):
+		t.Fatalf("net's control: Accept did not return within %v", step)
+	}
+	wantNoSpin(t, s, before)
+	free()
+	raise()
+	// The first connection after is accepted, by net's accept loop and by
+	// the engine.
+	readN(t, cn, 1, "net's control: echo of the connection queued while out of descriptors")
+	again := ctl.dial(t)
+	again.Write([]byte("m"))
+	readN(t, again, 1, "net's control: echo after descriptors were freed")
+	again = s.dial()
+	again.Write([]byte("b"))
+	readN(t, again, 1, "echo after descriptors were freed")
+}
+
+// testEngineOutOfDescriptorsAtTheLimit is OutOfDescriptors under the
+// limit the engine started with, which is what its accept was armed with:
+// a process that reaches its own limit. (async's ACCEPT takes a
+// descriptor before it looks at the queue, so there it fails at once
+// while the process is out, and armed again at once it spun.)
+func testEngineOutOfDescriptorsAtTheLimit(t *testing.T, ne NewEngine) {
+	lowerLimit(t)
+	h := newHandler().echo()
+	s := serve(t, ne, h, iomodel.EngineConfig{})
+	first := s.dial()
+	first.Write([]byte("a"))
+	readN(t, first, 1, "echo before")
+
+	free := fillTable(t)
+	before := s.e.Stats()
+	wantRefused(t, s, before)
+	wantNoSpin(t, s, before)
+	free()
+	again := s.dial()
+	again.Write([]byte("b"))
+	readN(t, again, 1, "echo of the first connection once descriptors are free")
+}
+
+// lowerLimit lowers RLIMIT_NOFILE's soft limit to a little above the
+// descriptors open (it skips t when the limit is lower already); the
+// returned func restores it, and t's cleanup does if the test has not.
+func lowerLimit(t *testing.T) (raise func()) {
+	t.Helper()
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
 	}
-	// Fill the table up to a limit a little above what is open, keeping
-	// one for the client's socket.
 	fds, err := openFDs()
 	if err != nil {
 		t.Fatal(err)
@@ -51,15 +103,24 @@ func testEngineOutOfDescriptors(t *testing.T, ne NewEngine) {
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	raise = func() {
+		once.Do(func() {
+			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+				t.Errorf("restoring RLIMIT_NOFILE: %v", err)
+			}
+		})
+	}
+	t.Cleanup(raise)
+	return raise
+}
+
+// fillTable opens /dev/null until the limit refuses, then closes one
+// again for a client's socket. The returned func closes the rest, and t's
+// cleanup does if the test has not.
+func fillTable(t *testing.T) (free func()) {
+	t.Helper()
 	var fill []int
-	defer func() {
-		for _, fd := range fill {
-			unix.Close(fd)
-		}
-		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-			t.Errorf("restoring RLIMIT_NOFILE: %v", err)
-		}
-	}()
 	for {
 		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -67,14 +128,33 @@ func testEngineOutOfDescriptors(t *testing.T, ne NewEngine) {
 		}
 		fill = append(fill, fd)
 	}
+	if len(fill) == 0 {
+		t.Fatal("out of descriptors before the table was filled")
+	}
 	unix.Close(fill[len(fill)-1])
 	fill = fill[:len(fill)-1]
-	before := s.e.Stats()
+	free = func() {
+		for _, fd := range fill {
+			unix.Close(fd)
+		}
+		fill = nil
+	}
+	t.Cleanup(free)
+	return free
+}
+
+// wantRefused dials s with the process's last descriptor: the engine
+// must take the connection off the queue and close it, counting it in
+// Rejected (since before). The client stays open until t ends, so the
+// process stays out of descriptors.
+func wantRefused(t *testing.T, s *served, before iomodel.EngineStats) {
+	t.Helper()
 	c, err := net.DialTimeout("tcp", s.ln.Addr().String(), step)
 	if err != nil {
 		t.Fatalf("dial with one descriptor left: %v", err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	c.SetReadDeadline(time.Now().Add(step))
 	var b [1]byte
 	if n, err := c.Read(b[:]); err == nil {
 		t.Fatalf("the connection accepted with no descriptor left answered %d bytes", n)
@@ -84,35 +164,18 @@ func testEngineOutOfDescriptors(t *testing.T, ne NewEngine) {
 	if after := s.e.Stats(); after.Rejected <= before.Rejected {
 		t.Errorf("EngineStats.Rejected %d, want more than %d", after.Rejected, before.Rejected)
 	}
-	ctl.serve()
-	select {
-	case <-ctl.emfile:
-	case <-time.After(step):
-		t.Fatalf("net's control: Accept did not fail with EMFILE within %v", step)
-	}
-	// Still out of descriptors: a loop that waits wakes a few times in
-	// this window, one that spins (an ACCEPT armed again fails at once)
-	// hundreds. The sleep is the span counted, not a wait for an event.
+}
+
+// wantNoSpin counts s's wake-ups since before, still out of descriptors,
+// over spinWindow more: a loop that waits wakes a few times, one that
+// spins (async's ACCEPT armed again fails at once) hundreds. The sleep is
+// the span counted, not a wait for an event.
+func wantNoSpin(t *testing.T, s *served, before iomodel.EngineStats) {
+	t.Helper()
 	time.Sleep(spinWindow)
 	if w := s.e.Stats().Wakeups - before.Wakeups; w > 50 {
-		t.Errorf("%d wake-ups while out of descriptors (%v): the loop spins", w, spinWindow)
+		t.Errorf("%d wake-ups while out of descriptors (%v and the refusal): the loop spins", w, spinWindow)
 	}
-	for _, fd := range fill {
-		unix.Close(fd)
-	}
-	fill = nil
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	// The first connection after is accepted, by net's accept loop and by
-	// the engine.
-	readN(t, cn, 1, "net's control: echo of the connection queued while out of descriptors")
-	again := ctl.dial(t)
-	again.Write([]byte("m"))
-	readN(t, again, 1, "net's control: echo after descriptors were freed")
-	again = s.dial()
-	again.Write([]byte("b"))
-	readN(t, again, 1, "echo after descriptors were freed")
 }
 
 // spinWindow is how long testEngineOutOfDescriptors counts wake-ups while
@@ -123,12 +186,12 @@ const spinWindow = 20 * time.Millisecond
 // that have one: a goroutine per connection, and an accept loop that backs
 // off and retries on EMFILE, as net/http's Server does.
 type netEcho struct {
-	ln     net.Listener
-	emfile chan struct{} // closed when Accept first fails with EMFILE
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  []net.Conn
-	done   bool
+	ln    net.Listener
+	tried chan struct{} // closed once Accept has first returned
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conns []net.Conn
+	done  bool
 }
 
 // listenNetEcho makes a netEcho's listener; serve starts accepting. t's
@@ -140,7 +203,7 @@ func listenNetEcho(t *testing.T) *netEcho {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &netEcho{ln: ln, emfile: make(chan struct{})}
+	n := &netEcho{ln: ln, tried: make(chan struct{})}
 	t.Cleanup(func() {
 		ln.Close()
 		n.mu.Lock()
@@ -166,14 +229,14 @@ func (n *netEcho) serve() {
 	go func() {
 		defer n.wg.Done()
 		var backoff time.Duration
-		sawEMFILE := false
+		tried := false
 		for {
 			c, err := n.ln.Accept()
+			if !tried {
+				tried = true
+				close(n.tried)
+			}
 			if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
-				if !sawEMFILE {
-					sawEMFILE = true
-					close(n.emfile)
-				}
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				time.Sleep(backoff)
 				continue
