@@ -171,23 +171,11 @@ func TestAcceptOutOfDescriptors(t *testing.T) {
 // first since, and it is kept, as accept4 would now have kept it, not
 // shed. Before, it was closed (conntest's OutOfDescriptors, 1 in 40 runs).
 func TestShedKeepsOnceDescriptorsAreFree(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	l, err := DupListener("test", ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	ln, l := dupListener(t)
 	var counters Counters
 	l.counters = &counters
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := modeltest.Dial(t, ln.Addr().String())
+	waitQueued(t, l)
 	// The EMFILE accept4 reported a moment ago, descriptors free now.
 	fd, sa, err := l.shed(unix.EMFILE)
 	if err != nil || fd < 0 {
@@ -206,7 +194,7 @@ func TestShedKeepsOnceDescriptorsAreFree(t *testing.T) {
 	if _, err := c.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	tv := unix.Timeval{Sec: 10} // the socket blocks: bound the read
+	tv := unix.NsecToTimeval(int64(modeltest.Step)) // the socket blocks: bound the read
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		t.Fatal(err)
 	}
