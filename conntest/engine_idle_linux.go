@@ -1,0 +1,170 @@
+package conntest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/iomodel/iomodel"
+)
+
+// BenchEngineIdle measures what an idle connection costs an echo Engine
+// made by ne: conns clients in this process (raw sockets, so that they
+// hold nothing on the Go heap) connect, each has one 64-byte round trip,
+// and all are left open. Per connection it reports the Go heap still live
+// after a GC (heap-B/conn), and what the accepts and the round trips
+// allocated in all, garbage included (alloc-B/conn, allocs/conn): a
+// server's resident memory, which `iomodel load -shapes idle` reads, grows
+// with the live heap and with the garbage not yet collected. Memory the
+// kernel holds for the sockets, an epoll registration or a ring's requests
+// is in neither. Each b.N is a new engine and conns new connections; the
+// figures are their means.
+func BenchEngineIdle(b *testing.B, ne NewEngine, conns int) {
+	if _, err := raiseNoFile(); err != nil {
+		b.Fatal(err)
+	}
+	var sum idleFigures
+	for range b.N {
+		f, err := engineIdle(ne, conns)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum.heap += f.heap
+		sum.alloc += f.alloc
+		sum.allocs += f.allocs
+	}
+	n := float64(b.N)
+	b.ReportMetric(sum.heap/n, "heap-B/conn")
+	b.ReportMetric(sum.alloc/n, "alloc-B/conn")
+	b.ReportMetric(sum.allocs/n, "allocs/conn")
+	b.ReportMetric(0, "ns/op")
+}
+
+// idleFigures is one run of BenchEngineIdle, per connection.
+type idleFigures struct{ heap, alloc, allocs float64 }
+
+// idleEcho is the smallest echo Handler: it keeps nothing per connection,
+// so the figures are the engine's own.
+type idleEcho struct{}
+
+func (idleEcho) OnOpen(c iomodel.EventConn)             {}
+func (idleEcho) OnClose(c iomodel.EventConn, err error) {}
+func (idleEcho) OnData(c iomodel.EventConn, p []byte) int {
+	c.Write(p) // an error closes the connection: its client's read fails
+	return len(p)
+}
+
+func engineIdle(ne NewEngine, conns int) (f idleFigures, err error) {
+	e, err := ne(idleEcho{}, iomodel.EngineConfig{})
+	if err != nil {
+		return f, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.Shutdown(context.Background())
+		return f, err
+	}
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() { served <- e.Serve(ln) }()
+	fds := make([]int, 0, conns)
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), step)
+		defer cancel()
+		if serr := e.Shutdown(ctx); serr != nil && err == nil {
+			err = fmt.Errorf("Shutdown: %w", serr)
+		}
+		select {
+		case <-served:
+		case <-time.After(step):
+			if err == nil {
+				err = fmt.Errorf("Serve did not return within %v of Shutdown", step)
+			}
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	sa := &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}
+	msg := make([]byte, 64)
+	back := make([]byte, 64)
+	tv := unix.NsecToTimeval(int64(step))
+
+	// The first connection warms the engine up (its loops' buffers and
+	// tables), outside the figures.
+	if fds, err = idleClient(fds, sa, msg, back, &tv); err != nil {
+		return f, err
+	}
+	m0 := idleMem()
+	for range conns {
+		if fds, err = idleClient(fds, sa, msg, back, &tv); err != nil {
+			return f, fmt.Errorf("connection %d of %d: %w", len(fds), conns, err)
+		}
+	}
+	// The Engine may not have seen every round trip through (Write
+	// returns before the loop looks again): let it settle on one
+	// reading of Stats.
+	deadline := time.Now().Add(step)
+	for e.Stats().Open != int64(conns+1) {
+		if time.Now().After(deadline) {
+			return f, fmt.Errorf("the engine has %d connections open, want %d, %v after the last round trip", e.Stats().Open, conns+1, step)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	m1 := idleMem()
+	n := float64(conns)
+	f.heap = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / n
+	f.alloc = float64(m1.TotalAlloc-m0.TotalAlloc) / n
+	f.allocs = float64(m1.Mallocs-m0.Mallocs) / n
+	return f, nil
+}
+
+// idleClient connects one raw socket to sa, has one round trip of msg on
+// it, and appends it to fds.
+func idleClient(fds []int, sa unix.Sockaddr, msg, back []byte, tv *unix.Timeval) ([]int, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fds, os.NewSyscallError("socket", err)
+	}
+	fds = append(fds, fd)
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, tv); err != nil {
+		return fds, os.NewSyscallError("setsockopt", err)
+	}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, tv); err != nil {
+		return fds, os.NewSyscallError("setsockopt", err)
+	}
+	if err := connect(fd, sa); err != nil {
+		return fds, os.NewSyscallError("connect", err)
+	}
+	if _, err := unix.Write(fd, msg); err != nil {
+		return fds, os.NewSyscallError("write", err)
+	}
+	for got := 0; got < len(back); {
+		n, err := unix.Read(fd, back[got:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return fds, fmt.Errorf("reading the echo: %w", os.NewSyscallError("read", err))
+		case n == 0:
+			return fds, fmt.Errorf("reading the echo: the engine closed the connection after %d bytes", got)
+		}
+		got += n
+	}
+	return fds, nil
+}
+
+// idleMem collects garbage and reads the heap's statistics.
+func idleMem() runtime.MemStats {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m
+}
