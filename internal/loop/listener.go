@@ -3,6 +3,7 @@ package loop
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 )
 
@@ -18,8 +19,14 @@ type Listener struct {
 	addr     net.Addr
 	counters *Counters
 	// lastLocal is the local address of the last connection accepted on
-	// a wildcard address, shared with the next ones that have it too.
-	lastLocal net.Addr
+	// a wildcard address, shared with the next ones that have it too;
+	// lastLocalAP is the same as a value, to compare without allocating.
+	lastLocal   net.Addr
+	lastLocalAP netip.AddrPort
+	// sa is the owner's room for the addresses accept4(2),
+	// getpeername(2) and getsockname(2) fill in, so that accepting
+	// allocates only the addresses a connection keeps.
+	sa sockaddr
 	// Tag is the owner's own name for the Listener.
 	Tag uint64
 

@@ -3,6 +3,7 @@ package loop
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"syscall"
 
@@ -112,9 +113,9 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 				return -1, nil, nil, unix.EAGAIN
 			}
 		}
-		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
+		nfd, err := l.sa.accept4(l.fd)
 		if err == unix.EMFILE || err == unix.ENFILE {
-			if nfd, sa, err = l.shed(err); err != nil {
+			if nfd, err = l.shed(err); err != nil {
 				return -1, nil, nil, err // EAGAIN, or no spare
 			}
 			if nfd < 0 {
@@ -126,7 +127,8 @@ func (l *Listener) Accept() (fd int, local, remote net.Addr, err error) {
 			if l.tcp {
 				tcpDefaults(nfd)
 			}
-			return nfd, l.localOf(nfd), sock.Addr(unix.SOCK_STREAM, sa), nil
+			remote := l.peerOf(nfd, true)
+			return nfd, l.localOf(nfd), remote, nil
 		case unix.EAGAIN:
 			return -1, nil, nil, unix.EAGAIN
 		case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
@@ -149,10 +151,33 @@ func (l *Listener) Accepted(fd int) (local, remote net.Addr) {
 	if l.tcp {
 		tcpDefaults(fd)
 	}
-	if sa, err := unix.Getpeername(fd); err == nil {
-		remote = sock.Addr(unix.SOCK_STREAM, sa)
+	return l.localOf(fd), l.peerOf(fd, false)
+}
+
+// peerOf is the remote address of connection fd, accepted on l: from
+// l.sa, which accept4 filled in (accepted), or read by getpeername(2).
+// An Internet address is made from l.sa directly; any other (AF_UNIX)
+// through unix.Getpeername and sock.Addr, which name it as net does. nil
+// when it cannot be read.
+func (l *Listener) peerOf(fd int, accepted bool) net.Addr {
+	if !accepted && l.sa.name(fd, true) != nil {
+		return nil
 	}
-	return l.localOf(fd), remote
+	if ap, ok := sock.AddrPortOf(&l.sa.raw, l.sa.n); ok {
+		return tcpAddr(ap)
+	}
+	sa, err := unix.Getpeername(fd)
+	if err != nil {
+		return nil
+	}
+	return sock.Addr(unix.SOCK_STREAM, sa)
+}
+
+// tcpAddr is ap as sock.Addr makes a TCP address: a 4-byte IP for IPv4, 16
+// for IPv6 (an IPv4-mapped one too), its zone.
+func tcpAddr(ap netip.AddrPort) *net.TCPAddr {
+	ip := ap.Addr()
+	return &net.TCPAddr{IP: ip.AsSlice(), Port: int(ap.Port()), Zone: ip.Zone()}
 }
 
 // tcpDefaults gives an accepted TCP connection what net gives its own
@@ -179,18 +204,17 @@ func (l *Listener) localOf(nfd int) net.Addr {
 			return l.addr
 		}
 	}
-	lsa, err := unix.Getsockname(nfd)
-	if err != nil {
+	if l.sa.name(nfd, false) != nil {
 		return l.addr
 	}
-	a := sock.Addr(unix.SOCK_STREAM, lsa)
-	if last, ok := l.lastLocal.(*net.TCPAddr); ok {
-		if na, ok := a.(*net.TCPAddr); ok && na.Port == last.Port && na.Zone == last.Zone && na.IP.Equal(last.IP) {
-			return last
-		}
+	ap, ok := sock.AddrPortOf(&l.sa.raw, l.sa.n)
+	if !ok {
+		return l.addr
 	}
-	l.lastLocal = a
-	return a
+	if l.lastLocal == nil || ap != l.lastLocalAP {
+		l.lastLocal, l.lastLocalAP = tcpAddr(ap), ap
+	}
+	return l.lastLocal
 }
 
 // shed takes one connection off the queue into the spare descriptor's
@@ -202,35 +226,35 @@ func (l *Listener) localOf(nfd int) net.Addr {
 // goroutines, or RLIMIT_NOFILE raised), and the connection taken now may
 // be the first to arrive after: when the spare opens again beside it, the
 // process is no longer out of descriptors and accept4 would have given it
-// a place, so shed keeps it and returns it with its address, as net's
-// Accept would have.
-func (l *Listener) shed(errno error) (int, unix.Sockaddr, error) {
+// a place, so shed keeps it and returns it, its address in l.sa as
+// accept4 leaves it, as net's Accept would have.
+func (l *Listener) shed(errno error) (int, error) {
 	if l.reserve < 0 {
 		if l.reserve = openReserve(); l.reserve < 0 {
-			return -1, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
+			return -1, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 		}
 	}
 	unix.Close(l.reserve)
 	l.reserve = -1
-	nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_CLOEXEC)
+	nfd, err := l.sa.accept4(l.fd)
 	l.reserve = openReserve()
 	switch err {
 	case nil:
 		if l.reserve >= 0 {
-			return nfd, sa, nil
+			return nfd, nil
 		}
 		if l.counters != nil {
 			l.counters.Rejected.Add(1) // before the client can see it closed
 		}
 		unix.Close(nfd)
 		l.reserve = openReserve()
-		return -1, nil, nil
+		return -1, nil
 	case unix.EINTR, unix.ECONNABORTED, unix.EPROTO:
-		return -1, nil, nil
+		return -1, nil
 	case unix.EAGAIN:
-		return -1, nil, unix.EAGAIN
+		return -1, unix.EAGAIN
 	}
-	return -1, nil, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
+	return -1, fmt.Errorf("accept4: %w: %w", ErrNoDescriptors, errno)
 }
 
 // Close closes the duplicate and the spare; the caller's listener stays

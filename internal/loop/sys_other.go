@@ -21,6 +21,9 @@ func recvfrom(int, []byte) (int, error) { return 0, errors.ErrUnsupported }
 func sendto(int, []byte) (int, error)   { return 0, errors.ErrUnsupported }
 func closeFD(int)                       {}
 
+// sockaddr is sys_linux.go's; off Linux nothing accepts.
+type sockaddr struct{}
+
 // DupListener fails off Linux.
 func DupListener(model string, _ net.Listener) (*Listener, error) {
 	return nil, platform.Unsupported(model, "Serve")
