@@ -514,9 +514,8 @@ func (l *ringLoop) received(c *loop.Conn, s *slot, cq uring.Completion) {
 		}
 		// OnData has returned: the bytes it did not consume were copied.
 		l.br.Recycle(bid)
-		if late := c.Late; late != nil && !c.Detached() {
+		if late := c.TakeLate(); late != nil {
 			// A Detach failed after Unwatch had received these.
-			c.Late = nil
 			c.Input(late)
 		}
 	}
@@ -693,7 +692,7 @@ func (l *ringLoop) lnReady(cq uring.Completion, idx uint32) {
 // it cancels everything on the descriptor and waits, here, for the last
 // completion of each. Bytes the RECV brought after those OnData has (this
 // turn's later completions, and any reaped while waiting) are kept, in
-// order, for the detached Conn (loop.Conn.Late). Completions of other
+// order, for the detached Conn (loop.Conn.AddLate). Completions of other
 // connections reaped meanwhile are handled after this turn's, in order.
 func (l *ringLoop) Unwatch(c *loop.Conn) error {
 	s := l.slotOf(c)
@@ -744,7 +743,7 @@ func (l *ringLoop) unwatched(c *loop.Conn, s *slot, cq uring.Completion) {
 	case kRecv:
 		if bid, ok := cq.Buffer(); ok {
 			if cq.Res > 0 {
-				c.Late = append(c.Late, l.br.Buf(bid, int(cq.Res))...)
+				c.AddLate(l.br.Buf(bid, int(cq.Res)))
 			}
 			l.br.Recycle(bid)
 		}
@@ -770,7 +769,7 @@ func (l *ringLoop) Watch(c *loop.Conn) error {
 	if s == nil {
 		return net.ErrClosed
 	}
-	// What Unwatch kept (c.Late) goes to OnData after the current call
+	// What Unwatch kept (c.AddLate) goes to OnData after the current call
 	// (received).
 	l.service(c)
 	return nil

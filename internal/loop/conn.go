@@ -62,14 +62,15 @@ type Conn struct {
 	// deadline; while closing, the flush timeout's.
 	dl int64
 
-	// state and paused are written with mu held and read without it by
-	// the owner, which decides on them only on its own goroutine.
-	state  atomic.Int32
-	fd     int32       // -1 once closed or detached (mu)
-	paused atomic.Bool // the queue reached HighWater; not yet below LowWater
-	kicked atomic.Bool
-	inCB   atomic.Bool // in OnOpen or OnData: Detach may be called
-	abort  bool        // finish at once, dropping the queue (mu)
+	// state and flagPaused are written with mu held and read without it
+	// by the owner, which decides on them only on its own goroutine.
+	state atomic.Int32
+	flags atomic.Uint32 // flagPaused, flagKicked, flagInCB
+	fd    int32         // -1 once closed or detached (mu)
+	// timerIndex is the Conn's place in its owner's Timers (-1: none);
+	// the owner's.
+	timerIndex int32
+	abort      bool // finish at once, dropping the queue (mu)
 	// Watched and Stalled are the owner's: what it watches the descriptor
 	// for, and its note that it stopped reading because of backpressure
 	// (or a read budget) and must read again when it may.
@@ -78,24 +79,34 @@ type Conn struct {
 	idle    atomic.Int64
 
 	// The owner's alone.
-	aside    *aside // only while input is held, or after Detach
+	aside    *aside // only while input is held, or late, or after Detach
 	lastRead int64  // Now's clock at the last Input, or at Open
-	timer    timerSlot
 	// Tag is the owner's own name for the Conn (a table slot and
 	// generation).
 	Tag uint64
-	// Late is what an owner whose receives complete in the kernel (async)
-	// received while Unwatch cancelled them, after the bytes of the OnData
-	// that detached: Detach's Conn reads it after the unconsumed ones.
-	Late []byte
 
-	rd, wr dirCounters
+	n counters
 }
+
+// The bits of Conn.flags: one atomic word where three atomic.Bools took
+// 12 bytes.
+const (
+	flagPaused uint32 = 1 << iota // the queue reached HighWater; not yet below LowWater
+	flagKicked                    // the owner has been kicked and not yet Unkicked
+	flagInCB                      // in OnOpen or OnData: Detach may be called
+)
+
+// is reports whether flag f is set.
+func (c *Conn) is(f uint32) bool { return c.flags.Load()&f != 0 }
 
 // aside is what only some Conns need, kept out of the Conn so that an idle
 // one is smaller; only the owner touches it.
 type aside struct {
-	held    []byte    // input the Handler did not consume
+	held []byte // input the Handler did not consume
+	// late is what an owner whose receives complete in the kernel (async)
+	// received while Unwatch cancelled them, after the bytes of the
+	// OnData that detached (AddLate, TakeLate).
+	late    []byte
 	handoff *detached // set by Detach
 }
 
@@ -105,7 +116,7 @@ var _ iomodel.EventConn = (*Conn)(nil)
 // count it as accepted; the caller does (Counters.Accepted, Counters.Open).
 func (e *Engine) NewConn(owner Owner, fd int, local, remote net.Addr) *Conn {
 	c := &Conn{eng: e, owner: owner, fd: int32(fd), local: local, remote: remote}
-	c.timer.index = -1
+	c.timerIndex = -1
 	c.idle.Store(int64(e.Config.IdleTimeout))
 	c.lastRead = Now()
 	return c
@@ -137,7 +148,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, nil
 	}
-	c.wr.calls.Add(1)
+	c.n.wrCalls.Add(1)
 	n := 0
 	if c.q.len() == 0 && !c.eng.QueueWrites {
 		var err error
@@ -158,9 +169,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.q = new(queue)
 	}
 	c.q.push(p[n:])
-	pause := c.q.len() >= c.eng.Config.HighWater && !c.paused.Load()
+	pause := c.q.len() >= c.eng.Config.HighWater && !c.is(flagPaused)
 	if pause {
-		c.paused.Store(true)
+		c.flags.Or(flagPaused)
 		c.eng.Counters.Paused.Add(1)
 	}
 	c.mu.Unlock()
@@ -178,17 +189,17 @@ func (c *Conn) send(p []byte) (int, error) {
 	}
 	for {
 		n, err := sendto(int(c.fd), p)
-		c.wr.syscalls.Add(1)
+		c.n.wrSyscalls.Add(1)
 		c.eng.Counters.Writes.Add(1)
 		switch err {
 		case nil:
-			c.wr.bytes.Add(uint64(n))
+			c.n.wrBytes.Add(uint64(n))
 			c.eng.Counters.BytesWritten.Add(uint64(n))
 			return n, nil
 		case errEINTR:
 			continue
 		case errEAGAIN:
-			c.wr.wouldBlock.Add(1)
+			c.n.wrWouldBlock.Add(1)
 			return 0, nil
 		}
 		return 0, err
@@ -289,11 +300,11 @@ func (c *Conn) Queued() int {
 // Stats is iomodel.EventConn's: Read counts OnData calls, Write counts
 // Write calls, and each the system calls (or ring operations) and bytes.
 func (c *Conn) Stats() iomodel.Stats {
-	return iomodel.Stats{Read: c.rd.snapshot(), Write: c.wr.snapshot()}
+	return c.n.snapshot()
 }
 
 func (c *Conn) kick() {
-	if c.kicked.CompareAndSwap(false, true) {
+	if c.flags.Or(flagKicked)&flagKicked == 0 {
 		c.owner.Kick(c)
 	}
 }

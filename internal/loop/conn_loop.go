@@ -9,26 +9,26 @@ import (
 
 // Unkick clears the kick flag; the owner calls it before it services a
 // Conn it was kicked for, so a later kick is not lost.
-func (c *Conn) Unkick() { c.kicked.Store(false) }
+func (c *Conn) Unkick() { c.flags.And(^flagKicked) }
 
 // Fd is the socket's descriptor, for the owner's mechanism.
 func (c *Conn) Fd() int { return int(c.fd) }
 
 // Open calls OnOpen.
 func (c *Conn) Open() {
-	c.inCB.Store(true)
+	c.flags.Or(flagInCB)
 	c.eng.Handler.OnOpen(c)
-	c.inCB.Store(false)
+	c.flags.And(^flagInCB)
 	if c.Detached() {
-		c.aside.handoff.give(c.Late)
-		c.Late = nil
+		c.aside.handoff.give(c.aside.late)
+		c.aside.late = nil
 	}
 }
 
 // Reading reports whether the owner should read the socket: the Conn is
 // open and its queue is below its high watermark.
 func (c *Conn) Reading() bool {
-	return c.state.Load() == stateOpen && !c.paused.Load()
+	return c.state.Load() == stateOpen && !c.is(flagPaused)
 }
 
 // Closing reports whether the Conn is closing or closed: it reads no more.
@@ -79,20 +79,20 @@ func (c *Conn) Recv(p []byte) (int, error) {
 // (err nil) or its error; an engine that reads otherwise than by Recv
 // calls it.
 func (c *Conn) CountRead(n int, err error) {
-	c.rd.syscalls.Add(1)
+	c.n.rdSyscalls.Add(1)
 	c.eng.Counters.Reads.Add(1)
 	switch {
 	case err == errEAGAIN:
-		c.rd.wouldBlock.Add(1)
+		c.n.rdWouldBlock.Add(1)
 	case err == nil && n > 0:
-		c.rd.bytes.Add(uint64(n))
+		c.n.rdBytes.Add(uint64(n))
 		c.eng.Counters.BytesRead.Add(uint64(n))
 	}
 }
 
 // CountWait counts one time the owner waited for the Conn's socket (the
 // blocking engine's sleep in read).
-func (c *Conn) CountWait() { c.rd.waits.Add(1) }
+func (c *Conn) CountWait() { c.n.rdWaits.Add(1) }
 
 // Input hands p, bytes just received, to OnData, in front of them the
 // bytes an earlier OnData did not consume, and keeps what this one does
@@ -106,23 +106,64 @@ func (c *Conn) Input(p []byte) {
 		c.aside.held = append(c.aside.held, p...)
 		data = c.aside.held
 	}
-	c.rd.calls.Add(1)
-	c.inCB.Store(true)
+	c.n.rdCalls.Add(1)
+	c.flags.Or(flagInCB)
 	consumed := c.eng.Handler.OnData(c, data)
-	c.inCB.Store(false)
+	c.flags.And(^flagInCB)
 	consumed = max(0, min(consumed, len(data)))
 	rest := data[consumed:]
 	switch {
 	case c.Detached():
-		c.aside.handoff.give(append(append([]byte(nil), rest...), c.Late...))
-		c.aside.held, c.Late = nil, nil
+		c.aside.handoff.give(append(append([]byte(nil), rest...), c.aside.late...))
+		c.aside.held, c.aside.late = nil, nil
 	case len(rest) == 0:
-		c.aside = nil // an idle connection holds no buffer
+		c.hold(nil) // an idle connection holds no buffer
 	case c.aside != nil && len(c.aside.held) > 0:
 		c.aside.held = c.aside.held[:copy(c.aside.held, rest)]
 	default:
-		c.aside = &aside{held: append([]byte(nil), rest...)}
+		c.hold(append([]byte(nil), rest...))
 	}
+}
+
+// hold keeps p as the input held for the next OnData; the aside goes when
+// it holds nothing any more.
+func (c *Conn) hold(p []byte) {
+	switch {
+	case p != nil:
+		if c.aside == nil {
+			c.aside = new(aside)
+		}
+		c.aside.held = p
+	case c.aside != nil:
+		c.aside.held = nil
+		if c.aside.late == nil && c.aside.handoff == nil {
+			c.aside = nil
+		}
+	}
+}
+
+// AddLate keeps p, bytes an owner whose receives complete in the kernel
+// (async) received while Unwatch cancelled them, after the bytes of the
+// OnData that detached: Detach's Conn reads them after the unconsumed
+// ones, or, when Detach failed, the owner hands them to OnData next
+// (TakeLate).
+func (c *Conn) AddLate(p []byte) {
+	if c.aside == nil {
+		c.aside = new(aside)
+	}
+	c.aside.late = append(c.aside.late, p...)
+}
+
+// TakeLate returns what AddLate kept, if Detach did not hand it over, and
+// forgets it.
+func (c *Conn) TakeLate() []byte {
+	if c.aside == nil || c.aside.late == nil || c.Detached() {
+		return nil
+	}
+	late := c.aside.late
+	c.aside.late = nil
+	c.hold(c.aside.held)
+	return late
 }
 
 // ReadEOF records that the peer shut down its side: the Conn closes once
@@ -206,8 +247,8 @@ func (c *Conn) Sent(n int) {
 	c.mu.Lock()
 	c.q.advance(n)
 	c.dropEmptyQueue()
-	c.wr.syscalls.Add(1)
-	c.wr.bytes.Add(uint64(n))
+	c.n.wrSyscalls.Add(1)
+	c.n.wrBytes.Add(uint64(n))
 	c.eng.Counters.Writes.Add(1)
 	c.eng.Counters.BytesWritten.Add(uint64(n))
 	c.mu.Unlock()
@@ -225,13 +266,13 @@ func (c *Conn) dropEmptyQueue() {
 // drained ends a pause once the queue is below LowWater: reading resumes
 // and OnDrain runs.
 func (c *Conn) drained() {
-	if !c.paused.Load() {
+	if !c.is(flagPaused) {
 		return
 	}
 	c.mu.Lock()
 	resume := c.q.len() < c.eng.Config.LowWater
 	if resume {
-		c.paused.Store(false)
+		c.flags.And(^flagPaused)
 	}
 	open := c.state.Load() == stateOpen
 	c.mu.Unlock()

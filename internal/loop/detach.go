@@ -13,7 +13,7 @@ import (
 // first Read waits for that (call Read from another goroutine, not from
 // within the same OnData).
 func (c *Conn) Detach() (net.Conn, error) {
-	if !c.inCB.Load() || !c.onOwner() {
+	if !c.is(flagInCB) || !c.onOwner() {
 		return nil, fmt.Errorf("iomodel: %s: %w", c.eng.Model, ErrDetachOutsideCallback)
 	}
 	if c.eng.detach == nil {

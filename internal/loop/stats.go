@@ -38,17 +38,27 @@ func (s *Counters) Snapshot() iomodel.EngineStats {
 	}
 }
 
-// dirCounters is one direction of a Conn's Stats.
-type dirCounters struct {
-	calls, syscalls, wouldBlock, waits, bytes atomic.Uint64
+// counters are a Conn's Stats, both directions. The write side has no
+// Waits: an engine's Write never waits (it queues).
+type counters struct {
+	rdCalls, rdSyscalls, rdWouldBlock, rdWaits, rdBytes atomic.Uint64
+	wrCalls, wrSyscalls, wrWouldBlock, wrBytes          atomic.Uint64
 }
 
-func (d *dirCounters) snapshot() iomodel.DirStats {
-	return iomodel.DirStats{
-		Calls:      d.calls.Load(),
-		Syscalls:   d.syscalls.Load(),
-		WouldBlock: d.wouldBlock.Load(),
-		Waits:      d.waits.Load(),
-		Bytes:      d.bytes.Load(),
+func (n *counters) snapshot() iomodel.Stats {
+	return iomodel.Stats{
+		Read: iomodel.DirStats{
+			Calls:      n.rdCalls.Load(),
+			Syscalls:   n.rdSyscalls.Load(),
+			WouldBlock: n.rdWouldBlock.Load(),
+			Waits:      n.rdWaits.Load(),
+			Bytes:      n.rdBytes.Load(),
+		},
+		Write: iomodel.DirStats{
+			Calls:      n.wrCalls.Load(),
+			Syscalls:   n.wrSyscalls.Load(),
+			WouldBlock: n.wrWouldBlock.Load(),
+			Bytes:      n.wrBytes.Load(),
+		},
 	}
 }

@@ -19,20 +19,25 @@ func At(t time.Time) int64 {
 	return max(Now()+int64(time.Until(t)), 1)
 }
 
-// timerSlot is a Conn's place in its loop's Timers.
-type timerSlot struct {
-	when  int64 // Now's clock when the Conn is due, as last scheduled
-	index int   // position in the heap, or -1
-}
-
 // Timers is a loop's deadlines: a binary min-heap of Conns keyed on the
 // time their next deadline (read deadline, idle timeout, flush timeout)
 // falls due, one entry per Conn, as Redis keeps its time events in the loop
 // itself rather than a runtime timer per connection. Data arriving does not
 // touch it: the idle timeout is checked lazily when the entry falls due, and
 // the Conn is rescheduled then if it was active. Only its loop uses it.
+//
+// An entry holds the time it is due beside its Conn, so that a Conn without
+// a deadline (most idle ones) carries only its place in the heap, and the
+// heap is ordered without a look into each Conn.
 type Timers struct {
-	h []*Conn
+	h []timerEntry
+}
+
+// timerEntry is a Conn in a Timers heap, and when it is due, as last
+// scheduled, on Now's clock.
+type timerEntry struct {
+	when int64
+	c    *Conn
 }
 
 // Schedule puts c at its current Deadline, or takes it out when it has none.
@@ -41,14 +46,13 @@ func (t *Timers) Schedule(c *Conn) {
 	switch {
 	case when == 0:
 		t.remove(c)
-	case c.timer.index < 0:
-		c.timer.when = when
-		c.timer.index = len(t.h)
-		t.h = append(t.h, c)
-		t.up(c.timer.index)
-	case when != c.timer.when:
-		c.timer.when = when
-		t.fix(c.timer.index)
+	case c.timerIndex < 0:
+		c.timerIndex = int32(len(t.h))
+		t.h = append(t.h, timerEntry{when, c})
+		t.up(int(c.timerIndex))
+	case when != t.h[c.timerIndex].when:
+		t.h[c.timerIndex].when = when
+		t.fix(int(c.timerIndex))
 	}
 }
 
@@ -61,15 +65,15 @@ func (t *Timers) Next(now int64) time.Duration {
 	if len(t.h) == 0 {
 		return -1
 	}
-	return time.Duration(max(t.h[0].timer.when-now, 0))
+	return time.Duration(max(t.h[0].when-now, 0))
 }
 
 // Due removes and returns one Conn whose entry is due at now, or nil.
 func (t *Timers) Due(now int64) *Conn {
-	if len(t.h) == 0 || t.h[0].timer.when > now {
+	if len(t.h) == 0 || t.h[0].when > now {
 		return nil
 	}
-	c := t.h[0]
+	c := t.h[0].c
 	t.remove(c)
 	return c
 }
@@ -78,7 +82,7 @@ func (t *Timers) Due(now int64) *Conn {
 func (t *Timers) Len() int { return len(t.h) }
 
 func (t *Timers) remove(c *Conn) {
-	i := c.timer.index
+	i := int(c.timerIndex)
 	if i < 0 {
 		return
 	}
@@ -86,9 +90,9 @@ func (t *Timers) remove(c *Conn) {
 	if i != last {
 		t.swap(i, last)
 	}
-	t.h[last] = nil
+	t.h[last] = timerEntry{}
 	t.h = t.h[:last]
-	c.timer.index = -1
+	c.timerIndex = -1
 	if i != last {
 		t.fix(i)
 	}
@@ -106,7 +110,7 @@ func (t *Timers) fix(i int) {
 func (t *Timers) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if t.h[p].timer.when <= t.h[i].timer.when {
+		if t.h[p].when <= t.h[i].when {
 			return
 		}
 		t.swap(i, p)
@@ -122,10 +126,10 @@ func (t *Timers) down(i int) bool {
 			break
 		}
 		m := l
-		if r := l + 1; r < len(t.h) && t.h[r].timer.when < t.h[l].timer.when {
+		if r := l + 1; r < len(t.h) && t.h[r].when < t.h[l].when {
 			m = r
 		}
-		if t.h[i].timer.when <= t.h[m].timer.when {
+		if t.h[i].when <= t.h[m].when {
 			break
 		}
 		t.swap(i, m)
@@ -136,6 +140,6 @@ func (t *Timers) down(i int) bool {
 
 func (t *Timers) swap(i, j int) {
 	t.h[i], t.h[j] = t.h[j], t.h[i]
-	t.h[i].timer.index = i
-	t.h[j].timer.index = j
+	t.h[i].c.timerIndex = int32(i)
+	t.h[j].c.timerIndex = int32(j)
 }
