@@ -166,7 +166,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	wasEmpty := c.q.len() == 0
 	if c.q == nil {
-		c.q = new(queue)
+		c.q = newQueue()
 	}
 	c.q.push(p[n:])
 	pause := c.q.len() >= c.eng.Config.HighWater && !c.is(flagPaused)

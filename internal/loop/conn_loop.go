@@ -255,10 +255,11 @@ func (c *Conn) Sent(n int) {
 	c.drained()
 }
 
-// dropEmptyQueue lets an empty queue go, so an idle Conn holds none.
-// Called with mu held.
+// dropEmptyQueue lets an empty queue go back to the pool, so an idle Conn
+// holds none. Called with mu held.
 func (c *Conn) dropEmptyQueue() {
 	if c.q != nil && c.q.n == 0 {
+		c.q.free()
 		c.q = nil
 	}
 }
@@ -335,8 +336,10 @@ func (c *Conn) Finish() {
 		closeFD(int(c.fd))
 		c.fd = -1
 	}
-	c.q.reset()
-	c.q = nil
+	if c.q != nil {
+		c.q.free()
+		c.q = nil
+	}
 	c.state.Store(stateClosed)
 	err := c.err
 	c.mu.Unlock()

@@ -43,7 +43,7 @@ func TestQueue(t *testing.T) {
 	if !bytes.Equal(in.Bytes(), out.Bytes()) {
 		t.Fatal("bytes came out of the queue different or out of order")
 	}
-	if q.chunks != nil || q.n != 0 {
+	if len(q.chunks) != 0 || q.n != 0 {
 		t.Fatalf("an empty queue holds %d chunks, n %d", len(q.chunks), q.n)
 	}
 }

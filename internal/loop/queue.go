@@ -8,14 +8,35 @@ import "sync"
 // engine has handed to the kernel stays where it is while Write appends.
 const chunkSize = 16 << 10
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+// chunkPool holds chunks as pointers to their arrays, so that putting
+// one back allocates nothing.
+var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
+// queuePool holds queues that have been emptied: a Conn holds one only
+// while output waits (an idle Conn holds none), and an engine whose every
+// Write queues (async) takes one per burst of output.
+var queuePool = sync.Pool{New: func() any { return new(queue) }}
 
 // queue is a Conn's output the socket has not taken yet: a FIFO of chunks.
 // The Conn's mutex guards it.
 type queue struct {
-	chunks [][]byte // chunks[0][off:] is the next byte to send
+	// chunks[first][off:] is the next byte to send; the slots before
+	// first are nil, and reused once the queue empties (or, when it never
+	// does, once append would grow the slice).
+	chunks [][]byte
+	first  int
 	off    int
 	n      int // bytes queued
+}
+
+// newQueue takes an empty queue from the pool.
+func newQueue() *queue { return queuePool.Get().(*queue) }
+
+// free drops what is queued and puts q back in the pool; the caller
+// forgets q.
+func (q *queue) free() {
+	q.reset()
+	queuePool.Put(q)
 }
 
 // len is how many bytes are queued; a nil queue is empty (an idle Conn
@@ -31,7 +52,7 @@ func (q *queue) len() int {
 func (q *queue) push(p []byte) {
 	q.n += len(p)
 	for len(p) > 0 {
-		if k := len(q.chunks); k > 0 {
+		if k := len(q.chunks); k > q.first {
 			last := q.chunks[k-1]
 			if free := cap(last) - len(last); free > 0 {
 				m := min(free, len(p))
@@ -45,7 +66,13 @@ func (q *queue) push(p []byte) {
 			// A large write gets a chunk of its own size: one copy.
 			c = make([]byte, 0, len(p))
 		} else {
-			c = (*chunkPool.Get().(*[]byte))[:0]
+			c = chunkPool.Get().(*[chunkSize]byte)[:0]
+		}
+		if q.first > 0 && len(q.chunks) == cap(q.chunks) {
+			// Full, with room at the front: move down rather than grow.
+			m := copy(q.chunks, q.chunks[q.first:])
+			clear(q.chunks[m:])
+			q.chunks, q.first = q.chunks[:m], 0
 		}
 		q.chunks = append(q.chunks, c)
 	}
@@ -53,17 +80,17 @@ func (q *queue) push(p []byte) {
 
 // head is the next bytes to send: the rest of the first chunk.
 func (q *queue) head() []byte {
-	if q == nil || len(q.chunks) == 0 {
+	if q == nil || q.first == len(q.chunks) {
 		return nil
 	}
-	return q.chunks[0][q.off:]
+	return q.chunks[q.first][q.off:]
 }
 
 // advance drops n sent bytes from the head.
 func (q *queue) advance(n int) {
 	q.n -= n
 	for n > 0 {
-		c := q.chunks[0]
+		c := q.chunks[q.first]
 		if rest := len(c) - q.off; n < rest {
 			q.off += n
 			return
@@ -72,23 +99,22 @@ func (q *queue) advance(n int) {
 		}
 		q.pop()
 	}
-	if len(q.chunks) > 0 && q.off == len(q.chunks[0]) && q.n == 0 {
+	if q.first < len(q.chunks) && q.off == len(q.chunks[q.first]) && q.n == 0 {
 		q.reset()
 	}
 }
 
 // pop drops the first chunk.
 func (q *queue) pop() {
-	c := q.chunks[0]
-	q.chunks[0] = nil
-	q.chunks = q.chunks[1:]
+	c := q.chunks[q.first]
+	q.chunks[q.first] = nil
+	q.first++
 	q.off = 0
-	if cap(c) == chunkSize {
-		c = c[:0]
-		chunkPool.Put(&c)
+	if q.first == len(q.chunks) {
+		q.chunks, q.first = q.chunks[:0], 0
 	}
-	if len(q.chunks) == 0 {
-		q.chunks = nil // an idle connection holds no slice either
+	if cap(c) == chunkSize {
+		chunkPool.Put((*[chunkSize]byte)(c[:chunkSize]))
 	}
 }
 
@@ -97,7 +123,7 @@ func (q *queue) reset() {
 	if q == nil {
 		return
 	}
-	for len(q.chunks) > 0 {
+	for q.first < len(q.chunks) {
 		q.pop()
 	}
 	q.n, q.off = 0, 0
