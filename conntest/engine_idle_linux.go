@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,17 +18,23 @@ import (
 
 // BenchEngineIdle measures what an idle connection costs an echo Engine
 // made by ne: conns clients in this process (raw sockets, so that they
-// hold nothing on the Go heap) connect, each has one 64-byte round trip,
-// and all are left open. Per connection it reports the Go heap still live
-// after a GC (heap-B/conn), and what the accepts and the round trips
-// allocated in all, garbage included (alloc-B/conn, allocs/conn): a
-// server's resident memory, which `iomodel load -shapes idle` reads, grows
-// with the live heap and with the garbage not yet collected. Memory the
-// kernel holds for the sockets, an epoll registration or a ring's requests
-// is in neither. Each b.N is a new engine and conns new connections; the
+// hold nothing on the Go heap), 64 connecting at a time, each have one
+// 64-byte round trip and are left open. Per connection it reports the Go
+// heap still live after a GC (heap-B/conn); what the accepts and the round
+// trips allocated in all, garbage included (alloc-B/conn, allocs/conn);
+// and how much the heap's memory held from the system grew before that GC
+// (heapsys-B/conn: the Go heap's part of the resident memory `iomodel load
+// -shapes idle` reads of a server, which grows with the live heap and with
+// the garbage not yet collected). Memory the kernel holds for the sockets,
+// an epoll registration or a ring's requests is in none of them. Each b.N is a new engine and conns new connections; the
 // figures are their means.
 func BenchEngineIdle(b *testing.B, ne NewEngine, conns int) {
 	if _, err := raiseNoFile(); err != nil {
+		b.Fatal(err)
+	}
+	// A first engine, unmeasured, takes what the process makes once (the
+	// runtime's own tables, pools), which the first figure would carry.
+	if _, err := engineIdle(ne, min(conns, 1000)); err != nil {
 		b.Fatal(err)
 	}
 	var sum idleFigures
@@ -38,16 +46,18 @@ func BenchEngineIdle(b *testing.B, ne NewEngine, conns int) {
 		sum.heap += f.heap
 		sum.alloc += f.alloc
 		sum.allocs += f.allocs
+		sum.held += f.held
 	}
 	n := float64(b.N)
 	b.ReportMetric(sum.heap/n, "heap-B/conn")
 	b.ReportMetric(sum.alloc/n, "alloc-B/conn")
 	b.ReportMetric(sum.allocs/n, "allocs/conn")
+	b.ReportMetric(sum.held/n, "heapsys-B/conn")
 	b.ReportMetric(0, "ns/op")
 }
 
 // idleFigures is one run of BenchEngineIdle, per connection.
-type idleFigures struct{ heap, alloc, allocs float64 }
+type idleFigures struct{ heap, alloc, allocs, held float64 }
 
 // idleEcho is the smallest echo Handler: it keeps nothing per connection,
 // so the figures are the engine's own.
@@ -93,20 +103,15 @@ func engineIdle(ne NewEngine, conns int) (f idleFigures, err error) {
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
 	sa := &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}
-	msg := make([]byte, 64)
-	back := make([]byte, 64)
-	tv := unix.NsecToTimeval(int64(step))
 
 	// The first connection warms the engine up (its loops' buffers and
 	// tables), outside the figures.
-	if fds, err = idleClient(fds, sa, msg, back, &tv); err != nil {
+	if fds, err = idleClients(fds, sa, 1, 1); err != nil {
 		return f, err
 	}
-	m0 := idleMem()
-	for range conns {
-		if fds, err = idleClient(fds, sa, msg, back, &tv); err != nil {
-			return f, fmt.Errorf("connection %d of %d: %w", len(fds), conns, err)
-		}
+	m0 := idleMem(true)
+	if fds, err = idleClients(fds, sa, conns, idleConnecting); err != nil {
+		return f, err
 	}
 	// The Engine may not have seen every round trip through (Write
 	// returns before the loop looks again): let it settle on one
@@ -118,16 +123,51 @@ func engineIdle(ne NewEngine, conns int) (f idleFigures, err error) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	m1 := idleMem()
+	held := idleMem(false)
+	m1 := idleMem(true)
 	n := float64(conns)
 	f.heap = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / n
 	f.alloc = float64(m1.TotalAlloc-m0.TotalAlloc) / n
+	f.held = float64(int64(held.HeapSys-held.HeapReleased)-int64(m0.HeapSys-m0.HeapReleased)) / n
 	f.allocs = float64(m1.Mallocs-m0.Mallocs) / n
 	return f, nil
 }
 
-// idleClient connects one raw socket to sa, has one round trip of msg on
-// it, and appends it to fds.
+// idleConnecting is how many clients connect at a time, as the tool's idle
+// client does (iomodel load -shapes idle): the engine accepts and echoes
+// in bursts.
+const idleConnecting = 64
+
+// idleClients opens n raw client sockets to sa, workers at a time, each
+// after one 64-byte round trip, and appends them to fds.
+func idleClients(fds []int, sa unix.Sockaddr, n, workers int) ([]int, error) {
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  atomic.Int64
+	)
+	tv := unix.NsecToTimeval(int64(step))
+	for range workers {
+		wg.Go(func() {
+			msg, back := make([]byte, 64), make([]byte, 64)
+			var mine []int
+			var err error
+			for next.Add(1) <= int64(n) && err == nil {
+				mine, err = idleClient(mine, sa, msg, back, &tv)
+			}
+			mu.Lock()
+			fds = append(fds, mine...)
+			if err != nil && first == nil {
+				first = fmt.Errorf("connection %d of %d: %w", next.Load(), n, err)
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return fds, first
+}
+
 func idleClient(fds []int, sa unix.Sockaddr, msg, back []byte, tv *unix.Timeval) ([]int, error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -161,9 +201,13 @@ func idleClient(fds []int, sa unix.Sockaddr, msg, back []byte, tv *unix.Timeval)
 	return fds, nil
 }
 
-// idleMem collects garbage and reads the heap's statistics.
-func idleMem() runtime.MemStats {
-	runtime.GC()
+// idleMem reads the heap's statistics, with collect after two GCs: what a
+// sync.Pool holds survives one.
+func idleMem(collect bool) runtime.MemStats {
+	if collect {
+		runtime.GC()
+		runtime.GC()
+	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m
