@@ -8,9 +8,18 @@ import "sync"
 // engine has handed to the kernel stays where it is while Write appends.
 const chunkSize = 16 << 10
 
-// chunkPool holds chunks as pointers to their arrays, so that putting
-// one back allocates nothing.
-var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+// smallChunk is the size of the first chunk of a queue whose first write
+// is smaller: an engine that queues every Write (async) holds one per
+// connection with output in flight, and most answers are small, where 16
+// KiB each would hold a megabyte for 64 connections answered at once.
+const smallChunk = 1 << 10
+
+// chunkPool and smallPool hold chunks as pointers to their arrays, so
+// that putting one back allocates nothing.
+var (
+	chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+	smallPool = sync.Pool{New: func() any { return new([smallChunk]byte) }}
+)
 
 // queuePool holds queues that have been emptied: a Conn holds one only
 // while output waits (an idle Conn holds none), and an engine whose every
@@ -62,10 +71,13 @@ func (q *queue) push(p []byte) {
 			}
 		}
 		var c []byte
-		if len(p) >= chunkSize {
+		switch {
+		case len(p) >= chunkSize:
 			// A large write gets a chunk of its own size: one copy.
 			c = make([]byte, 0, len(p))
-		} else {
+		case len(p) < smallChunk && len(q.chunks) == 0:
+			c = smallPool.Get().(*[smallChunk]byte)[:0]
+		default:
 			c = chunkPool.Get().(*[chunkSize]byte)[:0]
 		}
 		if q.first > 0 && len(q.chunks) == cap(q.chunks) {
@@ -113,8 +125,11 @@ func (q *queue) pop() {
 	if q.first == len(q.chunks) {
 		q.chunks, q.first = q.chunks[:0], 0
 	}
-	if cap(c) == chunkSize {
+	switch cap(c) {
+	case chunkSize:
 		chunkPool.Put((*[chunkSize]byte)(c[:chunkSize]))
+	case smallChunk:
+		smallPool.Put((*[smallChunk]byte)(c[:smallChunk]))
 	}
 }
 
