@@ -131,13 +131,17 @@ func (in *inbox) empty() bool {
 	return len(in.kicks) == 0 && len(in.adopt) == 0 && len(in.listen) == 0 && !in.stop && !in.other
 }
 
-// slot is one entry of a loop's table: a Conn or a Listener, and the
-// generation that tells a stale event from a current one.
+// slot is one entry of a loop's table of Conns: the Conn, and the
+// generation that tells a stale event from a current one (31 bits: a
+// Tag's top bit is lnTag).
 type slot struct {
 	gen uint32
 	c   *Conn
-	l   *Listener
 }
+
+// lnTag marks a Listener's Tag, whose low 32 bits are its index in the
+// loop's lns (never reused: a loop has few listeners in its life).
+const lnTag = 1 << 63
 
 // rloop is one loop: a goroutine and its Backend.
 type rloop struct {
@@ -149,8 +153,8 @@ type rloop struct {
 	gid      uint64 // the loop's goroutine
 	buf      []byte // the one read buffer of the loop
 	events   []Event
-	slots    []slot
-	free     []uint32
+	slots    Table[slot]
+	lns      []*Listener // nil once dropped
 	conns    int
 	timers   Timers
 	again    []uint64 // tags to service again without waiting
@@ -285,8 +289,8 @@ func (lp *rloop) exit() {
 // Engine stops at once, its listeners failing with the error.
 func (lp *rloop) broken(err error) {
 	err = fmt.Errorf("%s: the loop's wait failed: %w", lp.r.e.Model, err)
-	for i := range lp.slots {
-		if l := lp.slots[i].l; l != nil {
+	for _, l := range lp.lns {
+		if l != nil {
 			l.Fail(err)
 		}
 	}
@@ -322,42 +326,47 @@ func (lp *rloop) drainInbox() {
 }
 
 // tag names slot i in its current generation.
-func (lp *rloop) tag(i uint32) uint64 { return uint64(lp.slots[i].gen)<<32 | uint64(i) }
+func (lp *rloop) tag(i uint32) uint64 { return uint64(lp.slots.At(i).gen)<<32 | uint64(i) }
 
 func (lp *rloop) alloc() uint32 {
-	if n := len(lp.free); n > 0 {
-		i := lp.free[n-1]
-		lp.free = lp.free[:n-1]
-		return i
+	i, s := lp.slots.Alloc()
+	if s.gen == 0 {
+		s.gen = 1
 	}
-	lp.slots = append(lp.slots, slot{gen: 1})
-	return uint32(len(lp.slots) - 1)
+	return i
 }
 
 func (lp *rloop) release(i uint32) {
-	s := &lp.slots[i]
-	s.c, s.l = nil, nil
-	s.gen++
-	lp.free = append(lp.free, i)
+	s := lp.slots.At(i)
+	s.c = nil
+	s.gen = (s.gen + 1) &^ (1 << 31)
+	lp.slots.Free(i)
 }
 
 // owns reports whether c is in the table still.
 func (lp *rloop) owns(c *Conn) bool {
 	i := uint32(c.Tag)
-	return int(i) < len(lp.slots) && lp.slots[i].c == c && lp.slots[i].gen == uint32(c.Tag>>32)
+	if int(i) >= lp.slots.Len() || c.Tag&lnTag != 0 {
+		return false
+	}
+	s := lp.slots.At(i)
+	return s.c == c && s.gen == uint32(c.Tag>>32)
 }
 
 func (lp *rloop) dispatch(tag uint64, ready Interest) {
 	i := uint32(tag)
-	if int(i) >= len(lp.slots) || lp.slots[i].gen != uint32(tag>>32) {
-		return // the descriptor it was for is gone
+	if tag&lnTag != 0 {
+		if int(i) < len(lp.lns) && lp.lns[i] != nil {
+			lp.accept(lp.lns[i])
+		}
+		return
 	}
-	switch s := lp.slots[i]; {
-	case s.c != nil:
+	if int(i) >= lp.slots.Len() {
+		return
+	}
+	if s := lp.slots.At(i); s.gen == uint32(tag>>32) && s.c != nil {
 		lp.service(s.c, ready)
-	case s.l != nil:
-		lp.accept(s.l)
-	}
+	} // else the descriptor it was for is gone
 }
 
 // service does what c's readiness (or a kick, or a deadline) calls for:
@@ -461,7 +470,7 @@ func (lp *rloop) adopt(c *Conn) {
 		c.Refuse()
 		return
 	}
-	lp.slots[i].c = c
+	lp.slots.At(i).c = c
 	c.Watched = in
 	lp.conns++
 	c.Open()
@@ -481,16 +490,14 @@ func (lp *rloop) addListener(l *Listener) {
 		lp.r.listenerClosed()
 		return
 	}
-	i := lp.alloc()
-	l.Tag = lp.tag(i)
+	l.Tag = lnTag | uint64(len(lp.lns))
 	if err := lp.b.Add(l.Fd(), Read, l.Tag); err != nil {
-		lp.release(i)
 		l.Fail(fmt.Errorf("%s.Serve: %w", lp.r.e.Model, err))
 		l.Close()
 		lp.r.listenerClosed()
 		return
 	}
-	lp.slots[i].l = l
+	lp.lns = append(lp.lns, l)
 	// Connections may be queued already; with an edge-triggered Backend
 	// no edge would come for them.
 	lp.again = append(lp.again, l.Tag)
@@ -499,7 +506,7 @@ func (lp *rloop) addListener(l *Listener) {
 // dropListener stops watching l and closes it.
 func (lp *rloop) dropListener(l *Listener) {
 	lp.b.Remove(l.Fd())
-	lp.release(uint32(l.Tag))
+	lp.lns[uint32(l.Tag)] = nil
 	l.Close()
 	lp.r.listenerClosed()
 }
@@ -564,21 +571,21 @@ func (lp *rloop) resume() {
 
 func (lp *rloop) owns2(l *Listener) bool {
 	i := uint32(l.Tag)
-	return int(i) < len(lp.slots) && lp.slots[i].l == l
+	return int(i) < len(lp.lns) && lp.lns[i] == l
 }
 
 // stop closes the loop's listeners and every connection (see Driver.Stop).
 func (lp *rloop) stop(force bool) {
 	lp.stopping = true
 	lp.forced = lp.forced || force
-	for i := range lp.slots {
-		if l := lp.slots[i].l; l != nil {
+	for _, l := range lp.lns {
+		if l != nil {
 			lp.dropListener(l)
 		}
 	}
 	lp.resting, lp.resumeAt = nil, 0
-	for i := range lp.slots {
-		if c := lp.slots[i].c; c != nil {
+	for i := range lp.slots.Len() {
+		if c := lp.slots.At(uint32(i)).c; c != nil {
 			c.Shut()
 			if lp.forced {
 				c.Abort()

@@ -18,8 +18,8 @@ func TestIdleConnSize(t *testing.T) {
 	if got := unsafe.Sizeof(Conn{}); got > 240 {
 		t.Errorf("Conn is %d bytes, want at most 240", got)
 	}
-	if got := unsafe.Sizeof(slot{}); got > 24 {
-		t.Errorf("a readiness loop's slot is %d bytes, want at most 24", got)
+	if got := unsafe.Sizeof(slot{}); got > 16 {
+		t.Errorf("a readiness loop's slot is %d bytes, want at most 16", got)
 	}
 	if got := unsafe.Sizeof(aside{}); got > 56 {
 		t.Errorf("aside is %d bytes, want at most 56", got)
