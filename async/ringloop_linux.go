@@ -54,8 +54,7 @@ type ringLoop struct {
 	br       *uring.BufRing // nil in the fallback
 	fallback bool           // POLL_ADD and recv(2) instead of multishot RECV
 	rbuf     []byte         // the fallback's read buffer
-	slots    []slot
-	free     []uint32
+	slots    loop.Table[slot]
 	conns    int        // connections this loop owns
 	lns      []*lnState // by the index in their ACCEPT's user_data; nil once closed
 	liveLns  int
@@ -287,8 +286,8 @@ func (l *ringLoop) take() {
 
 // each calls f for every connection the loop owns, then services it.
 func (l *ringLoop) each(f func(*loop.Conn)) {
-	for i := range l.slots {
-		if c := l.slots[i].c; c != nil && !c.Detached() {
+	for i := range l.slots.Len() {
+		if c := l.slots.At(uint32(i)).c; c != nil && !c.Detached() {
 			f(c)
 			l.service(c)
 		}
@@ -308,10 +307,10 @@ func (l *ringLoop) Kick(c *loop.Conn) {
 // slotOf is c's slot, or nil when c is no longer the loop's.
 func (l *ringLoop) slotOf(c *loop.Conn) *slot {
 	idx := uint32(c.Tag)
-	if int(idx) >= len(l.slots) {
+	if int(idx) >= l.slots.Len() {
 		return nil
 	}
-	s := &l.slots[idx]
+	s := l.slots.At(idx)
 	if s.c != c || s.gen != uint32(c.Tag>>32) {
 		return nil
 	}
@@ -324,15 +323,7 @@ func (l *ringLoop) open(fd int, local, remote net.Addr) {
 		unix.Close(fd)
 		return
 	}
-	var idx uint32
-	if n := len(l.free); n > 0 {
-		idx = l.free[n-1]
-		l.free = l.free[:n-1]
-	} else {
-		idx = uint32(len(l.slots))
-		l.slots = append(l.slots, slot{})
-	}
-	s := &l.slots[idx]
+	idx, s := l.slots.Alloc()
 	c := l.d.eng.NewConn(l, fd, local, remote)
 	c.Tag = uint64(s.gen&0xffffff)<<32 | uint64(idx)
 	s.c = c
@@ -429,7 +420,7 @@ func (l *ringLoop) forget(c *loop.Conn, s *slot, idx uint32) {
 
 func (l *ringLoop) release(s *slot, idx uint32) {
 	*s = slot{gen: s.gen + 1}
-	l.free = append(l.free, idx)
+	l.slots.Free(idx)
 	l.conns--
 }
 
@@ -446,7 +437,7 @@ func (l *ringLoop) complete(cq uring.Completion) {
 	case kLnCancel:
 		return
 	}
-	s := &l.slots[idx]
+	s := l.slots.At(idx)
 	if s.c == nil || s.gen&0xffffff != gen {
 		panic("async: completion for a connection the loop has let go")
 	}
