@@ -91,13 +91,13 @@ func engineIdle(ne NewEngine, conns int) (f idleFigures, err error) {
 		ctx, cancel := context.WithTimeout(context.Background(), step)
 		defer cancel()
 		if serr := e.Shutdown(ctx); serr != nil && err == nil {
-			err = fmt.Errorf("Shutdown: %w", serr)
+			err = fmt.Errorf("the engine's Shutdown: %w", serr)
 		}
 		select {
 		case <-served:
 		case <-time.After(step):
 			if err == nil {
-				err = fmt.Errorf("Serve did not return within %v of Shutdown", step)
+				err = fmt.Errorf("the engine's Serve did not return within %v of Shutdown", step)
 			}
 		}
 	}()
