@@ -3,8 +3,8 @@ package async
 import (
 	"testing"
 
-	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/conntest"
+	"github.com/iomodel/iomodel/internal/modeltest"
 )
 
 // idleEngineConns is how many idle connections BenchmarkEngineIdle holds:
@@ -23,7 +23,5 @@ func BenchmarkEngineIdle(b *testing.B) {
 	if testing.Short() {
 		n = 500
 	}
-	conntest.BenchEngineIdle(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
-		return NewEngine(h, cfg)
-	}, n)
+	conntest.BenchEngineIdle(b, modeltest.Of(NewEngine), n)
 }

@@ -3,8 +3,8 @@ package multiplex_test
 import (
 	"testing"
 
-	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/conntest"
+	"github.com/iomodel/iomodel/internal/modeltest"
 	"github.com/iomodel/iomodel/multiplex"
 )
 
@@ -22,7 +22,5 @@ func BenchmarkEngineIdle(b *testing.B) {
 	if testing.Short() {
 		n = 500
 	}
-	conntest.BenchEngineIdle(b, func(h iomodel.Handler, cfg iomodel.EngineConfig) (conntest.Engine, error) {
-		return multiplex.NewEngine(h, cfg)
-	}, n)
+	conntest.BenchEngineIdle(b, modeltest.Of(multiplex.NewEngine), n)
 }
