@@ -53,21 +53,28 @@ func BenchEngineIdle(b *testing.B, ne NewEngine, conns int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sum.heap += f.heap
-		sum.alloc += f.alloc
-		sum.allocs += f.allocs
-		sum.held += f.held
+		for i := range f {
+			sum[i] += f[i]
+		}
 	}
-	n := float64(b.N)
-	b.ReportMetric(sum.heap/n, "heap-B/conn")
-	b.ReportMetric(sum.alloc/n, "alloc-B/conn")
-	b.ReportMetric(sum.allocs/n, "allocs/conn")
-	b.ReportMetric(sum.held/n, "heapsys-B/conn")
+	for i, unit := range idleUnits {
+		b.ReportMetric(sum[i]/float64(b.N), unit)
+	}
 	b.ReportMetric(0, "ns/op")
 }
 
-// idleFigures is one run of BenchEngineIdle, per connection.
-type idleFigures struct{ heap, alloc, allocs, held float64 }
+// idleFigures is one run of BenchEngineIdle, per connection, in the order
+// of idleUnits.
+type idleFigures [4]float64
+
+const (
+	idleHeap   = iota // live heap after the GCs
+	idleAlloc         // allocated, garbage included
+	idleAllocs        // allocations
+	idleHeld          // heap memory held from the system, before the GCs
+)
+
+var idleUnits = [...]string{idleHeap: "heap-B/conn", idleAlloc: "alloc-B/conn", idleAllocs: "allocs/conn", idleHeld: "heapsys-B/conn"}
 
 // idleEcho is the smallest echo Handler: it keeps nothing per connection,
 // so the figures are the engine's own.
@@ -136,10 +143,10 @@ func engineIdle(ne NewEngine, conns int) (f idleFigures, err error) {
 	held := idleMem(false)
 	m1 := idleMem(true)
 	n := float64(conns)
-	f.heap = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / n
-	f.alloc = float64(m1.TotalAlloc-m0.TotalAlloc) / n
-	f.held = float64(int64(held.HeapSys-held.HeapReleased)-int64(m0.HeapSys-m0.HeapReleased)) / n
-	f.allocs = float64(m1.Mallocs-m0.Mallocs) / n
+	f[idleHeap] = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / n
+	f[idleAlloc] = float64(m1.TotalAlloc-m0.TotalAlloc) / n
+	f[idleAllocs] = float64(m1.Mallocs-m0.Mallocs) / n
+	f[idleHeld] = float64(int64(held.HeapSys-held.HeapReleased)-int64(m0.HeapSys-m0.HeapReleased)) / n
 	return f, nil
 }
 
