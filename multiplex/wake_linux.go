@@ -48,19 +48,21 @@ func (w *waker) kick() error {
 }
 
 // wake is Selector.Wake: mark a user wake-up, then kick. The mark comes
-// first so that the waiter, which clears pending before it drains, always
-// sees it (see drain).
+// first so that the waiter, which reads the mark after it clears pending,
+// sees it even when this kick found a write still pending (see drain).
 func (w *waker) wake() error {
 	w.user.Store(true)
 	return w.kick()
 }
 
-// drain empties the eventfd and reports whether Wake was called. pending is
-// cleared before the read: a kick that lands after the clear writes again
-// and the eventfd stays readable for the next wait, so nothing is lost; a
-// kick before it is drained now and its user mark is seen below.
+// drain empties the eventfd and reports whether Wake was called. pending
+// is cleared after the read, never before: a kick whose write landed
+// between a clear and the read would have its write read away while
+// pending stayed set, and every later kick would then write nothing, so
+// no Wake would end a wait again (an Engine's loop slept for good with
+// connections in its inbox). A kick between the read and the clear writes
+// nothing, but its user mark, stored before it, is seen below.
 func (w *waker) drain() (woken bool) {
-	w.pending.Store(false)
 	var buf [8]byte
 	for {
 		_, err := unix.Read(w.fd, buf[:])
@@ -68,6 +70,7 @@ func (w *waker) drain() (woken bool) {
 			break
 		}
 	}
+	w.pending.Store(false)
 	return w.user.Swap(false)
 }
 
