@@ -76,7 +76,7 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	if o.buffers, err = pow2("WithEngineBuffers", o.buffers, 1, DefaultEngineBuffers); err != nil {
 		return nil, err
 	}
-	e, err := loop.NewEngine(model, h, cfg, detachConn)
+	e, err := loop.NewEngine(model, h, cfg, loop.DetachTo(func(fd int) (*Conn, error) { return New(fd) }))
 	if err != nil {
 		return nil, err
 	}
@@ -90,16 +90,6 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	e.QueueWrites = true
 	e.Drive(d)
 	return &Engine{e: e}, nil
-}
-
-// detachConn makes the Conn a detached connection continues on (New, on
-// the shared ring).
-func detachConn(fd int) (net.Conn, error) {
-	c, err := New(fd)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // Serve accepts connections on ln, a listening stream socket of this

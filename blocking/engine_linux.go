@@ -22,14 +22,7 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	for _, opt := range opts {
 		opt(&o)
 	}
-	detach := func(fd int) (net.Conn, error) {
-		c, err := New(fd)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
-	e, err := loop.NewEngine(model, h, cfg, detach)
+	e, err := loop.NewEngine(model, h, cfg, loop.DetachTo(New))
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package multiplex
 
 import (
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/iomodel/iomodel"
@@ -21,8 +20,7 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	default:
 		return nil, fmt.Errorf("multiplex.NewEngine: unknown backend %v", o.backend)
 	}
-	detach := func(fd int) (net.Conn, error) { return New(fd) }
-	e, err := loop.NewEngine(model, h, cfg, detach)
+	e, err := loop.NewEngine(model, h, cfg, loop.DetachTo(func(fd int) (*Conn, error) { return New(fd) }))
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package nonblock
 
 import (
 	"fmt"
-	"net"
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/internal/loop"
@@ -19,14 +18,7 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	if err := o.policy.validate(); err != nil {
 		return nil, fmt.Errorf("nonblock.NewEngine: WithEnginePolicy: %w", err)
 	}
-	detach := func(fd int) (net.Conn, error) {
-		c, err := New(fd)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
-	e, err := loop.NewEngine(model, h, cfg, detach)
+	e, err := loop.NewEngine(model, h, cfg, loop.DetachTo(func(fd int) (*Conn, error) { return New(fd) }))
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package sigdriven
 
 import (
 	"fmt"
-	"net"
 
 	"github.com/iomodel/iomodel"
 	"github.com/iomodel/iomodel/internal/loop"
@@ -19,13 +18,7 @@ func NewEngine(h iomodel.Handler, cfg iomodel.EngineConfig, opts ...EngineOption
 	if err := checkSignal(o.sig); err != nil {
 		return nil, fmt.Errorf("sigdriven.NewEngine: WithEngineSignal(%d): %w", o.sig, err)
 	}
-	detach := func(fd int) (net.Conn, error) {
-		c, err := New(fd, WithSignal(o.sig))
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
+	detach := loop.DetachTo(func(fd int) (*Conn, error) { return New(fd, WithSignal(o.sig)) })
 	e, err := loop.NewEngine(model, h, cfg, detach)
 	if err != nil {
 		return nil, err

@@ -72,3 +72,15 @@ var ErrNilHandler = errors.New("nil Handler")
 // (the model's New): EventConn.Detach hands the descriptor to it. On
 // success the net.Conn owns fd; on error the caller still does.
 type Detacher func(fd int) (net.Conn, error)
+
+// DetachTo makes a Detacher of a model's constructor: on error it answers
+// a nil net.Conn, never a nil *Conn inside one.
+func DetachTo[C net.Conn](newConn func(fd int) (C, error)) Detacher {
+	return func(fd int) (net.Conn, error) {
+		c, err := newConn(fd)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}
