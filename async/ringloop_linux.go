@@ -68,8 +68,9 @@ type ringLoop struct {
 		incoming []accepted
 		kicks    []*loop.Conn
 	}
-	now              int64 // Now's clock at the top of this turn
-	bufsUsed         int64 // the turn a provided buffer was last filled; 0: released since
+	gid              uint64 // the goroutine's number (loop.GoroutineID)
+	now              int64  // Now's clock at the top of this turn
+	bufsUsed         int64  // the turn a provided buffer was last filled; 0: released since
 	stopping, forced bool
 	multiOK          bool // a multishot RECV has worked: EINVAL is not "unsupported"
 }
@@ -134,6 +135,7 @@ func (l *ringLoop) run(ready chan<- error) {
 	// DEFER_TASKRUN); when run returns, the goroutine exits locked and the
 	// runtime ends the thread with it.
 	runtime.LockOSThread()
+	l.gid = loop.GoroutineID()
 	o, cfg := l.d.o, l.d.eng.Config
 	r, err := uring.NewEventRing(uint32(o.entries), uint32(4*o.entries))
 	if err != nil {
@@ -303,6 +305,9 @@ func (l *ringLoop) Kick(c *loop.Conn) {
 	}
 	l.mu.Unlock()
 }
+
+// Goroutine is loop.Owner's: Detach from another goroutine fails.
+func (l *ringLoop) Goroutine() uint64 { return l.gid }
 
 // slotOf is c's slot, or nil when c is no longer the loop's.
 func (l *ringLoop) slotOf(c *loop.Conn) *slot {

@@ -205,7 +205,7 @@ type connThread struct {
 	rcvNone, sndNone bool // SO_RCVTIMEO, SO_SNDTIMEO are noTimeout (setTimeout)
 }
 
-// Goroutine is loop.Goroutiner's: Detach from another goroutine fails.
+// Goroutine is loop.Owner's: Detach from another goroutine fails.
 func (t *connThread) Goroutine() uint64 { return t.gid.Load() }
 
 // Kick is loop.Owner's: the goroutine looks at the Conn again, woken from

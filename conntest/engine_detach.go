@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"io"
 	"math/big"
 	"testing"
@@ -126,27 +127,38 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
-// testEngineDetachRefused: Detach outside a callback, or with output
-// queued, fails and leaves the connection on the loop.
+// testEngineDetachRefused: Detach from another goroutine (while OnOpen
+// runs, and after), or with output queued, fails and leaves the connection
+// on the loop.
 func testEngineDetachRefused(t *testing.T, ne NewEngine) {
-	outside := make(chan error, 1)
+	during := make(chan error, 1)
+	opened := make(chan iomodel.EventConn, 1)
 	queued := make(chan error, 1)
 	h := newHandler().echo()
 	h.open = func(c iomodel.EventConn) {
+		// OnOpen waits for the other goroutine's Detach: a callback is
+		// running, but not on the caller's goroutine.
+		done := make(chan error, 1)
 		go func() {
 			_, err := c.Detach()
-			outside <- err
+			done <- err
 		}()
+		select {
+		case err := <-done:
+			during <- err
+		case <-time.After(step):
+			during <- errors.New("did not return")
+		}
+		opened <- c
 	}
 	s := serve(t, ne, h, iomodel.EngineConfig{})
 	c := s.dial()
-	select {
-	case err := <-outside:
-		if err == nil {
-			t.Fatalf("Detach from another goroutine succeeded")
-		}
-	case <-time.After(step):
-		t.Fatal("Detach from another goroutine did not return")
+	if err := <-during; err == nil || err.Error() == "did not return" {
+		t.Fatalf("Detach from another goroutine while OnOpen ran: %v, want it refused", err)
+	}
+	ec := <-opened
+	if _, err := ec.Detach(); err == nil {
+		t.Fatal("Detach after OnOpen returned succeeded")
 	}
 	c.Write([]byte("still here"))
 	if got := readN(t, c, 10, "echo after a refused Detach"); string(got) != "still here" {

@@ -28,6 +28,11 @@ type Owner interface {
 	// the model's Conn, Watch if that failed.
 	Unwatch(c *Conn) error
 	Watch(c *Conn) error
+	// Goroutine is the number (GoroutineID) of the goroutine that calls
+	// the Conn's callbacks. Detach from any other goroutine fails, even
+	// while a callback runs there: it would race the owner, which alone
+	// may touch what watches the descriptor.
+	Goroutine() uint64
 }
 
 // The states of a Conn (see the package doc).

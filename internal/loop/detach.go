@@ -69,12 +69,8 @@ func (c *Conn) Detach() (net.Conn, error) {
 	return d, nil
 }
 
-// onOwner reports whether the caller is the owner's goroutine, where the
-// owner can tell (Goroutiner).
-func (c *Conn) onOwner() bool {
-	g, ok := c.owner.(Goroutiner)
-	return !ok || g.Goroutine() == GoroutineID()
-}
+// onOwner reports whether the caller is the owner's goroutine.
+func (c *Conn) onOwner() bool { return c.owner.Goroutine() == GoroutineID() }
 
 // detached is the net.Conn Detach returns: the model's Conn, read after
 // the bytes the loop had received and the Handler had not consumed.

@@ -24,11 +24,3 @@ func GoroutineID() uint64 {
 	id, _ := strconv.ParseUint(string(b[:i]), 10, 64)
 	return id
 }
-
-// Goroutiner is an optional method of an Owner: the number (GoroutineID)
-// of the goroutine that calls the Conn's callbacks. With it, Detach from
-// any other goroutine fails even while a callback runs; without it, Detach
-// checks only that a callback is running.
-type Goroutiner interface {
-	Goroutine() uint64
-}

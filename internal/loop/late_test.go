@@ -28,6 +28,7 @@ type nobody struct{}
 func (nobody) Kick(*Conn)          {}
 func (nobody) Unwatch(*Conn) error { return nil }
 func (nobody) Watch(*Conn) error   { return nil }
+func (nobody) Goroutine() uint64   { return 0 }
 
 // TestLateBytes: bytes kept for a Detach that then failed (AddLate) come
 // back from TakeLate once, whatever OnData consumed meanwhile, and the

@@ -202,7 +202,7 @@ func (lp *rloop) Watch(c *Conn) error { return lp.b.Add(c.Fd(), c.Watched, c.Tag
 // look at its state and interest.
 const kickAll Interest = 1 << 7
 
-// Goroutine is Goroutiner's.
+// Goroutine is loop.Owner's.
 func (lp *rloop) Goroutine() uint64 { return lp.gid }
 
 func (lp *rloop) run() {
