@@ -213,3 +213,42 @@ func TestEngineDetach(t *testing.T) {
 		}
 	})
 }
+
+// piecesHandler answers each request with a small header and a larger
+// body, written apart in one OnData.
+type piecesHandler struct{ echoHandler }
+
+func (h *piecesHandler) OnData(c iomodel.EventConn, p []byte) int {
+	c.Write(bytes.Repeat([]byte("h"), 100))
+	c.Write(bytes.Repeat([]byte("b"), 3000))
+	return len(p)
+}
+
+// TestEngineReplyInPieces: a reply written in pieces within one OnData,
+// the small one first, goes out in one SEND (the write queue's small
+// first chunk grows while the kernel does not hold it).
+func TestEngineReplyInPieces(t *testing.T) {
+	engineModes(t, func(t *testing.T, opts ...EngineOption) {
+		h := &piecesHandler{*newEchoHandler()}
+		e, addr := startEngine(t, h, iomodel.EngineConfig{Loops: 1}, opts...)
+		a := modeltest.Dial(t, addr)
+		const rounds = 20
+		for i := range rounds {
+			a.Write([]byte("?"))
+			b := make([]byte, 3100)
+			if _, err := io.ReadFull(a, b); err != nil {
+				t.Fatalf("round %d: %v", i, err)
+			}
+			if b[99] != 'h' || b[100] != 'b' || b[3099] != 'b' {
+				t.Fatalf("round %d: the reply's bytes out of order", i)
+			}
+		}
+		// OnClose comes after the last SEND's completion (close waits
+		// for it), so every SEND is counted by then.
+		a.Close()
+		modeltest.Within(t, h.closes, "OnClose")
+		if w := e.Stats().Writes; w != rounds {
+			t.Errorf("%d replies of two pieces went out in %d SENDs, want %d", rounds, w, rounds)
+		}
+	})
+}

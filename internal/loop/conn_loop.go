@@ -238,6 +238,7 @@ func (c *Conn) Head() []byte {
 	if c.abort {
 		return nil
 	}
+	c.q.lend()
 	return c.q.head()
 }
 

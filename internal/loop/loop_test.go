@@ -49,10 +49,11 @@ func TestQueue(t *testing.T) {
 }
 
 // TestQueueHeadStays: appending never moves the bytes Head returned (a
-// ring may be sending them).
+// ring may be sending them): they are lent.
 func TestQueueHeadStays(t *testing.T) {
 	var q queue
 	q.push([]byte("abc"))
+	q.lend()
 	h := q.head()
 	for range 100 {
 		q.push(bytes.Repeat([]byte("x"), 1000))

@@ -5,7 +5,8 @@ import "sync"
 // chunkSize is the size of a write queue's chunks: bytes written are
 // copied into the last chunk while it has room, so many small writes cost
 // one chunk, and a chunk is never reallocated, so the head a completion
-// engine has handed to the kernel stays where it is while Write appends.
+// engine has handed to the kernel stays where it is while Write appends
+// (the one exception, a small first chunk nobody holds, is in push).
 const chunkSize = 16 << 10
 
 // smallChunk is the size of the first chunk of a queue whose first write
@@ -35,7 +36,8 @@ type queue struct {
 	chunks [][]byte
 	first  int
 	off    int
-	n      int // bytes queued
+	n      int  // bytes queued
+	lent   bool // the head is lent out (Conn.Head) until the next advance
 }
 
 // newQueue takes an empty queue from the pool.
@@ -70,6 +72,16 @@ func (q *queue) push(p []byte) {
 				continue
 			}
 		}
+		if k := len(q.chunks); k == q.first+1 && !q.lent && cap(q.chunks[q.first]) == smallChunk {
+			// The small first chunk is full and nobody holds it: it
+			// becomes a full-size one, so what a Handler writes in a few
+			// pieces, small first, still goes out in one send.
+			c := chunkPool.Get().(*[chunkSize]byte)[:0]
+			c = append(c, q.chunks[q.first][q.off:]...)
+			smallPool.Put((*[smallChunk]byte)(q.chunks[q.first][:smallChunk]))
+			q.chunks[q.first], q.off = c, 0
+			continue
+		}
 		var c []byte
 		switch {
 		case len(p) >= chunkSize:
@@ -90,7 +102,9 @@ func (q *queue) push(p []byte) {
 	}
 }
 
-// head is the next bytes to send: the rest of the first chunk.
+// head is the next bytes to send: the rest of the first chunk. Once lent
+// (lend), they stay where they are until the next advance, however much
+// push adds.
 func (q *queue) head() []byte {
 	if q == nil || q.first == len(q.chunks) {
 		return nil
@@ -98,8 +112,17 @@ func (q *queue) head() []byte {
 	return q.chunks[q.first][q.off:]
 }
 
+// lend marks the head as lent to the kernel until the next advance: push
+// must not move it (Conn.Head).
+func (q *queue) lend() {
+	if q != nil {
+		q.lent = true
+	}
+}
+
 // advance drops n sent bytes from the head.
 func (q *queue) advance(n int) {
+	q.lent = false
 	q.n -= n
 	for n > 0 {
 		c := q.chunks[q.first]
@@ -141,5 +164,5 @@ func (q *queue) reset() {
 	for q.first < len(q.chunks) {
 		q.pop()
 	}
-	q.n, q.off = 0, 0
+	q.n, q.off, q.lent = 0, 0, false
 }

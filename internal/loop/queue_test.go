@@ -50,3 +50,49 @@ func TestQueueNoGarbage(t *testing.T) {
 		t.Errorf("a burst queued and sent: %v allocations, want 0", allocs)
 	}
 }
+
+// TestQueueSmallHeadGrows: pieces written small first still make one head
+// (one send), unless the small head is lent out, which never moves.
+func TestQueueSmallHeadGrows(t *testing.T) {
+	small := bytes.Repeat([]byte("s"), 100)
+	large := bytes.Repeat([]byte("L"), 3000)
+	want := append(append([]byte(nil), small...), large...)
+
+	q := newQueue()
+	q.push(small)
+	q.push(large)
+	if h := q.head(); !bytes.Equal(h, want) {
+		t.Errorf("not lent: head is %d bytes, want the %d written", len(h), len(want))
+	}
+	q.free()
+
+	q = newQueue()
+	q.push(small)
+	q.lend()
+	lent := q.head()
+	q.push(large)
+	if h := q.head(); len(h) != smallChunk || &h[0] != &lent[0] {
+		t.Errorf("lent: head is %d bytes at %p, want the lent %d at %p", len(h), &h[0], smallChunk, &lent[0])
+	}
+	var got []byte
+	for q.len() > 0 {
+		h := q.head()
+		got = append(got, h...)
+		q.advance(len(h))
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("lent: the queue gave %d bytes, not the %d written in order", len(got), len(want))
+	}
+	q.free()
+
+	// Partly sent, then grown: the rest of the small head moves.
+	q = newQueue()
+	q.push(small)
+	q.lend()
+	q.advance(40)
+	q.push(large)
+	if h := q.head(); !bytes.Equal(h, want[40:]) {
+		t.Errorf("after a short send: head is %d bytes, want %d", len(h), len(want)-40)
+	}
+	q.free()
+}
