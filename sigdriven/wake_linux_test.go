@@ -51,3 +51,34 @@ func TestLatchNeverLost(t *testing.T) {
 	n := modeltest.WakeRounds(t, 1000000, time.Second, func() { l.Ready() }, l.wait, h.Ready)
 	t.Logf("%d rounds", n)
 }
+
+// TestDispatcherStopNeverLost races the last release of a dispatcher
+// (stopping set, then a marker) against its thread, just started or
+// asleep in read(2), round after round: the thread must see stopping and
+// end. A lost wake-up leaves it asleep and release waiting for it: the
+// round fails, and a SIGIO of the test's own ends the read.
+func TestDispatcherStopNeverLost(t *testing.T) {
+	const sig = 50 // no other test's
+	d, err := acquire(sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := modeltest.WakeRounds(t, 100000, time.Second/2, func() { d.release() }, func() {
+		<-d.done
+		if d, err = acquire(sig); err != nil {
+			t.Fatal(err)
+		}
+	}, func() { unix.Tgkill(d.pid, d.tid, unix.SIGIO) })
+	t.Logf("%d rounds", n)
+	released := make(chan struct{})
+	go func() { d.release(); close(released) }()
+	for {
+		select {
+		case <-released:
+			return
+		case <-time.After(modeltest.Step):
+			t.Errorf("the last release: the dispatcher slept on %v after its wake-up", modeltest.Step)
+			unix.Tgkill(d.pid, d.tid, unix.SIGIO)
+		}
+	}
+}

@@ -15,8 +15,9 @@ import (
 // before the sleeper looks, while it looks, or while it sleeps, as the
 // scheduler has it; sleep must return once the wake has landed. A round
 // whose sleep has not returned within Step has lost its wake: rescue is
-// called (it must end the sleep by other means than the mechanism under
-// test) and t fails with a message naming the round.
+// called, and again every Step/10 until the sleep returns (it must end
+// the sleep by other means than the mechanism under test), and t fails
+// with a message naming the round.
 //
 // It runs rounds rounds, or fewer when budget runs out first (a test
 // sized for CI), and reports how many it ran.
@@ -28,9 +29,15 @@ func WakeRounds(t testing.TB, rounds int, budget time.Duration, wake, sleep, res
 		if i%1024 == 0 && i > 0 && time.Now().After(end) {
 			return i
 		}
+		var ended atomic.Bool
+		rescued := make(chan struct{})
 		timer := time.AfterFunc(Step, func() {
+			defer close(rescued)
 			lost.Store(true)
-			rescue()
+			for !ended.Load() {
+				rescue()
+				time.Sleep(Step / 10) // the rescue's cadence, not a wait for it
+			}
 		})
 		var wg sync.WaitGroup
 		var ready, start atomic.Bool
@@ -50,7 +57,10 @@ func WakeRounds(t testing.TB, rounds int, budget time.Duration, wake, sleep, res
 		start.Store(true)
 		sleep()
 		wg.Wait()
-		timer.Stop()
+		ended.Store(true)
+		if !timer.Stop() {
+			<-rescued
+		}
 		if lost.Load() {
 			t.Errorf("round %d: the sleeper slept on %v after its wake: the wake-up was lost", i, Step)
 			return i + 1
