@@ -183,6 +183,15 @@ func (a *asker) backoff(timeout time.Duration) bool {
 }
 
 // Wake is loop.Backend's: it ends a nap at once, or the next one.
+//
+// No Wake is lost (TestAskerWakeNeverLost): the wake-up is a token in a
+// channel of one, never a flag beside it. A token put before the nap is
+// there when the nap's select looks, one put during it ends it; a token
+// taken by Wait without a nap (after the back-off, or instead of it) is
+// taken on the way back to the loop, which looks at its inbox next. Wait
+// takes a token only where it returns without napping again, so none is
+// taken for a nap that follows. A Wake that finds the token there already
+// is one wake-up with it.
 func (a *asker) Wake() error {
 	select {
 	case a.wake <- struct{}{}:

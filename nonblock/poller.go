@@ -48,6 +48,7 @@ type poller struct {
 	settled []*pollWait
 	running bool // the goroutine runs (or is about to)
 	napping bool // the goroutine naps and should be kicked for a fresh call
+	added   bool // a fresh call came while the goroutine did not nap
 	kick    chan struct{}
 
 	// The goroutine's own, used without mu (one runs at a time): its nap's
@@ -155,6 +156,9 @@ func (pl *poller) add(w *pollWait) {
 	w.since, w.settled, w.revents, w.i = now, false, 0, len(pl.fresh)
 	pl.fresh = append(pl.fresh, w)
 	start, kick := !pl.running, pl.napping
+	if pl.running && !kick {
+		pl.added = true
+	}
 	pl.running, pl.napping = true, false
 	pl.mu.Unlock()
 	switch {
@@ -180,6 +184,17 @@ func (pl *poller) remove(w *pollWait) {
 	}
 }
 
+// wake kicks the goroutine out of its nap, or out of the next one: the
+// kick is a token in a channel of one, kept until a nap takes it.
+//
+// No fresh call waits out a nap (TestPollerNeverStuck). add looks at
+// napping under mu, and run sets it under mu after choosing its nap: a
+// call added while the goroutine naps, or has chosen to, is kicked; one
+// added during a turn sets added, and run, seeing it when it chooses its
+// nap, turns again at once, since askFresh may have looked before the
+// call came. (It used to nap then, up to MaxSleep, an hour in the test,
+// with the new call not asked.) A kick that lands after the nap it was
+// meant for ended costs the next nap, once.
 func (pl *poller) wake() {
 	select {
 	case pl.kick <- struct{}{}:
@@ -234,12 +249,17 @@ func (pl *poller) run() {
 
 		pl.mu.Lock()
 		if len(pl.fresh)+len(pl.settled) == 0 {
-			pl.running = false
+			pl.running, pl.added = false, false
 			pl.mu.Unlock()
 			return
 		}
 		var nap time.Duration
 		switch {
+		case pl.added:
+			// A call came during this turn, perhaps after askFresh
+			// looked: ask it now, as the kick would have had it napped.
+			pl.added = false
+			idle = 0
 		case found > 0:
 			idle = 0 // go on at once
 		case len(pl.fresh) > 0:

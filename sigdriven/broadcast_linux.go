@@ -87,6 +87,11 @@ func (b *broadcaster) run() {
 	}
 }
 
+// wakeAll latches a wake-up in both directions of every registration. No
+// SIGIO is lost on the way: os/signal drops one only when b.c holds one
+// already, and run's wakeAll for that one comes after both arrived, so it
+// covers both; each latch keeps its wake-up for a call not yet waiting
+// (see latch.wait).
 func (b *broadcaster) wakeAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -135,6 +135,11 @@ func (t *sigThread) queue(kind, arg int) error {
 // wake makes a sleeping read return: a marker of kind if the queue has
 // room, else plain SIGIO, which is never refused (a standard signal merges
 // with one already pending, signal(7)) and which the thread reads too.
+// Both are sent to the thread alone (rt_tgsigqueueinfo, tgkill), so no
+// other thread's signalfd takes them, and they stay pending until this
+// thread reads them: a read that begins after wake returns finds one, a
+// read asleep is ended (the dispatcher's stopping flag is set before its
+// wake, and looked at after each read).
 func (t *sigThread) wake(kind int) {
 	if t.queue(kind, 0) != nil {
 		unix.Tgkill(t.pid, t.tid, unix.SIGIO)

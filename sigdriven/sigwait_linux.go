@@ -188,6 +188,14 @@ func (w *sigWaiter) Remove(fd int) error {
 // a marker, or a SIGIO when the queue is full (which a SIGIO already
 // pending absorbs: that one ends the sleep then). Safe from any goroutine;
 // the loop sends one per sleep at most.
+//
+// No Wake is lost (TestSigWaiterWakeNeverLost): there is no flag to go
+// stale, the wake-up is the signal itself, pending in the thread's own
+// queue until Wait takes it. One queued before Wait's signalfd read is
+// read there; one queued after it is pending when rt_sigtimedwait looks,
+// or arrives during its sleep, and ends it. The SIGIO sent instead when
+// the queue is full is thread-directed too, and one it merges with is
+// still pending on this thread, which alone reads it.
 func (w *sigWaiter) Wake() error {
 	w.wake(markerWake)
 	return nil

@@ -39,6 +39,14 @@ func (l *latch) Ready() bool {
 
 // wait returns after a wake-up, Close or the deadline (the caller's loop
 // checks which). Only the call that holds h's lock calls it.
+//
+// No Ready is lost (TestLatchNeverLost). Both sides change state only by
+// CAS, so each Ready is ordered against wait's one step: a Ready before it
+// sets latchFired, which wait sees and takes (returning at once); a Ready
+// after it sees latchParked and leaves h's token, which ends h.Wait or,
+// if h.Wait has returned already, the next one. latchParked stays set
+// until the Store below, so no Ready in between sets latchFired for that
+// Store to wipe out: each goes to h, whose token keeps it.
 func (l *latch) wait() {
 	for {
 		old := l.state.Load()

@@ -39,7 +39,11 @@ func (d Dir) String() string {
 // and its sleep finds the channel (made before that look). The channel
 // is made by the first Wait, so a direction that never waits (the Write
 // Half of most idle connections) costs none. A spurious return is
-// allowed: the caller checks and tries again.
+// allowed: the caller checks and tries again. No Ready is lost
+// (TestHalfReadyNeverLost): Ready sets latched before it looks for the
+// channel, and Wait makes the channel before it looks at latched, so
+// either Wait sees latched or Ready sees the channel, and the value it
+// leaves there outlives Wait's clearing latched after the park.
 type Half struct {
 	mu       sync.Mutex
 	dir      Dir

@@ -187,6 +187,35 @@ func (lp *rloop) post(f func(*inbox)) {
 	}
 }
 
+// wait is the loop's Backend.Wait, for at most timeout, marked sleeping
+// so that a post wakes it; it does not sleep when the inbox holds
+// something already.
+//
+// No post is left unseen by a sleeping loop (TestPostNeverLost). post
+// fills the inbox and looks at sleeping in one hold of mu; wait looks at
+// the inbox and sets sleeping in another. So a post either comes first,
+// and wait does not sleep, or comes after, sees sleeping and calls Wake,
+// which ends this Wait or, landing before it begins, the next (every
+// Backend keeps a Wake for its next Wait). woken, set by the post that
+// calls Wake, spares the others a system call: it is cleared only after
+// Wait returned, and a post that finds it set comes before the loop's
+// next drainInbox, which takes what it posted. A Wake from a post that
+// found sleeping still set after Wait returned costs one spurious return.
+func (lp *rloop) wait(timeout time.Duration) (int, error) {
+	lp.mu.Lock()
+	if !lp.in.empty() {
+		timeout = 0
+	} else if timeout != 0 {
+		lp.sleeping = true
+	}
+	lp.mu.Unlock()
+	n, err := lp.b.Wait(lp.events, timeout)
+	lp.mu.Lock()
+	lp.sleeping, lp.woken = false, false
+	lp.mu.Unlock()
+	return n, err
+}
+
 // Kick is Owner's: the Conn is serviced on the loop's next round.
 func (lp *rloop) Kick(c *Conn) {
 	lp.post(func(in *inbox) { in.kicks = append(in.kicks, c) })
@@ -227,17 +256,7 @@ func (lp *rloop) run() {
 				}
 			}
 		}
-		lp.mu.Lock()
-		if !lp.in.empty() {
-			timeout = 0
-		} else if timeout != 0 {
-			lp.sleeping = true
-		}
-		lp.mu.Unlock()
-		n, err := lp.b.Wait(lp.events, timeout)
-		lp.mu.Lock()
-		lp.sleeping, lp.woken = false, false
-		lp.mu.Unlock()
+		n, err := lp.wait(timeout)
 		lp.r.e.Counters.Wakeups.Add(1)
 		if err != nil {
 			lp.broken(err)

@@ -168,6 +168,18 @@ func (r *EventRing) Nop(ud uint64) { prepNop(r.sqe(ud)) }
 
 // Wake makes the owner's Wait return soon (or its next Wait not sleep). It
 // is safe from any goroutine.
+//
+// No Wake is lost (TestEventRingWakeNeverLost). Wake bumps posted, then
+// looks at sleeping; Wait sets sleeping, then looks at posted. Both are
+// sequentially consistent, so at least one sees the other: either Wait
+// sees posted and does not sleep, or Wake sees sleeping and writes the
+// eventfd, which completes the READ armed before sleeping was set. Only
+// the Wake whose CAS takes sleeping writes; the others bumped posted,
+// which the owner's Woken, after the Wait, takes with the first. A write
+// that lands when the owner does not sleep after all (it saw posted, or a
+// completion) completes the READ later: one spurious return, never a lost
+// one. The eventfd's counter, read whole, folds several writes into one
+// completion, and the READ is armed again before the next sleep.
 func (r *EventRing) Wake() {
 	r.posted.Add(1)
 	if r.sleeping.Load() && r.sleeping.CompareAndSwap(true, false) {

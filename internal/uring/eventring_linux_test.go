@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iomodel/iomodel/internal/modeltest"
 	"golang.org/x/sys/unix"
 )
 
@@ -292,4 +293,22 @@ func TestBufRingBadSize(t *testing.T) {
 			t.Errorf("NewBufRing(%d entries): err %v, want a size error", n, err)
 		}
 	}
+}
+
+// TestEventRingWakeNeverLost races Wake against the owner's Wait, round
+// after round: a Wake that lands before the owner sets sleeping, between
+// that and its look at posted, or while it sleeps in io_uring_enter, must
+// end that Wait or keep the next one from sleeping. A lost one leaves the
+// owner asleep; the round then fails, and an eventfd write of the test's
+// own ends the sleep.
+func TestEventRingWakeNeverLost(t *testing.T) {
+	r := newEventRing(t)
+	one := []byte{1, 0, 0, 0, 0, 0, 0, 0}
+	n := modeltest.WakeRounds(t, 200000, time.Second, r.Wake, func() {
+		for !r.Woken() {
+			r.Wait(-1)
+			r.Reap(nil)
+		}
+	}, func() { unix.Write(r.efd, one) })
+	t.Logf("%d rounds", n)
 }
