@@ -122,19 +122,20 @@ func open(t *testing.T, mp MakePipe) Pipe {
 	return p
 }
 
-// watch runs f, failing loudly with every goroutine's stack if it outlives
-// the watchdog. A hung call cannot be abandoned safely (it may still touch
+// watch runs f, failing loudly with every goroutine's stack if it, or a
+// cleanup it registers, outlives the watchdog. A hung call cannot be abandoned safely (it may still touch
 // t), so the test binary stops there.
 func watch(t *testing.T, name string, f func()) {
-	done := make(chan struct{})
 	timer := time.AfterFunc(Watchdog, func() {
 		buf := make([]byte, 1<<20)
 		buf = buf[:runtime.Stack(buf, true)]
 		fmt.Fprintf(os.Stderr, "conntest: %s hung for %v; goroutines:\n%s\n", t.Name(), Watchdog, buf)
 		panic(fmt.Sprintf("conntest: %s (%s) hung for %v", t.Name(), name, Watchdog))
 	})
-	defer timer.Stop()
-	defer close(done)
+	// Registered before f registers its own, so it runs after them: a
+	// cleanup that hangs (an engine's Shutdown waiting for a loop that
+	// never wakes) is caught too, and named.
+	t.Cleanup(func() { timer.Stop() })
 	f()
 }
 
