@@ -47,8 +47,9 @@ type Pipe struct {
 // MakePipe makes a fresh Pipe for each subtest.
 type MakePipe func() (Pipe, error)
 
-// Watchdog is how long one subtest may run before the suite declares it
-// hung, dumps every goroutine and fails the test binary.
+// Watchdog is how long one subtest, its cleanups included, may run before
+// the suite declares it hung, dumps every goroutine and fails the test
+// binary.
 var Watchdog = 60 * time.Second
 
 // Run runs the conformance suite on pairs made by mp, one subtest per
