@@ -3,7 +3,6 @@ package loop
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"syscall"
 
@@ -157,27 +156,21 @@ func (l *Listener) Accepted(fd int) (local, remote net.Addr) {
 // peerOf is the remote address of connection fd, accepted on l: from
 // l.sa, which accept4 filled in (accepted), or read by getpeername(2).
 // An Internet address is made from l.sa directly; any other (AF_UNIX)
-// through unix.Getpeername and sock.Addr, which name it as net does. nil
-// when it cannot be read.
+// through unix.Getpeername and sock.Addr, which name it as net does (an
+// unnamed peer is "@", as syscall reads the empty name). nil when it
+// cannot be read.
 func (l *Listener) peerOf(fd int, accepted bool) net.Addr {
 	if !accepted && l.sa.name(fd, true) != nil {
 		return nil
 	}
 	if ap, ok := sock.AddrPortOf(&l.sa.raw, l.sa.n); ok {
-		return tcpAddr(ap)
+		return net.TCPAddrFromAddrPort(ap)
 	}
 	sa, err := unix.Getpeername(fd)
 	if err != nil {
 		return nil
 	}
 	return sock.Addr(unix.SOCK_STREAM, sa)
-}
-
-// tcpAddr is ap as sock.Addr makes a TCP address: a 4-byte IP for IPv4, 16
-// for IPv6 (an IPv4-mapped one too), its zone.
-func tcpAddr(ap netip.AddrPort) *net.TCPAddr {
-	ip := ap.Addr()
-	return &net.TCPAddr{IP: ip.AsSlice(), Port: int(ap.Port()), Zone: ip.Zone()}
 }
 
 // tcpDefaults gives an accepted TCP connection what net gives its own
@@ -212,7 +205,7 @@ func (l *Listener) localOf(nfd int) net.Addr {
 		return l.addr
 	}
 	if l.lastLocal == nil || ap != l.lastLocalAP {
-		l.lastLocal, l.lastLocalAP = tcpAddr(ap), ap
+		l.lastLocal, l.lastLocalAP = net.TCPAddrFromAddrPort(ap), ap
 	}
 	return l.lastLocal
 }
