@@ -212,11 +212,7 @@ func listenNetEcho(t *testing.T) *netEcho {
 			c.Close()
 		}
 		n.mu.Unlock()
-		waited := make(chan struct{})
-		go func() { n.wg.Wait(); close(waited) }()
-		select {
-		case <-waited:
-		case <-time.After(step):
+		if !waitWithin(&n.wg, step) {
 			t.Errorf("net's control: its goroutines did not end within %v of its Close", step)
 		}
 	})

@@ -407,11 +407,7 @@ func (s *scaleServer) stop(t *testing.T) {
 		c.Close()
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(scaleStep):
+	if !waitWithin(&s.wg, scaleStep) {
 		t.Errorf("the server's goroutines still running %v after Close", scaleStep)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -287,4 +288,16 @@ func background(t testing.TB, stop func(), f func()) {
 		defer close(done)
 		f()
 	}()
+}
+
+// waitWithin waits for wg at most d, reporting whether it ended.
+func waitWithin(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
