@@ -26,8 +26,8 @@ import (
 // (heapsys-B/conn: the Go heap's part of the resident memory `iomodel load
 // -shapes idle` reads of a server, which grows with the live heap and with
 // the garbage not yet collected). Memory the kernel holds for the sockets,
-// an epoll registration or a ring's requests is in none of them. Each b.N is a new engine and conns new connections; the
-// figures are their means.
+// an epoll registration or a ring's requests is in none of them. Each b.N
+// is a new engine and conns new connections; the figures are their means.
 func BenchEngineIdle(b *testing.B, ne NewEngine, conns int) {
 	hard, err := raiseNoFile()
 	if err != nil {
